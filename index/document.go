@@ -1,0 +1,65 @@
+package index
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// The four intelligence components every document is tagged with.
+const (
+	ComponentIndustry  = "industry"  // industry and customer requirements
+	ComponentOwn       = "own"       // what our own firm is doing
+	ComponentAlliances = "alliances" // what our alliances and partners are doing
+	ComponentOthers    = "others"    // what others are doing technologically
+)
+
+// Components lists the component slugs in their canonical order.
+var Components = []string{ComponentIndustry, ComponentOwn, ComponentAlliances, ComponentOthers}
+
+// ValidComponent reports whether s is one of the four component slugs.
+func ValidComponent(s string) bool {
+	for _, c := range Components {
+		if c == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Document is one gathered item: a feed entry or a crawled page, after
+// extraction and tagging. It is what the index stores and search returns.
+type Document struct {
+	ID        string    `json:"id"`        // DocID(URL)
+	URL       string    `json:"url"`       // canonical URL
+	Title     string    `json:"title"`     // plain text
+	Body      string    `json:"body"`      // plain text, HTML stripped
+	Author    string    `json:"author,omitempty"`
+	Source    string    `json:"source"`    // name of the source that first brought it
+	Published time.Time `json:"published"` // falls back to Fetched
+	Fetched   time.Time `json:"fetched"`   // first time it was fetched
+	Updated   time.Time `json:"updated"`   // last time its content changed (equals Fetched until then)
+
+	Components   []string   `json:"components"`
+	Entities     []string   `json:"entities"`
+	Technologies []string   `json:"technologies"`
+	Evidence     []Evidence `json:"evidence"`
+}
+
+// Evidence explains one tag: which watch-list entry or technology matched,
+// what text matched it and in which field. Tags given by the source's
+// configuration carry Field "source".
+type Evidence struct {
+	Entity    string `json:"entity"`              // watch-list entry or technology name
+	Component string `json:"component,omitempty"` // empty for technologies
+	Matched   string `json:"matched"`             // the text as it appears in the document
+	Field     string `json:"field"`               // "title", "body" or "source"
+}
+
+// DocID returns the document ID for a canonical URL: the first 16 bytes of
+// its SHA-256 in hex. The same URL always gives the same ID, so re-fetching
+// a page updates it in place and replaying a batch is harmless.
+func DocID(canonicalURL string) string {
+	sum := sha256.Sum256([]byte(canonicalURL))
+	return hex.EncodeToString(sum[:16])
+}
