@@ -30,10 +30,10 @@ func ValidComponent(s string) bool {
 // Document is one gathered item: a feed entry or a crawled page, after
 // extraction and tagging. It is what the index stores and search returns.
 type Document struct {
-	ID        string    `json:"id"`        // DocID(URL)
-	URL       string    `json:"url"`       // canonical URL
-	Title     string    `json:"title"`     // plain text
-	Body      string    `json:"body"`      // plain text, HTML stripped
+	ID        string    `json:"id"`    // DocID(URL)
+	URL       string    `json:"url"`   // canonical URL
+	Title     string    `json:"title"` // plain text
+	Body      string    `json:"body"`  // plain text, HTML stripped
 	Author    string    `json:"author,omitempty"`
 	Source    string    `json:"source"`    // name of the source that first brought it
 	Published time.Time `json:"published"` // falls back to Fetched

@@ -1,0 +1,371 @@
+package index
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrNotFound: no document has the ID.
+	ErrNotFound = errors.New("index: document not found")
+	// ErrLocked: another process holds the index.
+	ErrLocked = errors.New("index: in use by another process")
+	// ErrBadQuery: the query cannot be parsed or is too costly to run.
+	ErrBadQuery = errors.New("index: bad query")
+)
+
+const (
+	// batchDocs and batchBytes bound one bleve batch: about 1,000 documents
+	// is the sweet spot, and a byte cap keeps a batch of huge pages from
+	// holding gigabytes (PITFALLS.md).
+	batchDocs  = 1000
+	batchBytes = 16 << 20
+
+	// maxClauses caps how many terms a wildcard, regexp or fuzzy query may
+	// expand to; bleve leaves it unlimited.
+	maxClauses = 10000
+
+	// mappingVersion is stored in the index so that a later release can
+	// tell an index built with an older mapping.
+	mappingVersion = "1"
+)
+
+var setClauseLimit sync.Once
+
+// Index is a bleve index of Documents. It is safe for concurrent use.
+type Index struct {
+	bi   bleve.Index
+	path string
+
+	// writeMu serialises Upsert so that the read of existing documents
+	// and the batch that follows see no interleaved writer.
+	writeMu sync.Mutex
+}
+
+// Open opens the index at path, creating it if it does not exist. If
+// another process holds it, Open fails within about a second with an
+// error wrapping ErrLocked instead of waiting forever (PITFALLS.md).
+func Open(path string) (*Index, error) {
+	configure()
+	cfg := map[string]interface{}{"bolt_timeout": "1s"}
+	bi, err := bleve.OpenUsing(path, cfg)
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		bi, err = bleve.NewUsing(path, NewMapping(), scorch.Name, scorch.Name, cfg)
+		if err == nil {
+			err = bi.SetInternal([]byte("techintel_mapping"), []byte(mappingVersion))
+		}
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "timeout") {
+			return nil, fmt.Errorf("index: open %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	return &Index{bi: bi, path: path}, nil
+}
+
+// OpenMem returns an index held in memory only, for tests and benchmarks.
+// It uses the scorch engine like the on-disk index (bleve.NewMemOnly would
+// use the older, slower upside_down engine).
+func OpenMem() (*Index, error) {
+	configure()
+	bi, err := bleve.NewUsing("", NewMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("index: open in memory: %w", err)
+	}
+	return &Index{bi: bi}, nil
+}
+
+func configure() {
+	setClauseLimit.Do(func() { searcher.DisjunctionMaxClauseCount = maxClauses })
+}
+
+// Close flushes and closes the index.
+func (ix *Index) Close() error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	if err := ix.bi.Close(); err != nil {
+		return fmt.Errorf("index: close: %w", err)
+	}
+	return nil
+}
+
+// Count returns the number of documents in the index.
+func (ix *Index) Count() (uint64, error) {
+	n, err := ix.bi.DocCount()
+	if err != nil {
+		return 0, fmt.Errorf("index: count: %w", err)
+	}
+	return n, nil
+}
+
+// stored is a Document as bleve indexes it.
+type stored struct {
+	URL          string    `json:"url"`
+	Title        string    `json:"title"`
+	Body         string    `json:"body"`
+	Author       string    `json:"author"`
+	Source       string    `json:"source"`
+	Published    time.Time `json:"published"`
+	Fetched      time.Time `json:"fetched"`
+	Updated      time.Time `json:"updated"`
+	Components   []string  `json:"components"`
+	Entities     []string  `json:"entities"`
+	Technologies []string  `json:"technologies"`
+	Evidence     string    `json:"evidence"`
+	Hash         string    `json:"hash"`
+}
+
+// UpsertResult says what an Upsert changed.
+type UpsertResult struct {
+	New       []string // IDs indexed for the first time
+	Updated   []string // IDs whose content changed
+	Unchanged int      // documents already indexed with the same content
+}
+
+// Upsert indexes docs in batches. A document whose ID is not in the index
+// is new; one whose content hash differs is updated in place, keeping its
+// Source, Fetched and (when the new copy has none) Published; an identical
+// one costs no write. A zero Fetched is set to now, a zero Published to
+// Fetched. Documents with the same ID in docs are reduced to the first.
+//
+// Each batch is durable when Upsert moves on to the next one; if Upsert
+// fails, the result lists what was written before the failure.
+func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, error) {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+
+	var res UpsertResult
+	seen := make(map[string]bool, len(docs))
+	var chunk []*Document
+	size := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := ix.upsertChunk(chunk, &res)
+		chunk, size = chunk[:0], 0
+		return err
+	}
+	for i := range docs {
+		d := &docs[i]
+		if d.ID == "" {
+			return res, fmt.Errorf("index: upsert %q: empty id", d.URL)
+		}
+		if seen[d.ID] {
+			continue
+		}
+		seen[d.ID] = true
+		chunk = append(chunk, d)
+		size += len(d.Body) + len(d.Title) + 512
+		if len(chunk) >= batchDocs || size >= batchBytes {
+			if err := ctx.Err(); err != nil {
+				return res, fmt.Errorf("index: upsert: %w", err)
+			}
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, flush()
+}
+
+func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
+	ids := make([]string, len(chunk))
+	for i, d := range chunk {
+		ids[i] = d.ID
+	}
+	existing, err := ix.storedMeta(ids)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	b := ix.bi.NewBatch()
+	var news, updated []string
+	for _, d := range chunk {
+		old, exists := existing[d.ID]
+		if d.Fetched.IsZero() {
+			d.Fetched = now
+		}
+		d.Fetched = d.Fetched.UTC()
+		published := d.Published
+		if exists {
+			d.Source, d.Fetched = old.Source, old.Fetched
+			if published.IsZero() {
+				published = old.Published
+			}
+		}
+		if published.IsZero() {
+			published = d.Fetched
+		}
+		d.Published = published.UTC()
+		h := contentHash(d)
+		if exists && old.Hash == h {
+			d.Updated = old.Updated
+			res.Unchanged++
+			continue
+		}
+		if exists {
+			d.Updated = now
+			updated = append(updated, d.ID)
+		} else {
+			d.Updated = d.Fetched
+			news = append(news, d.ID)
+		}
+		ev, err := json.Marshal(d.Evidence)
+		if err != nil {
+			return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+		}
+		err = b.Index(d.ID, stored{
+			URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
+			Published: d.Published, Fetched: d.Fetched, Updated: d.Updated,
+			Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
+			Evidence: string(ev), Hash: h,
+		})
+		if err != nil {
+			return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+		}
+	}
+	if b.Size() > 0 {
+		if err := ix.bi.Batch(b); err != nil {
+			return fmt.Errorf("index: write batch of %d: %w", b.Size(), err)
+		}
+	}
+	res.New = append(res.New, news...)
+	res.Updated = append(res.Updated, updated...)
+	return nil
+}
+
+// meta is what Upsert needs to know about an indexed document.
+type meta struct {
+	Source                      string
+	Published, Fetched, Updated time.Time
+	Hash                        string
+}
+
+// storedMeta loads meta for those of ids that are indexed, with one search.
+func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fieldSource, fieldPublished, fieldFetched, fieldUpdated, fieldHash}
+	sr, err := ix.bi.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("index: look up %d documents: %w", len(ids), err)
+	}
+	out := make(map[string]meta, len(sr.Hits))
+	for _, h := range sr.Hits {
+		out[h.ID] = meta{
+			Source:    str(h.Fields[fieldSource]),
+			Published: timeField(h.Fields[fieldPublished]),
+			Fetched:   timeField(h.Fields[fieldFetched]),
+			Updated:   timeField(h.Fields[fieldUpdated]),
+			Hash:      str(h.Fields[fieldHash]),
+		}
+	}
+	return out, nil
+}
+
+// contentHash covers what a reader or a filter sees; Fetched and Updated
+// are bookkeeping and excluded.
+func contentHash(d *Document) string {
+	h := sha256.New()
+	for _, s := range []string{d.URL, d.Title, d.Body, d.Author, d.Published.UTC().Format(time.RFC3339)} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, list := range [][]string{d.Components, d.Entities, d.Technologies} {
+		h.Write([]byte(strings.Join(list, "\x1f")))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Get returns the document with the given ID, or an error wrapping
+// ErrNotFound.
+func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
+	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence}, hitFields...)
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("index: get %s: %w", id, err)
+	}
+	if len(sr.Hits) == 0 {
+		return nil, fmt.Errorf("index: get %s: %w", id, ErrNotFound)
+	}
+	h := sr.Hits[0]
+	d := documentFromFields(h.ID, h.Fields)
+	d.Body = str(h.Fields[fieldBody])
+	d.Author = str(h.Fields[fieldAuthor])
+	d.Evidence = []Evidence{}
+	if ev := str(h.Fields[fieldEvidence]); ev != "" && ev != "null" {
+		if err := json.Unmarshal([]byte(ev), &d.Evidence); err != nil {
+			return nil, fmt.Errorf("index: get %s: evidence: %w", id, err)
+		}
+	}
+	return &d, nil
+}
+
+func documentFromFields(id string, f map[string]interface{}) Document {
+	return Document{
+		ID:           id,
+		URL:          str(f[fieldURL]),
+		Title:        str(f[fieldTitle]),
+		Source:       str(f[fieldSource]),
+		Published:    timeField(f[fieldPublished]),
+		Fetched:      timeField(f[fieldFetched]),
+		Updated:      timeField(f[fieldUpdated]),
+		Components:   strs(f[fieldComponents]),
+		Entities:     strs(f[fieldEntities]),
+		Technologies: strs(f[fieldTechnologies]),
+	}
+}
+
+func str(v interface{}) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []interface{}:
+		if len(x) > 0 {
+			s, _ := x[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// strs reads a stored multi-valued field: bleve returns a string for one
+// value and a slice for several.
+func strs(v interface{}) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []interface{}:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return []string{}
+}
+
+func timeField(v interface{}) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, str(v))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

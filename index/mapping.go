@@ -1,0 +1,98 @@
+package index
+
+import (
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// Field names in the index. Text fields are English-analysed; keyword
+// fields are exact values used for filters and facets.
+const (
+	fieldURL          = "url"
+	fieldTitle        = "title"
+	fieldBody         = "body"
+	fieldAuthor       = "author"
+	fieldSource       = "source"
+	fieldPublished    = "published"
+	fieldFetched      = "fetched"
+	fieldUpdated      = "updated"
+	fieldComponents   = "components"
+	fieldEntities     = "entities"
+	fieldTechnologies = "technologies"
+	fieldEvidence     = "evidence"
+	fieldHash         = "hash"
+)
+
+// storedFields are loaded for every hit.
+var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fieldFetched,
+	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies}
+
+// NewMapping returns the explicit mapping of a techintel index. Nothing is
+// mapped dynamically: a field that is not listed here is neither indexed
+// nor stored.
+//
+// The index's DefaultAnalyzer is the English analyzer too: a query-string
+// term without a field searches the composite _all field with the default
+// analyzer, and it must stem the way the text fields do, or "libraries"
+// would not find "library" (PITFALLS.md).
+func NewMapping() mapping.IndexMapping {
+	text := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = true
+		f.IncludeTermVectors = true // highlighting
+		f.IncludeInAll = true
+		f.DocValues = false
+		return f
+	}
+	kw := func(docValues bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = docValues // facets and sort read doc values
+		return f
+	}
+	date := func() *mapping.FieldMapping {
+		f := bleve.NewDateTimeFieldMapping()
+		f.Store = true
+		f.IncludeInAll = false
+		f.DocValues = true
+		return f
+	}
+	storedOnly := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fieldTitle, text())
+	doc.AddFieldMappingsAt(fieldBody, text())
+	doc.AddFieldMappingsAt(fieldURL, kw(false))
+	doc.AddFieldMappingsAt(fieldAuthor, kw(false))
+	doc.AddFieldMappingsAt(fieldSource, kw(true))
+	doc.AddFieldMappingsAt(fieldComponents, kw(true))
+	doc.AddFieldMappingsAt(fieldEntities, kw(true))
+	doc.AddFieldMappingsAt(fieldTechnologies, kw(true))
+	doc.AddFieldMappingsAt(fieldPublished, date())
+	doc.AddFieldMappingsAt(fieldFetched, date())
+	doc.AddFieldMappingsAt(fieldUpdated, date())
+	doc.AddFieldMappingsAt(fieldEvidence, storedOnly())
+	doc.AddFieldMappingsAt(fieldHash, storedOnly())
+
+	im := bleve.NewIndexMapping()
+	im.DefaultMapping = doc
+	im.DefaultAnalyzer = en.AnalyzerName
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	return im
+}
