@@ -350,3 +350,20 @@ func decodeCursor(s string, n int) ([]string, error) {
 	}
 	return out, nil
 }
+
+// CountBySource returns how many documents each source brought.
+func (ix *Index) CountBySource(ctx context.Context) (map[string]int, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 0, 0, false)
+	req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, 100000))
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("index: count by source: %w", err)
+	}
+	out := map[string]int{}
+	if f := sr.Facets[facetSources]; f != nil && f.Terms != nil {
+		for _, t := range f.Terms.Terms() {
+			out[t.Term] = t.Count
+		}
+	}
+	return out, nil
+}

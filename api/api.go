@@ -1,0 +1,149 @@
+// Package api is techintel's JSON HTTP API (CONTRACT.md), built on the
+// standard library's ServeMux. It gets what it serves through small
+// interfaces, so that another index backend can stand behind it.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+// Searcher is what the API needs from the index.
+type Searcher interface {
+	Search(ctx context.Context, q index.Query) (*index.Result, error)
+	Get(ctx context.Context, id string) (*index.Document, error)
+}
+
+// Sources lists the configured sources with their health and runs one on
+// demand.
+type Sources interface {
+	Sources(ctx context.Context) ([]SourceStatus, error)
+	// RunSource runs a source now and returns when it is done. It returns
+	// an error wrapping ErrUnknownSource or ErrSourceRunning when it cannot.
+	RunSource(ctx context.Context, name string) (RunResult, error)
+}
+
+// Errors a Sources implementation returns for the API to map to statuses.
+var (
+	ErrUnknownSource = errors.New("unknown source")
+	ErrSourceRunning = errors.New("source is already running")
+)
+
+// SourceStatus is one entry of GET /api/v1/sources.
+type SourceStatus struct {
+	Name                string     `json:"name"`
+	Type                string     `json:"type"`
+	URL                 string     `json:"url"`
+	Schedule            string     `json:"schedule"`
+	LastRun             *time.Time `json:"last_run"`
+	LastSuccess         *time.Time `json:"last_success"`
+	LastError           string     `json:"last_error"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	NextRun             *time.Time `json:"next_run"`
+	Documents           int        `json:"documents"`
+	ItemsSeen           int        `json:"items_seen"`
+}
+
+// RunResult is the answer of POST /api/v1/sources/{name}/run and what
+// `techintel crawl` prints per source.
+type RunResult struct {
+	Source  string   `json:"source"`
+	Fetched int      `json:"fetched"`
+	New     int      `json:"new"`
+	Updated int      `json:"updated"`
+	Errors  []string `json:"errors"`
+}
+
+// Options configure a Server.
+type Options struct {
+	Searcher Searcher
+	Sources  Sources
+	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
+	Logger   *slog.Logger
+}
+
+// Server serves the API.
+type Server struct {
+	search  Searcher
+	sources Sources
+	auth    *authenticator
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// New returns the API server.
+func New(o Options) *Server {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{search: o.Searcher, sources: o.Sources, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
+	allowed := map[string][]string{}
+	route := func(method, path, scope string, h http.HandlerFunc) {
+		allowed[path] = append(allowed[path], method)
+		if scope == "" {
+			s.mux.HandleFunc(method+" "+path, h)
+			return
+		}
+		s.mux.Handle(method+" "+path, s.auth.require(scope, h))
+	}
+	route("GET", "/healthz", "", s.handleHealth)
+	route("GET", "/api/v1/search", scopeRead, s.handleSearch)
+	route("GET", "/api/v1/documents/{id}", scopeRead, s.handleDocument)
+	route("GET", "/api/v1/sources", scopeRead, s.handleSources)
+	route("POST", "/api/v1/sources/{name}/run", scopeAdmin, s.handleRunSource)
+
+	// JSON answers for a known path with another method, and for unknown
+	// paths under /api/ (after authentication, so they reveal nothing).
+	for path, methods := range allowed {
+		allow := strings.Join(methods, ", ")
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
+		})
+	}
+	s.mux.Handle("/api/", s.auth.require(scopeRead, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	}))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// writeJSON writes v as the response body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // snippets carry <mark>; JSON is not HTML
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// serverError logs an unexpected error once, here, and answers 500
+// without leaking internals.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client went away
+	}
+	s.log.Error("api: request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	writeError(w, http.StatusInternalServerError, "internal error")
+}

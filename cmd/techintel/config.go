@@ -1,0 +1,463 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/tag"
+)
+
+// Config is the whole configuration file (CONTRACT.md). DefaultConfig
+// gives every default; LoadConfig reads a file over it and validates.
+type Config struct {
+	DataDir      string         `toml:"data_dir"`
+	API          APIConfig      `toml:"api"`
+	HTTP         HTTPConfig     `toml:"http"`
+	Watch        []WatchConfig  `toml:"watch"`
+	Technologies []TechConfig   `toml:"technologies"`
+	Sources      []SourceConfig `toml:"sources"`
+	Digest       DigestConfig   `toml:"digest"`
+}
+
+// APIConfig is the [api] table.
+type APIConfig struct {
+	Listen string        `toml:"listen"`
+	Tokens []TokenConfig `toml:"tokens"`
+}
+
+// TokenConfig is one [[api.tokens]] entry.
+type TokenConfig struct {
+	Name        string `toml:"name"`
+	Token       string `toml:"token"`
+	TokenSHA256 string `toml:"token_sha256"`
+	Scope       string `toml:"scope"`
+}
+
+// HTTPConfig is the [http] table: how the crawler and feed reader fetch.
+type HTTPConfig struct {
+	UserAgent            string   `toml:"user_agent"`
+	Timeout              Duration `toml:"timeout"`
+	MaxBodyBytes         int64    `toml:"max_body_bytes"`
+	AllowPrivateNetworks bool     `toml:"allow_private_networks"`
+}
+
+// WatchConfig is one [[watch]] entry: an organisation we track.
+type WatchConfig struct {
+	Name          string   `toml:"name"`
+	Role          string   `toml:"role"`
+	Aliases       []string `toml:"aliases"`
+	CaseSensitive bool     `toml:"case_sensitive"`
+}
+
+// TechConfig is one [[technologies]] entry.
+type TechConfig struct {
+	Name          string   `toml:"name"`
+	Aliases       []string `toml:"aliases"`
+	CaseSensitive bool     `toml:"case_sensitive"`
+}
+
+// SourceConfig is one [[sources]] entry.
+type SourceConfig struct {
+	Name       string       `toml:"name"`
+	Type       string       `toml:"type"`
+	URL        string       `toml:"url"`
+	Schedule   string       `toml:"schedule"`
+	Components []string     `toml:"components"`
+	Crawl      *CrawlConfig `toml:"crawl"`
+}
+
+// CrawlConfig is a site source's [sources.crawl] table.
+type CrawlConfig struct {
+	MaxDepth int      `toml:"max_depth"`
+	MaxPages int      `toml:"max_pages"`
+	Delay    Duration `toml:"delay"`
+}
+
+// DigestConfig is the [digest] table.
+type DigestConfig struct {
+	Schedule string `toml:"schedule"`
+}
+
+// Source types.
+const (
+	sourceFeed = "feed"
+	sourceSite = "site"
+)
+
+// Token scopes.
+const (
+	scopeRead  = "read"
+	scopeAdmin = "admin"
+)
+
+// Duration is a time.Duration written as a Go duration string ("30s").
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration like \"30s\" or \"5m\": %q", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Defaults that are not zero values.
+const (
+	defaultListen       = "127.0.0.1:8080"
+	defaultUserAgent    = "techintel/0.1 (+https://github.com/techintel/techintel)"
+	defaultTimeout      = 20 * time.Second
+	defaultMaxBodyBytes = 10 << 20
+	defaultFeedSchedule = "@every 1h"
+	defaultSiteSchedule = "@every 12h"
+	defaultMaxDepth     = 2
+	defaultMaxPages     = 500
+	defaultDelay        = time.Second
+	defaultDigest       = "0 7 * * MON"
+)
+
+// DefaultConfig returns the configuration used for every key the file
+// leaves out.
+func DefaultConfig() Config {
+	return Config{
+		DataDir: "./data",
+		API:     APIConfig{Listen: defaultListen},
+		HTTP: HTTPConfig{
+			UserAgent:    defaultUserAgent,
+			Timeout:      Duration(defaultTimeout),
+			MaxBodyBytes: defaultMaxBodyBytes,
+		},
+		Digest: DigestConfig{Schedule: defaultDigest},
+	}
+}
+
+// ConfigError is a configuration problem; the command exits with code 2.
+type ConfigError struct{ msg string }
+
+func (e *ConfigError) Error() string { return "config: " + e.msg }
+
+func configErrorf(format string, args ...any) error {
+	return &ConfigError{msg: fmt.Sprintf(format, args...)}
+}
+
+// LoadConfig reads the TOML file at path over DefaultConfig and validates
+// it. A relative data_dir is taken relative to the file's directory.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, configErrorf("%v", err)
+	}
+	cfg, err := ParseConfig(string(b))
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(cfg.DataDir) {
+		cfg.DataDir = filepath.Join(filepath.Dir(path), cfg.DataDir)
+	}
+	return cfg, nil
+}
+
+// ParseConfig parses and validates a configuration. Unknown keys are
+// errors: a misspelt key silently ignored is a setting the user thinks
+// they have.
+func ParseConfig(text string) (*Config, error) {
+	cfg := DefaultConfig()
+	md, err := toml.Decode(text, &cfg)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, configErrorf("line %d: %s", perr.Position.Line, oneLine(perr.Message))
+		}
+		return nil, configErrorf("%s", oneLine(err.Error()))
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		return nil, configErrorf("unknown key %q", undecoded[0].String())
+	}
+	cfg.applyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimPrefix(s, "toml: ")
+}
+
+func (c *Config) applyDefaults() {
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Schedule == "" {
+			s.Schedule = defaultFeedSchedule
+			if s.Type == sourceSite {
+				s.Schedule = defaultSiteSchedule
+			}
+		}
+		if s.Type == sourceSite {
+			if s.Crawl == nil {
+				s.Crawl = &CrawlConfig{MaxDepth: defaultMaxDepth, MaxPages: defaultMaxPages, Delay: Duration(defaultDelay)}
+			}
+		}
+	}
+	for i := range c.API.Tokens {
+		if c.API.Tokens[i].Scope == "" {
+			c.API.Tokens[i].Scope = scopeRead
+		}
+	}
+}
+
+// The crawl table's defaults apply key by key, so decode it over them.
+func (c *CrawlConfig) UnmarshalTOML(v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return errors.New("crawl must be a table")
+	}
+	*c = CrawlConfig{MaxDepth: defaultMaxDepth, MaxPages: defaultMaxPages, Delay: Duration(defaultDelay)}
+	for k, val := range m {
+		switch k {
+		case "max_depth", "max_pages":
+			n, ok := val.(int64)
+			if !ok {
+				return fmt.Errorf("crawl.%s: must be an integer", k)
+			}
+			if k == "max_depth" {
+				c.MaxDepth = int(n)
+			} else {
+				c.MaxPages = int(n)
+			}
+		case "delay":
+			s, ok := val.(string)
+			if !ok {
+				return fmt.Errorf("crawl.delay: must be a duration string like \"1s\"")
+			}
+			if err := c.Delay.UnmarshalText([]byte(s)); err != nil {
+				return fmt.Errorf("crawl.delay: %w", err)
+			}
+		default:
+			return fmt.Errorf("unknown key %q", "sources.crawl."+k)
+		}
+	}
+	return nil
+}
+
+var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Validate checks every field and returns the first problem, naming it.
+func (c *Config) Validate() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return configErrorf("data_dir: required")
+	}
+	if err := c.validateAPI(); err != nil {
+		return err
+	}
+	if c.HTTP.UserAgent == "" {
+		return configErrorf("http.user_agent: required")
+	}
+	if c.HTTP.Timeout <= 0 {
+		return configErrorf("http.timeout: must be positive, got %s", c.HTTP.Timeout.D())
+	}
+	if c.HTTP.MaxBodyBytes <= 0 {
+		return configErrorf("http.max_body_bytes: must be positive, got %d", c.HTTP.MaxBodyBytes)
+	}
+	seen := map[string]bool{}
+	for i, w := range c.Watch {
+		field := fmt.Sprintf("watch[%d]", i)
+		if strings.TrimSpace(w.Name) == "" {
+			return configErrorf("%s.name: required", field)
+		}
+		field = fmt.Sprintf("watch[%d] (%s)", i, w.Name)
+		if _, ok := tag.ComponentForRole(w.Role); !ok {
+			return configErrorf("%s.role: unknown role %q (want one of %s)", field, w.Role, strings.Join(tag.Roles(), ", "))
+		}
+		if seen[strings.ToLower(w.Name)] {
+			return configErrorf("%s.name: duplicate watch entry %q", field, w.Name)
+		}
+		seen[strings.ToLower(w.Name)] = true
+		if err := checkAliases(field, w.Aliases); err != nil {
+			return err
+		}
+	}
+	seen = map[string]bool{}
+	for i, t := range c.Technologies {
+		field := fmt.Sprintf("technologies[%d]", i)
+		if strings.TrimSpace(t.Name) == "" {
+			return configErrorf("%s.name: required", field)
+		}
+		field = fmt.Sprintf("technologies[%d] (%s)", i, t.Name)
+		if seen[strings.ToLower(t.Name)] {
+			return configErrorf("%s.name: duplicate technology %q", field, t.Name)
+		}
+		seen[strings.ToLower(t.Name)] = true
+		if err := checkAliases(field, t.Aliases); err != nil {
+			return err
+		}
+	}
+	seen = map[string]bool{}
+	for i, s := range c.Sources {
+		if err := s.validate(i); err != nil {
+			return err
+		}
+		if seen[s.Name] {
+			return configErrorf("sources[%d].name: duplicate source name %q", i, s.Name)
+		}
+		seen[s.Name] = true
+	}
+	if _, err := cron.ParseStandard(c.Digest.Schedule); err != nil {
+		return configErrorf("digest.schedule: invalid cron spec %q: %v", c.Digest.Schedule, err)
+	}
+	if _, err := c.tagger(); err != nil {
+		return configErrorf("%v", err)
+	}
+	return nil
+}
+
+func checkAliases(field string, aliases []string) error {
+	for j, a := range aliases {
+		if strings.TrimSpace(a) == "" {
+			return configErrorf("%s.aliases[%d]: empty alias", field, j)
+		}
+	}
+	return nil
+}
+
+func (s SourceConfig) validate(i int) error {
+	field := fmt.Sprintf("sources[%d]", i)
+	if !sourceNameRE.MatchString(s.Name) {
+		if s.Name == "" {
+			return configErrorf("%s.name: required", field)
+		}
+		return configErrorf("%s.name: %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", field, s.Name)
+	}
+	field = fmt.Sprintf("sources[%d] (%s)", i, s.Name)
+	switch s.Type {
+	case sourceFeed, sourceSite:
+	case "":
+		return configErrorf("%s.type: required (feed or site)", field)
+	default:
+		return configErrorf("%s.type: unknown type %q (want feed or site)", field, s.Type)
+	}
+	u, err := url.Parse(s.URL)
+	if s.URL == "" {
+		return configErrorf("%s.url: required", field)
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return configErrorf("%s.url: %q is not an absolute http or https URL", field, s.URL)
+	}
+	if _, err := cron.ParseStandard(s.Schedule); err != nil {
+		return configErrorf("%s.schedule: invalid cron spec %q: %v", field, s.Schedule, err)
+	}
+	for j, c := range s.Components {
+		if !index.ValidComponent(c) {
+			return configErrorf("%s.components[%d]: unknown component %q (want one of %s)", field, j, c, strings.Join(index.Components, ", "))
+		}
+	}
+	if s.Crawl != nil {
+		if s.Type != sourceSite {
+			return configErrorf("%s.crawl: only allowed for type = \"site\"", field)
+		}
+		if s.Crawl.MaxDepth < 0 {
+			return configErrorf("%s.crawl.max_depth: must not be negative", field)
+		}
+		if s.Crawl.MaxPages < 1 {
+			return configErrorf("%s.crawl.max_pages: must be at least 1", field)
+		}
+		if s.Crawl.Delay < 0 {
+			return configErrorf("%s.crawl.delay: must not be negative", field)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateAPI() error {
+	host, port, err := net.SplitHostPort(c.API.Listen)
+	if err != nil || port == "" {
+		return configErrorf("api.listen: %q is not a host:port address", c.API.Listen)
+	}
+	names := map[string]bool{}
+	for i, t := range c.API.Tokens {
+		field := fmt.Sprintf("api.tokens[%d]", i)
+		if t.Name == "" {
+			return configErrorf("%s.name: required", field)
+		}
+		if names[t.Name] {
+			return configErrorf("%s.name: duplicate token name %q", field, t.Name)
+		}
+		names[t.Name] = true
+		switch {
+		case t.Token != "" && t.TokenSHA256 != "":
+			return configErrorf("%s: set token or token_sha256, not both", field)
+		case t.Token != "":
+			if len(t.Token) < 16 {
+				return configErrorf("%s.token: must be at least 16 characters", field)
+			}
+		case t.TokenSHA256 != "":
+			if b, err := hex.DecodeString(t.TokenSHA256); err != nil || len(b) != sha256.Size {
+				return configErrorf("%s.token_sha256: must be 64 hex digits (sha256sum of the token)", field)
+			}
+		default:
+			return configErrorf("%s: token or token_sha256 required", field)
+		}
+		if t.Scope != scopeRead && t.Scope != scopeAdmin {
+			return configErrorf("%s.scope: unknown scope %q (want read or admin)", field, t.Scope)
+		}
+	}
+	if len(c.API.Tokens) == 0 && !isLoopbackHost(host) {
+		return configErrorf("api.listen: %q is not a loopback address; configure [[api.tokens]] to serve beyond this machine", c.API.Listen)
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// tagger builds the tagger for the watch list and technologies.
+func (c *Config) tagger() (*tag.Tagger, error) {
+	ents := make([]tag.Entity, len(c.Watch))
+	for i, w := range c.Watch {
+		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive}
+	}
+	techs := make([]tag.Technology, len(c.Technologies))
+	for i, t := range c.Technologies {
+		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive}
+	}
+	return tag.New(ents, techs)
+}
+
+// source returns the source with the given name.
+func (c *Config) source(name string) (SourceConfig, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return SourceConfig{}, false
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// cmdCrawl runs every source, or one, once and prints a summary. It exits
+// non-zero if any source failed, saying which and why.
+func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("crawl", stderr)
+	configPath := fs.String("config", "", "config file (TOML)")
+	source := fs.String("source", "", "run only this source")
+	verbose := fs.Bool("v", false, "log every page and item")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfigFlag(*configPath)
+	if err != nil {
+		return err
+	}
+	var names []string
+	if *source != "" {
+		if _, ok := cfg.source(*source); !ok {
+			return &usageError{msg: fmt.Sprintf("-source: no source named %q in %s", *source, *configPath)}
+		}
+		names = []string{*source}
+	}
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		if isInUse(err) {
+			return fmt.Errorf("%w; while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run", err)
+		}
+		return err
+	}
+	defer d.Close()
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	g, err := NewGatherer(cfg, d, log)
+	if err != nil {
+		return err
+	}
+	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
+	return crawlAndReport(ctx, g, names, stdout)
+}
+
+// crawlAndReport runs the sources and prints one line per source and a
+// summary; it is shared by crawl and demo.
+func crawlAndReport(ctx context.Context, g *Gatherer, names []string, stdout io.Writer) error {
+	start := time.Now()
+	if len(names) == 0 {
+		for _, s := range g.cfg.Sources {
+			names = append(names, s.Name)
+		}
+	}
+	var total struct{ fetched, new, updated, failed int }
+	var failed []string
+	for _, name := range names {
+		if ctx.Err() != nil {
+			return fmt.Errorf("crawl interrupted: %w", ctx.Err())
+		}
+		src, _ := g.cfg.source(name)
+		fmt.Fprintf(stdout, "%s (%s) %s\n", name, src.Type, src.URL)
+		t0 := time.Now()
+		res, err := g.RunSource(ctx, name)
+		total.fetched += res.Fetched
+		total.new += res.New
+		total.updated += res.Updated
+		status := "ok"
+		if err != nil {
+			status = "FAILED: " + err.Error()
+			total.failed++
+			failed = append(failed, fmt.Sprintf("%s (%v)", name, err))
+		} else if len(res.Errors) > 0 {
+			status = fmt.Sprintf("ok, %d problems:", len(res.Errors))
+		}
+		fmt.Fprintf(stdout, "  fetched %d, new %d, updated %d in %s: %s\n",
+			res.Fetched, res.New, res.Updated, time.Since(t0).Round(time.Millisecond), status)
+		if err == nil {
+			for _, e := range res.Errors {
+				fmt.Fprintf(stdout, "    - %s\n", e)
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "\n%d sources: fetched %d, new %d, updated %d, failed %d (%s)\n",
+		len(names), total.fetched, total.new, total.updated, total.failed, time.Since(start).Round(time.Millisecond))
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d sources failed: %s", len(failed), len(names), strings.Join(failed, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
+)
+
+// errInUse: another techintel process holds the data directory.
+var errInUse = errors.New("data directory in use")
+
+// dataDir is an open, locked data directory: the search index and the
+// state store.
+type dataDir struct {
+	path  string
+	lock  *os.File
+	index *index.Index
+	store *store.Store
+}
+
+// openDataDir creates the directory if needed, locks it, and opens the
+// index and the state store. If another process has it, it fails at once
+// with an error that names that process, wrapping errInUse.
+func openDataDir(path string) (*dataDir, error) {
+	if err := os.MkdirAll(path, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	lock, err := lockDir(path)
+	if err != nil {
+		return nil, err
+	}
+	d := &dataDir{path: path, lock: lock}
+	d.index, err = index.Open(filepath.Join(path, "index.bleve"))
+	if err != nil {
+		d.Close()
+		if errors.Is(err, index.ErrLocked) {
+			return nil, fmt.Errorf("data directory %s: %w (the index is held by another process)", path, errInUse)
+		}
+		return nil, err
+	}
+	d.store, err = store.Open(filepath.Join(path, "state.db"))
+	if err != nil {
+		d.Close()
+		if errors.Is(err, store.ErrLocked) {
+			return nil, fmt.Errorf("data directory %s: %w (the state store is held by another process)", path, errInUse)
+		}
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close closes the index and the store (flushing both) and releases the lock.
+func (d *dataDir) Close() error {
+	var errs []error
+	if d.store != nil {
+		errs = append(errs, d.store.Close())
+	}
+	if d.index != nil {
+		errs = append(errs, d.index.Close())
+	}
+	if d.lock != nil {
+		errs = append(errs, d.lock.Close()) // closing the file releases the flock
+	}
+	return errors.Join(errs...)
+}
+
+// lockDir takes an exclusive, non-blocking flock on path/LOCK and writes
+// our PID into it, so that a second process fails at once and can say who
+// holds the directory. The kernel releases the lock when the process dies,
+// so a crash leaves no stale lock behind.
+func lockDir(path string) (*os.File, error) {
+	name := filepath.Join(path, "LOCK")
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(name)
+		f.Close()
+		holder := "another process"
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+			holder = fmt.Sprintf("another techintel process (PID %d)", pid)
+		}
+		return nil, fmt.Errorf("data directory %s is locked by %s: %w", path, holder, errInUse)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}

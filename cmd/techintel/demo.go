@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/demoworld"
+)
+
+// cmdDemo serves the bundled sample world on loopback, gathers, tags and
+// indexes it into a temporary data directory, and serves the API over it
+// until interrupted. It needs no network and no config.
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	listen := fs.String("listen", defaultListen, "address of the API")
+	keep := fs.Bool("keep", false, "keep the temporary data directory on exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if host, _, err := net.SplitHostPort(*listen); err != nil || !isLoopbackHost(host) {
+		return &usageError{msg: fmt.Sprintf("-listen: %q must be a loopback host:port (the demo has no API tokens)", *listen)}
+	}
+
+	// The world: feeds and a small site on a loopback port of its own.
+	worldLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo world: %w", err)
+	}
+	world := &http.Server{Handler: demoworld.Handler(time.Now()), ReadHeaderTimeout: 5 * time.Second}
+	go world.Serve(worldLn)
+	defer world.Close()
+	baseURL := "http://" + worldLn.Addr().String()
+
+	dir, err := os.MkdirTemp("", "techintel-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+	dataDir := filepath.Join(dir, "data")
+	configPath := filepath.Join(dir, "techintel.toml")
+	if err := os.WriteFile(configPath, []byte(demoworld.ConfigTOML(baseURL, dataDir, *listen)), 0o600); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	cfg, err := LoadConfig(configPath)
+	if err != nil {
+		return fmt.Errorf("demo: bundled config: %w", err)
+	}
+
+	fmt.Fprintf(stdout, "techintel demo: sample world at %s, data in %s\n\n", baseURL, dir)
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	g, err := NewGatherer(cfg, d, log)
+	if err != nil {
+		d.Close()
+		return err
+	}
+	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
+	if err := crawlAndReport(ctx, g, nil, stdout); err != nil {
+		d.Close()
+		return fmt.Errorf("demo: gathering the sample world: %w", err)
+	}
+	g.progress = nil
+
+	ready := func(addr string) {
+		printDemoHelp(stdout, addr, configPath)
+	}
+	err = serve(ctx, cfg, d, g, log, ready)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+func printDemoHelp(w io.Writer, addr, configPath string) {
+	base := "http://" + addr
+	fmt.Fprintf(w, `
+The API is up at %[1]s. Try:
+
+  curl -s '%[1]s/api/v1/search?q=open+ran' | jq .
+  curl -s '%[1]s/api/v1/search?component=alliances&sort=date' | jq '.hits[].title'
+  curl -s '%[1]s/api/v1/search?q=nokia&entity=Nokia' | jq '.total, .facets'
+  curl -s '%[1]s/api/v1/search?q=6G&component=others' | jq '.hits[] | {title, snippet, entities}'
+  curl -s '%[1]s/api/v1/sources' | jq .
+  curl -s -X POST '%[1]s/api/v1/sources/standards-news/run' | jq .
+
+or from another terminal, through this running demo:
+
+  go run ./cmd/techintel search -config %[2]s -component others 5G
+
+Each hit's id opens the document with its tagging evidence:
+
+  curl -s '%[1]s/api/v1/documents/ID' | jq '.evidence'
+
+Press Ctrl-C to stop; the temporary data directory is removed.
+`, base, configPath)
+}

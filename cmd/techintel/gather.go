@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/crawler"
+	"github.com/techintel/techintel/feeds"
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
+	"github.com/techintel/techintel/index/tag"
+)
+
+// maxRunErrors caps the page errors one run reports.
+const maxRunErrors = 50
+
+// upsertEvery is how many crawled pages are indexed together while a site
+// crawl goes on, so that a long crawl shows results early and a crash
+// loses little.
+const upsertEvery = 200
+
+// Gatherer is the one ingest orchestrator: source → fetch (feeds or
+// crawler) → tag → upsert, recording each run's outcome in the state
+// store. It implements api.Sources.
+type Gatherer struct {
+	cfg     *Config
+	index   *index.Index
+	store   *store.Store
+	tagger  *tag.Tagger
+	fetcher *feeds.Fetcher
+	rt      http.RoundTripper
+	log     *slog.Logger
+	now     func() time.Time
+
+	// progress, when set, hears about a run as it goes (the crawl command
+	// prints it).
+	progress func(source, msg string)
+	// nextRun, when set, tells when the scheduler runs a source next.
+	nextRun func(source string) time.Time
+
+	mu      sync.Mutex
+	running map[string]bool
+}
+
+// NewGatherer wires a gatherer for cfg over an open data directory.
+func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
+	tg, err := cfg.tagger()
+	if err != nil {
+		return nil, err
+	}
+	rt := newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D())
+	return &Gatherer{
+		cfg:     cfg,
+		index:   d.index,
+		store:   d.store,
+		tagger:  tg,
+		fetcher: feeds.NewFetcher(rt, cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes),
+		rt:      rt,
+		log:     log,
+		now:     time.Now,
+		running: map[string]bool{},
+	}, nil
+}
+
+// RunSource runs one source now. It refuses to start a second run of a
+// source that is still running. The result is returned even when the run
+// failed, with the reason in Errors and in the error.
+func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, error) {
+	src, ok := g.cfg.source(name)
+	if !ok {
+		return api.RunResult{}, fmt.Errorf("run %q: %w", name, api.ErrUnknownSource)
+	}
+	g.mu.Lock()
+	if g.running[name] {
+		g.mu.Unlock()
+		return api.RunResult{}, fmt.Errorf("run %q: %w", name, api.ErrSourceRunning)
+	}
+	g.running[name] = true
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		delete(g.running, name)
+		g.mu.Unlock()
+	}()
+
+	start := g.now()
+	res := api.RunResult{Source: name, Errors: []string{}}
+	var seen int
+	var err error
+	switch src.Type {
+	case sourceFeed:
+		seen, err = g.runFeed(ctx, src, &res)
+	case sourceSite:
+		seen, err = g.runSite(ctx, src, &res)
+	}
+	if err != nil {
+		res.Errors = append(res.Errors, err.Error())
+	}
+	serr := g.store.UpdateSource(name, func(st *store.SourceState) {
+		st.LastRun = start.UTC()
+		st.ItemsSeen = seen
+		if err != nil {
+			st.LastError = err.Error()
+			st.ConsecutiveFailures++
+			return
+		}
+		st.LastSuccess = start.UTC()
+		st.LastError = ""
+		st.ConsecutiveFailures = 0
+	})
+	if serr != nil && err == nil {
+		err = serr
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	g.log.Log(ctx, level, "source run finished",
+		slog.String("source", name), slog.Int("fetched", res.Fetched), slog.Int("new", res.New),
+		slog.Int("updated", res.Updated), slog.Int("errors", len(res.Errors)),
+		slog.Duration("took", g.now().Sub(start)), slog.Any("error", err))
+	return res, err
+}
+
+// runFeed fetches a feed conditionally and indexes its items.
+func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
+	st, err := g.store.Source(src.Name)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := g.fetcher.Fetch(ctx, src.URL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
+	if err != nil {
+		return 0, err
+	}
+	if resp.NotModified {
+		g.report(src.Name, "not modified (304)")
+		return st.ItemsSeen, nil
+	}
+	feed, err := feeds.Parse(resp.Body, resp.URL, resp.ContentType)
+	if err != nil {
+		return 0, err
+	}
+	docs, skipped := feed.Documents(src.Name, g.now().UTC())
+	if skipped > 0 {
+		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: no usable http(s) link", skipped))
+	}
+	res.Fetched = len(docs)
+	if err := g.indexDocs(ctx, src, docs, res); err != nil {
+		return len(docs), err
+	}
+	// Validators are stored only once the items are indexed: a failure
+	// above must not turn the next fetch into a 304 that skips them.
+	err = g.store.UpdateSource(src.Name, func(st *store.SourceState) {
+		st.ETag, st.LastModified = resp.Validators.ETag, resp.Validators.LastModified
+	})
+	return len(docs), err
+}
+
+// runSite crawls a site and indexes its pages as they come.
+func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
+	var batch []index.Document
+	var upErr error
+	emit := func(d index.Document) {
+		res.Fetched++
+		batch = append(batch, d)
+		if len(batch) >= upsertEvery && upErr == nil {
+			upErr = g.indexDocs(ctx, src, batch, res)
+			batch = batch[:0]
+			g.report(src.Name, fmt.Sprintf("%d pages fetched", res.Fetched))
+		}
+	}
+	stats, err := crawler.Crawl(ctx, crawler.Config{
+		Source:       src.Name,
+		StartURL:     src.URL,
+		MaxDepth:     src.Crawl.MaxDepth,
+		MaxPages:     src.Crawl.MaxPages,
+		Delay:        src.Crawl.Delay.D(),
+		UserAgent:    g.cfg.HTTP.UserAgent,
+		Timeout:      g.cfg.HTTP.Timeout.D(),
+		MaxBodyBytes: g.cfg.HTTP.MaxBodyBytes,
+		Transport:    g.rt,
+		Logger:       g.log.With(slog.String("source", src.Name)),
+	}, emit)
+	if upErr == nil {
+		upErr = g.indexDocs(ctx, src, batch, res)
+	}
+	for _, e := range stats.Errors {
+		if len(res.Errors) < maxRunErrors {
+			res.Errors = append(res.Errors, e)
+		}
+	}
+	seen := stats.Fetched + stats.Failed + stats.Skipped
+	g.report(src.Name, fmt.Sprintf("%d pages fetched, %d failed, %d skipped", stats.Fetched, stats.Failed, stats.Skipped))
+	switch {
+	case err != nil:
+		return seen, err
+	case upErr != nil:
+		return seen, upErr
+	case stats.Fetched == 0 && stats.Failed > 0:
+		return seen, fmt.Errorf("crawl %s: no page could be fetched (%d failed)", src.URL, stats.Failed)
+	}
+	return seen, nil
+}
+
+// index1 tags docs and upserts them, adding the counts to res.
+func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index.Document, res *api.RunResult) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	for i := range docs {
+		g.tagger.Tag(&docs[i], src.Components)
+	}
+	up, err := g.index.Upsert(ctx, docs)
+	res.New += len(up.New)
+	res.Updated += len(up.Updated)
+	return err
+}
+
+func (g *Gatherer) report(source, msg string) {
+	if g.progress != nil {
+		g.progress(source, msg)
+	}
+}
+
+// Sources reports every configured source with its state.
+func (g *Gatherer) Sources(ctx context.Context) ([]api.SourceStatus, error) {
+	counts, err := g.index.CountBySource(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.SourceStatus, 0, len(g.cfg.Sources))
+	for _, s := range g.cfg.Sources {
+		st, err := g.store.Source(s.Name)
+		if err != nil {
+			return nil, err
+		}
+		ss := api.SourceStatus{
+			Name: s.Name, Type: s.Type, URL: s.URL, Schedule: s.Schedule,
+			LastRun: timePtr(st.LastRun), LastSuccess: timePtr(st.LastSuccess),
+			LastError: st.LastError, ConsecutiveFailures: st.ConsecutiveFailures,
+			Documents: counts[s.Name], ItemsSeen: st.ItemsSeen,
+		}
+		if g.nextRun != nil {
+			ss.NextRun = timePtr(g.nextRun(s.Name))
+		}
+		out = append(out, ss)
+	}
+	return out, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+var _ api.Sources = (*Gatherer)(nil)
+
+// isInUse reports whether err says the data directory is held elsewhere.
+func isInUse(err error) bool { return errors.Is(err, errInUse) }

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/index"
+)
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// cmdSearch searches the index and prints a table, or the API's JSON with
+// -json. While serve holds the data directory, it asks the running API.
+func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("search", stderr)
+	configPath := fs.String("config", "", "config file (TOML)")
+	var components, entities, technologies, sources multiFlag
+	fs.Var(&components, "component", "only this component (repeatable): industry, own, alliances, others")
+	fs.Var(&entities, "entity", "only documents about this watched entity (repeatable)")
+	fs.Var(&technologies, "technology", "only documents about this technology (repeatable)")
+	fs.Var(&sources, "source", "only documents from this source (repeatable)")
+	since := fs.String("since", "", "published at or after (YYYY-MM-DD or RFC 3339)")
+	until := fs.String("until", "", "published up to (YYYY-MM-DD inclusive, or RFC 3339)")
+	sortBy := fs.String("sort", index.SortRelevance, "relevance or date")
+	limit := fs.Int("limit", index.DefaultLimit, "results to show (1-100)")
+	offset := fs.Int("offset", 0, "results to skip")
+	asJSON := fs.Bool("json", false, "print the API's JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfigFlag(*configPath)
+	if err != nil {
+		return err
+	}
+	params := url.Values{}
+	params.Set("q", strings.Join(fs.Args(), " "))
+	for name, vs := range map[string][]string{"component": components, "entity": entities, "technology": technologies, "source": sources} {
+		for _, v := range vs {
+			params.Add(name, v)
+		}
+	}
+	for name, v := range map[string]string{"since": *since, "until": *until, "sort": *sortBy} {
+		if v != "" {
+			params.Set(name, v)
+		}
+	}
+	params.Set("limit", strconv.Itoa(*limit))
+	params.Set("offset", strconv.Itoa(*offset))
+
+	res, err := searchLocal(ctx, cfg, params)
+	if isInUse(err) {
+		// serve holds the index: ask it instead of failing.
+		res, err = searchRemote(ctx, cfg, params, err)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printHits(stdout, res, *offset)
+	return nil
+}
+
+// searchLocal opens the data directory and searches it. Parameters are
+// parsed exactly as the API parses them.
+func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Result, error) {
+	q, err := api.ParseSearchQuery(params)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	res, err := d.index.Search(ctx, q)
+	if errors.Is(err, index.ErrBadQuery) {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return res, err
+}
+
+// searchRemote sends the search to the API of the serve process that holds
+// the data directory.
+func searchRemote(ctx context.Context, cfg *Config, params url.Values, inUse error) (*index.Result, error) {
+	host, port, _ := net.SplitHostPort(cfg.API.Listen)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	u := "http://" + net.JoinHostPort(host, port) + "/api/v1/search?" + params.Encode()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range cfg.API.Tokens {
+		if t.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+t.Token)
+			break
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w, and its API at %s did not answer: %v", inUse, cfg.API.Listen, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("search via %s: %w", cfg.API.Listen, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		_ = json.Unmarshal(body, &e)
+		if resp.StatusCode == http.StatusBadRequest {
+			return nil, &usageError{msg: e.Error}
+		}
+		return nil, fmt.Errorf("search via %s: %s: %s", cfg.API.Listen, resp.Status, e.Error)
+	}
+	var res index.Result
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("search via %s: %w", cfg.API.Listen, err)
+	}
+	return &res, nil
+}
+
+// printHits prints results as a table for people.
+func printHits(w io.Writer, res *index.Result, offset int) {
+	fmt.Fprintf(w, "%d results (%.1f ms)\n\n", res.Total, res.TookMS)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tPUBLISHED\tCOMPONENTS\tSOURCE\tTITLE")
+	for i, h := range res.Hits {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", offset+i+1, h.Published.Format(time.DateOnly),
+			strings.Join(h.Components, ","), h.Source, truncate(h.Title, 80))
+		fmt.Fprintf(tw, "\t\t\t\t%s\n", h.URL)
+		if s := plainSnippet(h.Snippet); s != "" {
+			fmt.Fprintf(tw, "\t\t\t\t%s\n", truncate(s, 100))
+		}
+	}
+	tw.Flush()
+}
+
+// plainSnippet turns a snippet's <mark> tags and escapes back into text.
+func plainSnippet(s string) string {
+	s = strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s)
+	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+

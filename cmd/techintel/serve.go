@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/techintel/techintel/api"
+)
+
+// cmdServe runs the scheduler and the HTTP API until SIGINT or SIGTERM,
+// then finishes or cancels work in flight, flushes the index and returns.
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	configPath := fs.String("config", "", "config file (TOML)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfigFlag(*configPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	g, err := NewGatherer(cfg, d, log)
+	if err != nil {
+		d.Close()
+		return err
+	}
+	return serve(ctx, cfg, d, g, log, nil)
+}
+
+// serve starts the scheduler and the API on cfg.API.Listen and blocks until
+// ctx ends. ready, if set, is called with the listening address. It closes
+// d before it returns.
+func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.Logger, ready func(addr string)) (err error) {
+	defer func() {
+		if cerr := d.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	ln, err := net.Listen("tcp", cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("api.listen: %w", err)
+	}
+	tokens, err := apiTokens(cfg.API.Tokens)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler: api.New(api.Options{
+			Searcher: d.index,
+			Sources:  g,
+			Tokens:   tokens,
+			Logger:   log,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// POST /sources/{name}/run answers when the run is done.
+		WriteTimeout: 15 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return ctx },
+	}
+	sched, err := startScheduler(ctx, g, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		log.Error("api server stopped", slog.Any("error", err))
+	}
+	log.Info("shutting down: finishing requests, cancelling runs in flight")
+	sched.Stop()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Warn("api shutdown", slog.Any("error", serr))
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// apiTokens turns the configured tokens into what the API checks.
+func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
+	out := make([]api.Token, 0, len(cfg))
+	for _, t := range cfg {
+		tok := api.Token{Name: t.Name, Admin: t.Scope == scopeAdmin}
+		if t.Token != "" {
+			tok.SHA256 = sha256.Sum256([]byte(t.Token))
+		} else {
+			b, err := hex.DecodeString(t.TokenSHA256)
+			if err != nil || len(b) != sha256.Size {
+				return nil, configErrorf("api.tokens (%s).token_sha256: not 64 hex digits", t.Name)
+			}
+			copy(tok.SHA256[:], b)
+		}
+		out = append(out, tok)
+	}
+	return out, nil
+}

@@ -1,0 +1,106 @@
+// Package store keeps techintel's small transactional state beside the
+// search index: per-source run state (last run, last error, HTTP cache
+// validators). It is a bbolt file in the data directory; bbolt is imported
+// here only.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrLocked: another process holds the store.
+var ErrLocked = errors.New("store: in use by another process")
+
+var bucketSources = []byte("sources")
+
+// Store is an open state file. It is safe for concurrent use.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the store at path. If another process holds it,
+// Open fails after a second with an error wrapping ErrLocked.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store: open %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketSources)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// SourceState is what techintel remembers about a source between runs.
+type SourceState struct {
+	LastRun             time.Time `json:"last_run"`
+	LastSuccess         time.Time `json:"last_success"`
+	LastError           string    `json:"last_error"`
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	// HTTP cache validators of the last successful feed fetch (RFC 9111).
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	// ItemsSeen is how many items or pages the last run saw.
+	ItemsSeen int `json:"items_seen"`
+}
+
+// Source returns the state of the named source (zero if never run).
+func (s *Store) Source(name string) (SourceState, error) {
+	var st SourceState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSources).Get([]byte(name))
+		if v == nil {
+			return nil
+		}
+		return json.Unmarshal(v, &st)
+	})
+	if err != nil {
+		return SourceState{}, fmt.Errorf("store: source %q: %w", name, err)
+	}
+	return st, nil
+}
+
+// UpdateSource reads, changes and writes the state of a source in one
+// transaction.
+func (s *Store) UpdateSource(name string, fn func(*SourceState)) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSources)
+		var st SourceState
+		if v := b.Get([]byte(name)); v != nil {
+			if err := json.Unmarshal(v, &st); err != nil {
+				return err
+			}
+		}
+		fn(&st)
+		v, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(name), v)
+	})
+	if err != nil {
+		return fmt.Errorf("store: update source %q: %w", name, err)
+	}
+	return nil
+}
