@@ -186,6 +186,9 @@ func ParseConfig(text string) (*Config, error) {
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
+			if perr.LastKey != "" {
+				return nil, configErrorf("%s (line %d): %s", perr.LastKey, perr.Position.Line, oneLine(perr.Message))
+			}
 			return nil, configErrorf("line %d: %s", perr.Position.Line, oneLine(perr.Message))
 		}
 		return nil, configErrorf("%s", oneLine(err.Error()))

@@ -74,7 +74,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	g.progress = nil
 
 	ready := func(addr string) {
-		printDemoHelp(stdout, addr, configPath)
+		printDemoHelp(stdout, addr, configPath, cfg.Sources[0].Name)
 	}
 	err = serve(ctx, cfg, d, g, log, ready)
 	if errors.Is(err, context.Canceled) {
@@ -83,26 +83,24 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return err
 }
 
-func printDemoHelp(w io.Writer, addr, configPath string) {
+func printDemoHelp(w io.Writer, addr, configPath, source string) {
 	base := "http://" + addr
-	fmt.Fprintf(w, `
-The API is up at %[1]s. Try:
+	fmt.Fprintf(w, "\nThe API is up at %s. Searches that show what techintel gets right:\n\n", base)
+	for _, ex := range demoworld.Examples() {
+		fmt.Fprintf(w, "  # %s: expect %s\n", ex.Title, ex.Expect)
+		fmt.Fprintf(w, "  curl -s '%s/api/v1/search?%s' | jq '.total, [.hits[].title]'\n\n", base, ex.Values().Encode())
+	}
+	fmt.Fprintf(w, `More:
 
-  curl -s '%[1]s/api/v1/search?q=open+ran' | jq .
-  curl -s '%[1]s/api/v1/search?component=alliances&sort=date' | jq '.hits[].title'
-  curl -s '%[1]s/api/v1/search?q=nokia&entity=Nokia' | jq '.total, .facets'
-  curl -s '%[1]s/api/v1/search?q=6G&component=others' | jq '.hits[] | {title, snippet, entities}'
+  curl -s '%[1]s/api/v1/search?q=%%22open+ran%%22&sort=date' | jq '.hits[] | {title, snippet, components}'
   curl -s '%[1]s/api/v1/sources' | jq .
-  curl -s -X POST '%[1]s/api/v1/sources/standards-news/run' | jq .
+  curl -s -X POST '%[1]s/api/v1/sources/%[3]s/run' | jq .
+  curl -s '%[1]s/api/v1/documents/ID' | jq '.evidence'      # ID from any hit
 
 or from another terminal, through this running demo:
 
   go run ./cmd/techintel search -config %[2]s -component others 5G
 
-Each hit's id opens the document with its tagging evidence:
-
-  curl -s '%[1]s/api/v1/documents/ID' | jq '.evidence'
-
 Press Ctrl-C to stop; the temporary data directory is removed.
-`, base, configPath)
+`, base, configPath, source)
 }

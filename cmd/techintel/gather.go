@@ -185,7 +185,7 @@ func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunRe
 		Timeout:      g.cfg.HTTP.Timeout.D(),
 		MaxBodyBytes: g.cfg.HTTP.MaxBodyBytes,
 		Transport:    g.rt,
-		Logger:       g.log.With(slog.String("source", src.Name)),
+		Logger:       g.log,
 	}, emit)
 	if upErr == nil {
 		upErr = g.indexDocs(ctx, src, batch, res)

@@ -20,21 +20,27 @@
 //
 //   - Names match whole tokens only: "Intel" does not match "intelligence",
 //     "Nokia" not "Nokian", "3GPP" not "3GPP2", "Arm" not "alarm" or "army",
-//     and "5G" not "5GHz" (one token) but does match "5G-Advanced".
+//     and "5G" not "5GHz" (one token) but does match "5G-Advanced" (unless
+//     "5G-Advanced" is itself a name, see below) and "5G+".
 //   - Hyphens separate tokens, so "Qualcomm-backed" and "Ericsson-led" are
 //     mentions of Qualcomm and Ericsson.
 //   - A possessive 's or ’s is not part of the token: "Intel's" and
-//     "Intel’s" mention Intel, and the evidence quotes "Intel". A plural
-//     possessive ("Siemens'") needs no rule: the apostrophe separates.
-//   - '&' between letters or digits is part of the token ("AT&T", "R&D");
-//     a '&' between spaces is a token itself ("Procter & Gamble"). '.' between
-//     digits is part of the token, so "802.11" is one token and does not match
-//     "802.11ax". An apostrophe before a letter other than a possessive s is
-//     kept ("O'Reilly").
-//   - The words of a multi-word name may be separated by any run of white
-//     space (line breaks included) and hyphens, in the name and in the text
-//     alike: "Open RAN" matches "open-RAN", and "O-RAN" matches "O RAN".
-//     Any other punctuation between them breaks the phrase ("open. RAN").
+//     "Intel’s" mention Intel, and the evidence quotes "Intel". A trailing
+//     apostrophe separates ("Siemens' plan" mentions Siemens), but there is
+//     no stemming: "Nokias'" is the word "Nokias", not Nokia.
+//   - '&' between letters or digits is part of the token ("AT&T", "R&D"),
+//     so "AT&T" does not match "AT & T". '.' between digits is part of the
+//     token: "802.11" is one token and does not match "802.11ax". An
+//     apostrophe before a letter other than a possessive s is kept
+//     ("O'Reilly").
+//   - The words of a multi-word name may be separated in the text by any run
+//     of white space (line breaks included) and hyphens wherever the name
+//     has white space or hyphens: "Open RAN" matches "open-RAN" and
+//     "Open\nRAN", and "O-RAN" matches "O RAN". Where the name has other
+//     punctuation between words, the text must have the same ("E.ON",
+//     "TCP/IP", "Procter & Gamble", ignoring white space and hyphens around
+//     it). Any other punctuation breaks a phrase: "open. RAN" is not "Open
+//     RAN", "Nokia's Bell Labs" is not "Nokia Bell Labs".
 //   - Matching ignores case unless the entry is CaseSensitive; then only
 //     mentions with the exact case of its name or alias count (accents are
 //     still folded), so "arm" in "robotic arm" does not tag Arm.
@@ -44,8 +50,9 @@
 //     Nokia; a technology "O-RAN" is still found inside "O-RAN Alliance".
 //   - When one phrase is a name or alias of several entries, all are tagged.
 //
-// Names made only of symbols ("C++" becomes "c", "++" nothing) cannot be
-// matched as written; New rejects names and aliases with no token at all.
+// Symbols glued to the start or end of a name cannot be matched, so New
+// rejects "C++", "C#" and ".NET" rather than match every "C" or "net"; it
+// also rejects names and aliases with no letters or digits at all.
 //
 // # Evidence
 //

@@ -1,13 +1,10 @@
 package tag
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/techintel/techintel/index"
 )
 
 // Entity is one watch-list entry: a firm or body whose mentions give a
@@ -31,7 +28,8 @@ type Technology struct {
 type Tagger struct {
 	entries []entry          // entities, then technologies
 	vocab   map[string]int32 // normalised token → token id
-	edges   map[edge]int32   // trie over token ids; node 0 is the root
+	gaps    map[string]int32 // gap signature → gap id; 0 is the soft gap
+	edges   map[edge]int32   // trie over token and gap ids; node 0 is the root
 	nodes   [][]payload      // per node: the phrases that end there
 	pool    sync.Pool        // *scratch
 }
@@ -52,7 +50,9 @@ const (
 	numKinds
 )
 
-type edge struct{ node, tok int32 }
+// edge leads from node over a token preceded by a gap; edges from the root
+// have gap 0.
+type edge struct{ node, tok, gap int32 }
 
 // payload is a name or alias ending at a trie node.
 type payload struct {
@@ -64,7 +64,12 @@ type payload struct {
 // empty name, an unknown role, a duplicate name, or a name or alias with no
 // letters or digits to match.
 func New(entities []Entity, technologies []Technology) (*Tagger, error) {
-	t := &Tagger{vocab: map[string]int32{}, edges: map[edge]int32{}, nodes: [][]payload{nil}}
+	t := &Tagger{
+		vocab: map[string]int32{},
+		gaps:  map[string]int32{"": 0},
+		edges: map[edge]int32{},
+		nodes: [][]payload{nil},
+	}
 	seen := map[string]bool{}
 	for i, e := range entities {
 		if e.Name == "" {
@@ -111,20 +116,24 @@ func (t *Tagger) add(e entry, aliases []string, caseSensitive bool) error {
 		if len(toks) == 0 {
 			return fmt.Errorf("alias %q has no letters or digits to match", phrase)
 		}
+		if err := checkEdges(phrase, toks); err != nil {
+			return err
+		}
 		node := int32(0)
 		var cased []string
-		for _, tk := range toks {
+		for k, tk := range toks {
 			buf = appendFold(buf[:0], phrase[tk.start:tk.end], true)
-			tok, ok := t.vocab[string(buf)]
-			if !ok {
-				tok = int32(len(t.vocab))
-				t.vocab[string(buf)] = tok
+			tok := intern(t.vocab, buf)
+			var gap int32
+			if k > 0 {
+				buf = appendGapSignature(buf[:0], phrase[toks[k-1].end:tk.start])
+				gap = intern(t.gaps, buf)
 			}
-			next, ok := t.edges[edge{node, tok}]
+			next, ok := t.edges[edge{node, tok, gap}]
 			if !ok {
 				next = int32(len(t.nodes))
 				t.nodes = append(t.nodes, nil)
-				t.edges[edge{node, tok}] = next
+				t.edges[edge{node, tok, gap}] = next
 			}
 			node = next
 			if caseSensitive {
@@ -141,200 +150,33 @@ func (t *Tagger) add(e entry, aliases []string, caseSensitive bool) error {
 	return nil
 }
 
-// Fields of a document, in the order evidence lists them.
-const (
-	fieldTitle = iota
-	fieldBody
-	fieldSource
-)
-
-// scratch holds one Tag call's working memory; it is pooled.
-type scratch struct {
-	toks  []token
-	ids   []int32
-	buf   []byte
-	ends  []terminal
-	hits  map[hitKey]span
-	found [numKinds]int // per kind: the first token a new match may start at
+func intern(m map[string]int32, key []byte) int32 {
+	id, ok := m[string(key)]
+	if !ok {
+		id = int32(len(m))
+		m[string(key)] = id
+	}
+	return id
 }
 
-type terminal struct {
-	node int32
-	last int // index of the phrase's last token
-}
-
-type hitKey struct {
-	entry int32
-	field int
-}
-
-type span struct{ start, end int }
-
-// Tag sets doc.Components, doc.Entities, doc.Technologies and doc.Evidence
-// from doc.Title, doc.Body and the source's configured components (invalid
-// slugs among them are ignored). Any previous tags are replaced. All four
-// slices are sorted, free of duplicates and never nil.
-func (t *Tagger) Tag(doc *index.Document, sourceComponents []string) {
-	s := t.pool.Get().(*scratch)
-	defer t.release(s)
-	clear(s.hits)
-	t.scan(s, doc.Title, fieldTitle)
-	t.scan(s, doc.Body, fieldBody)
-
-	var comps, fromSource uint // bit r: index.Components[r]
-	entities := []string{}
-	technologies := []string{}
-	evidence := []index.Evidence{}
-	for k, sp := range s.hits {
-		e := t.entries[k.entry]
-		text := doc.Title
-		if k.field == fieldBody {
-			text = doc.Body
-		}
-		evidence = append(evidence, index.Evidence{
-			Entity: e.name, Component: e.component, Matched: text[sp.start:sp.end], Field: fieldName(k.field),
-		})
-		if e.kind == kindTechnology {
-			technologies = append(technologies, e.name)
-			continue
-		}
-		entities = append(entities, e.name)
-		comps |= 1 << componentRank(e.component)
-	}
-	for _, c := range sourceComponents {
-		if r := componentRank(c); r >= 0 && fromSource&(1<<r) == 0 {
-			fromSource |= 1 << r
-			evidence = append(evidence, index.Evidence{Component: c, Matched: doc.Source, Field: "source"})
+// checkEdges rejects a name whose first or last token is glued to symbols
+// that matching would drop: "C++" would otherwise match every "C", and ".NET"
+// every "net". Quotes, brackets, sentence punctuation and a possessive 's are
+// fine.
+func checkEdges(phrase string, toks []token) error {
+	lead, trail := phrase[:toks[0].start], phrase[toks[len(toks)-1].end:]
+	for _, r := range lead {
+		if !isSoft(r) && !strings.ContainsRune("\"'‘“«([", r) {
+			return fmt.Errorf("alias %q: %q before the first word cannot be matched", phrase, r)
 		}
 	}
-	components := []string{}
-	for i, c := range index.Components {
-		if (comps|fromSource)&(1<<i) != 0 {
-			components = append(components, c)
+	prev := ' '
+	for _, r := range trail {
+		if !isSoft(r) && !strings.ContainsRune(".,;:!?\"'’”»)]", r) &&
+			!((r == 's' || r == 'S') && isApostrophe(prev)) {
+			return fmt.Errorf("alias %q: %q after the last word cannot be matched", phrase, r)
 		}
+		prev = r
 	}
-	slices.Sort(entities)
-	slices.Sort(technologies)
-	slices.SortFunc(evidence, compareEvidence)
-	doc.Components = components
-	doc.Entities = slices.Compact(entities)
-	doc.Technologies = slices.Compact(technologies)
-	doc.Evidence = evidence
-}
-
-// release returns s to the pool unless a huge document grew it: one 10 MB
-// page should not pin tens of megabytes of tokens.
-func (t *Tagger) release(s *scratch) {
-	if cap(s.toks) <= maxPooledTokens {
-		t.pool.Put(s)
-	}
-}
-
-const maxPooledTokens = 1 << 16
-
-// scan finds the names in one field and records the first span of each.
-// At every token it walks the trie as far as the text follows it and, per
-// kind, keeps the longest phrase that matches; matches of one kind do not
-// overlap.
-func (t *Tagger) scan(s *scratch, text string, field int) {
-	s.toks = tokenize(s.toks[:0], text)
-	s.ids = s.ids[:0]
-	for _, tk := range s.toks {
-		s.buf = appendFold(s.buf[:0], text[tk.start:tk.end], true)
-		id, ok := t.vocab[string(s.buf)]
-		if !ok {
-			id = -1
-		}
-		s.ids = append(s.ids, id)
-	}
-	s.found = [numKinds]int{}
-	for i := range s.toks {
-		if s.ids[i] < 0 {
-			continue
-		}
-		s.ends = s.ends[:0]
-		node := int32(0)
-		for j := i; j < len(s.toks) && s.ids[j] >= 0 && (j == i || s.toks[j].joined); j++ {
-			next, ok := t.edges[edge{node, s.ids[j]}]
-			if !ok {
-				break
-			}
-			node = next
-			if len(t.nodes[node]) > 0 {
-				s.ends = append(s.ends, terminal{node, j})
-			}
-		}
-		for kind := range numKinds {
-			if i < s.found[kind] {
-				continue
-			}
-			for k := len(s.ends) - 1; k >= 0; k-- {
-				if t.accept(s, text, field, i, s.ends[k], kind) {
-					s.found[kind] = s.ends[k].last + 1
-					break
-				}
-			}
-		}
-	}
-}
-
-// accept records the entries of the given kind whose phrase ends at end and
-// reports whether there were any. Case-sensitive phrases count only if the
-// text has their exact case.
-func (t *Tagger) accept(s *scratch, text string, field, first int, end terminal, kind int) bool {
-	matched := false
-	for _, p := range t.nodes[end.node] {
-		if t.entries[p.entry].kind != kind || !t.sameCase(s, text, first, p.cased) {
-			continue
-		}
-		matched = true
-		k := hitKey{p.entry, field}
-		if _, ok := s.hits[k]; !ok {
-			s.hits[k] = span{s.toks[first].start, s.toks[end.last].end}
-		}
-	}
-	return matched
-}
-
-// sameCase reports whether the tokens from first on spell cased exactly
-// (after accent folding); a nil cased accepts any case.
-func (t *Tagger) sameCase(s *scratch, text string, first int, cased []string) bool {
-	for i, want := range cased {
-		tk := s.toks[first+i]
-		s.buf = appendFold(s.buf[:0], text[tk.start:tk.end], false)
-		if string(s.buf) != want {
-			return false
-		}
-	}
-	return true
-}
-
-func fieldName(f int) string {
-	switch f {
-	case fieldTitle:
-		return "title"
-	case fieldBody:
-		return "body"
-	}
-	return "source"
-}
-
-func fieldRank(name string) int {
-	switch name {
-	case "title":
-		return fieldTitle
-	case "body":
-		return fieldBody
-	}
-	return fieldSource
-}
-
-// compareEvidence orders evidence by name, then component in canonical
-// order, then field (title, body, source).
-func compareEvidence(a, b index.Evidence) int {
-	return cmp.Or(
-		strings.Compare(a.Entity, b.Entity),
-		cmp.Compare(componentRank(a.Component), componentRank(b.Component)),
-		cmp.Compare(fieldRank(a.Field), fieldRank(b.Field)),
-	)
+	return nil
 }

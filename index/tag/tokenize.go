@@ -8,71 +8,101 @@ import (
 )
 
 // token is one word of a text: a byte range of the original, so that
-// evidence can quote the document exactly.
-type token struct {
-	start, end int  // byte offsets in the original text; a possessive 's is outside
-	joined     bool // only whitespace and hyphens separate it from the previous token
-}
+// evidence can quote the document exactly. A possessive 's is outside it.
+type token struct{ start, end int }
 
 // tokenize appends the tokens of s to dst. A token starts with a letter or
 // digit and runs over letters, digits and combining marks, plus:
-//   - '&' between two word characters ("AT&T", "R&D"),
+//   - '&' between a word character and a letter or digit ("AT&T", "R&D"),
 //   - '.' between two digits ("802.11", "3.5"),
 //   - an apostrophe followed by a letter ("O'Reilly"),
 //   - soft hyphens and zero-width joiners, which folding then drops.
 //
 // A possessive 's or ’s ends the token and is not part of it. Every other
-// character separates tokens; a '&' standing alone is a token of its own so
-// that "Procter & Gamble" can be a phrase.
+// character separates tokens; see gapSignature for how separators matter.
 func tokenize(dst []token, s string) []token {
-	joined := true
 	for i := 0; i < len(s); {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case isWord(r):
-			end, next, possessive := scanWord(s, i)
-			dst = append(dst, token{start: i, end: end, joined: joined})
-			i, joined = next, !possessive
+		if c := s[i]; c < utf8.RuneSelf && !isASCIIWord(c) {
+			i++ // fast path: ASCII space and punctuation
 			continue
-		case r == '&':
-			dst = append(dst, token{start: i, end: i + w, joined: joined})
-			joined = true
-		case !isGap(r):
-			joined = false
 		}
-		i += w
+		r, w := decode(s, i)
+		if !isWord(r) {
+			i += w
+			continue
+		}
+		end, next := scanWord(s, i)
+		dst = append(dst, token{start: i, end: end})
+		i = next
 	}
 	return dst
 }
 
-// scanWord scans the word starting at s[i]. It returns where the token ends,
-// where scanning resumes, and whether a possessive 's was skipped in between.
-func scanWord(s string, i int) (end, next int, possessive bool) {
+// decode is utf8.DecodeRuneInString(s[i:]) with a fast path for ASCII.
+func decode(s string, i int) (rune, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
+// appendGapSignature appends the signature of the text between two tokens:
+// its characters without white space and hyphens, apostrophes unified, in
+// lower case. An empty signature is a soft gap. Two tokens follow each other
+// in a phrase when the gaps in text and name are both soft ("Open RAN" finds
+// "open-RAN" and "Open\nRAN"; "O-RAN" finds "O RAN") or have the same
+// signature ("E.ON", "TCP/IP", "Procter & Gamble"); so "open. RAN" is not
+// "Open RAN", nor is "Nokia's Bell Labs" "Nokia Bell Labs".
+func appendGapSignature(dst []byte, gap string) []byte {
+	for _, r := range gap {
+		switch {
+		case isSoft(r):
+		case isApostrophe(r):
+			dst = append(dst, '\'')
+		default:
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		}
+	}
+	return dst
+}
+
+// scanWord scans the word starting at s[i]. It returns where the token ends
+// and where scanning resumes: after a possessive 's, which is not part of it.
+func scanWord(s string, i int) (end, next int) {
 	var prev rune
 	for i < len(s) {
-		r, w := utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < utf8.RuneSelf && isASCIIWord(c) {
+			prev = rune(c) // fast path: ASCII letters and digits
+			i++
+			continue
+		}
+		r, w := decode(s, i)
+		if isInWord(r) {
+			prev = r
+			i += w
+			continue
+		}
 		n, nw := peek(s, i+w)
 		switch {
-		case isWord(r) || unicode.IsMark(r) || isIgnorable(r):
 		case r == '&' && isWord(n):
 		case r == '.' && unicode.IsDigit(prev) && unicode.IsDigit(n):
 		case isApostrophe(r) && (n == 's' || n == 'S') && !isInWord(peekRune(s, i+w+nw)):
-			return i, i + w + nw, true
+			return i, i + w + nw
 		case isApostrophe(r) && unicode.IsLetter(n):
 		default:
-			return i, i, false
+			return i, i
 		}
 		prev = r
 		i += w
 	}
-	return i, i, false
+	return i, i
 }
 
 func peek(s string, i int) (rune, int) {
 	if i >= len(s) {
 		return -1, 0
 	}
-	return utf8.DecodeRuneInString(s[i:])
+	return decode(s, i)
 }
 
 func peekRune(s string, i int) rune {
@@ -83,23 +113,34 @@ func peekRune(s string, i int) rune {
 // isWord reports whether r can start a token.
 func isWord(r rune) bool {
 	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return isASCIIWord(byte(r))
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// ASCII letters and digits as bit sets over the bytes 0-63 and 64-127.
+const (
+	asciiDigits  = uint64(0x3ff) << '0'
+	asciiLetters = uint64(0x3ffffff)<<('A'-64) | uint64(0x3ffffff)<<('a'-64)
+)
+
+func isASCIIWord(c byte) bool {
+	if c < 64 {
+		return asciiDigits>>c&1 == 1
+	}
+	return c < 128 && asciiLetters>>(c-64)&1 == 1
 }
 
 // isInWord reports whether r continues a word, so that "'s" followed by it is
 // not a possessive ("Intel'sx" is one odd word, not "Intel" + "'s").
 func isInWord(r rune) bool {
-	return isWord(r) || unicode.IsMark(r) || isIgnorable(r)
+	return isWord(r) || r >= utf8.RuneSelf && (unicode.IsMark(r) || isIgnorable(r))
 }
 
-// isGap reports whether r may separate the words of a phrase: any white space
-// and the hyphens, so "Open RAN" matches "Open\nRAN" and "open-RAN", and
-// "O-RAN" matches "O RAN". Other punctuation ends a phrase: "open. RAN" is not
-// "Open RAN".
-func isGap(r rune) bool {
-	return r == '-' || r == '\u2010' || r == '\u2011' || unicode.IsSpace(r)
+// isSoft reports whether r is white space or a hyphen, the separators that
+// gap signatures ignore.
+func isSoft(r rune) bool {
+	return r == ' ' || r == '-' || r == '\u2010' || r == '\u2011' || unicode.IsSpace(r)
 }
 
 func isApostrophe(r rune) bool {

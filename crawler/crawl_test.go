@@ -1,0 +1,397 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+func TestCrawlSite(t *testing.T) {
+	offsite := newTestSite(t, "", "", nil)
+	site := newTestSite(t, "testdata/site", offsite.URL(), nil)
+	cfg := testConfig(site.URL() + "/")
+	cfg.MaxDepth = 2
+	res := runCrawl(t, t.Context(), cfg)
+	if res.err != nil {
+		t.Fatalf("Crawl: %v\n%s", res.err, res.log)
+	}
+
+	wantDocs := []string{"/", "/about.html", "/blog/", "/blog/post-1.html", "/blog/post-2.html"}
+	if got := res.paths(site.URL()); !slices.Equal(got, wantDocs) {
+		t.Errorf("documents = %q, want %q", got, wantDocs)
+	}
+	if res.order[0] != site.URL()+"/" {
+		t.Errorf("first document = %s, want the start page", res.order[0])
+	}
+	if want := (Stats{Fetched: 5, Skipped: 3}); res.stats.Fetched != want.Fetched ||
+		res.stats.Failed != want.Failed || res.stats.Skipped != want.Skipped {
+		t.Errorf("stats = %+v, want %+v", res.stats, want)
+	}
+
+	// Each page once, whatever fragment or utm_* its links carried; never
+	// the robots.txt-disallowed page nor another host.
+	wantReqs := []string{"/", "/about.html", "/blog/", "/blog/post-1.html", "/blog/post-2.html",
+		"/files/report.pdf", "/img/logo.png"}
+	gotReqs := site.pageRequests()
+	slices.Sort(gotReqs)
+	if !slices.Equal(gotReqs, wantReqs) {
+		t.Errorf("pages requested = %q, want %q", gotReqs, wantReqs)
+	}
+	if n := site.count("/robots.txt"); n != 1 {
+		t.Errorf("robots.txt requested %d times, want 1", n)
+	}
+	if n := len(offsite.requests()); n != 0 {
+		t.Errorf("off-site server got %d requests, want none", n)
+	}
+	for _, r := range site.requests() {
+		if r.userAgent != testUA {
+			t.Errorf("%s asked with User-Agent %q, want %q", r.path, r.userAgent, testUA)
+		}
+	}
+	for _, reason := range []string{"disallowed by robots.txt", "not HTML: application/pdf", "not HTML: image/png"} {
+		if !strings.Contains(res.log, reason) {
+			t.Errorf("log does not give the skip reason %q:\n%s", reason, res.log)
+		}
+	}
+
+	for u, d := range res.docs {
+		if d.ID != index.DocID(u) || d.Source != "test-site" || !d.Fetched.IsZero() || !d.Updated.IsZero() ||
+			d.Components != nil || d.Entities != nil {
+			t.Errorf("document %s: ID %q Source %q Fetched %v Updated %v Components %v: want DocID(URL), "+
+				"the source name, and nothing the caller sets", u, d.ID, d.Source, d.Fetched, d.Updated, d.Components)
+		}
+	}
+
+	post1 := res.docs[site.URL()+"/blog/post-1.html"]
+	checkDoc(t, post1, "Open RAN field trial | Example Networks", "2024-03-05T10:00:00Z",
+		[]string{"We ran an Open RAN field trial with three operators.", "20% higher & energy use 10% lower."},
+		[]string{"NAVTEXT", "FOOTERTEXT", "SCRIPTTEXT", "STYLETEXT", "ASIDETEXT", "SITEHEADERTEXT",
+			"INLINESCRIPTTEXT", "1 January 2020", "NAVSTYLE"})
+	if post1.Author != "Jane Doe" {
+		t.Errorf("post-1 author = %q, want Jane Doe", post1.Author)
+	}
+	checkDoc(t, res.docs[site.URL()+"/blog/post-2.html"], "Energy savings in the RAN", "2024-04-10T00:00:00Z",
+		[]string{"Sleep modes in radio units cut power"}, nil)
+	checkDoc(t, res.docs[site.URL()+"/"], "Example Networks — Home", "",
+		[]string{"We build radio access networks.", "Annual report (PDF)"}, []string{"© Example Networks"})
+	checkDoc(t, res.docs[site.URL()+"/blog/"], "Blog", "",
+		[]string{"Open RAN field trial", "How sleep modes cut power."}, nil)
+}
+
+// checkDoc checks a document's title, publication date (RFC 3339, "" for
+// none) and what its body must and must not contain.
+func checkDoc(tb testing.TB, d index.Document, title, published string, has, hasNot []string) {
+	tb.Helper()
+	if d.Title != title {
+		tb.Errorf("%s: title = %q, want %q", d.URL, d.Title, title)
+	}
+	got := ""
+	if !d.Published.IsZero() {
+		got = d.Published.Format(time.RFC3339)
+	}
+	if got != published {
+		tb.Errorf("%s: published = %q, want %q", d.URL, got, published)
+	}
+	for _, s := range has {
+		if !strings.Contains(d.Body, s) {
+			tb.Errorf("%s: body lacks %q:\n%s", d.URL, s, d.Body)
+		}
+	}
+	for _, s := range hasNot {
+		if strings.Contains(d.Body, s) {
+			tb.Errorf("%s: body has %q:\n%s", d.URL, s, d.Body)
+		}
+	}
+}
+
+func TestCrawlLimits(t *testing.T) {
+	tests := []struct {
+		name      string
+		maxDepth  int
+		maxPages  int
+		wantDocs  []string
+		wantPages int // requests other than robots.txt
+	}{
+		{"depth 0 is the start page only", 0, 100, []string{"/"}, 1},
+		{"depth 1 adds the pages it links to", 1, 100,
+			[]string{"/", "/about.html", "/blog/", "/blog/post-1.html"}, 6},
+		{"depth 2 reaches everything", 2, 100,
+			[]string{"/", "/about.html", "/blog/", "/blog/post-1.html", "/blog/post-2.html"}, 7},
+		{"max_pages 2 stops after two pages, breadth first", 5, 2, []string{"/", "/about.html"}, 2},
+		{"max_pages counts skipped pages", 5, 6, []string{"/", "/about.html", "/blog/", "/blog/post-1.html"}, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			site := newTestSite(t, "testdata/site", "http://offsite.invalid", nil)
+			cfg := testConfig(site.URL() + "/")
+			cfg.MaxDepth, cfg.MaxPages = tt.maxDepth, tt.maxPages
+			res := runCrawl(t, t.Context(), cfg)
+			if res.err != nil {
+				t.Fatalf("Crawl: %v", res.err)
+			}
+			if got := res.paths(site.URL()); !slices.Equal(got, tt.wantDocs) {
+				t.Errorf("documents = %q, want %q", got, tt.wantDocs)
+			}
+			if got := site.pageRequests(); len(got) != tt.wantPages {
+				t.Errorf("%d pages requested (%q), want %d", len(got), got, tt.wantPages)
+			}
+		})
+	}
+}
+
+func TestCrawlRedirects(t *testing.T) {
+	offsite := newTestSite(t, "", "", map[string]http.HandlerFunc{"/": htmlPage("<title>Elsewhere</title>")})
+	var site *testSite
+	site = newTestSite(t, "", "", map[string]http.HandlerFunc{
+		"/": htmlPage(`<title>Home</title><a href="/moved">m</a> <a href="/a">a</a> <a href="/to-a">to a</a>
+			<a href="/away">away</a> <a href="/loop1">loop</a> <a href="/self">self</a>`),
+		"/old":   redirectTo(http.StatusMovedPermanently, "/"),
+		"/moved": redirectTo(http.StatusFound, "/target?utm_source=redirect#frag"),
+		"/target": func(w http.ResponseWriter, r *http.Request) {
+			htmlPage("<title>Target</title><p>query " + r.URL.RawQuery)(w, r)
+		},
+		"/a":     htmlPage("<title>A</title>"),
+		"/to-a":  redirectTo(http.StatusMovedPermanently, "/a"),
+		"/away":  redirectTo(http.StatusFound, offsite.URL()+"/"),
+		"/loop1": redirectTo(http.StatusFound, "/loop2"),
+		"/loop2": redirectTo(http.StatusFound, "/loop1"),
+		"/self": func(w http.ResponseWriter, r *http.Request) {
+			if _, err := r.Cookie("seen"); err != nil {
+				http.SetCookie(w, &http.Cookie{Name: "seen", Value: "1"})
+				http.Redirect(w, r, "/self", http.StatusFound)
+				return
+			}
+			htmlPage("<title>Self</title>")(w, r)
+		},
+	})
+	mover := newTestSite(t, "", "", map[string]http.HandlerFunc{
+		"/": redirectTo(http.StatusMovedPermanently, site.URL()+"/old"),
+	})
+
+	tests := []struct {
+		name     string
+		start    string
+		wantDocs []string // relative to site
+		wantReqs map[string]int
+	}{
+		{"start page redirect: the document has the final URL", site.URL() + "/old",
+			[]string{"/", "/a", "/self", "/target"},
+			map[string]int{"/old": 1, "/": 1, "/moved": 1, "/target": 1, "/target?utm_source=redirect": 0,
+				"/a": 1, "/to-a": 1, "/away": 1, "/loop1": 1, "/loop2": 1, "/self": 2}},
+		{"start page moving to another host moves the crawl", mover.URL() + "/",
+			[]string{"/", "/a", "/self", "/target"},
+			map[string]int{"/old": 1, "/": 1, "/a": 1, "/target": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			site.mu.Lock()
+			site.reqs = nil
+			site.mu.Unlock()
+			offsite.mu.Lock()
+			offsite.reqs = nil
+			offsite.mu.Unlock()
+			cfg := testConfig(tt.start)
+			res := runCrawl(t, t.Context(), cfg)
+			if res.err != nil {
+				t.Fatalf("Crawl: %v\n%s", res.err, res.log)
+			}
+			if got := res.paths(site.URL()); !slices.Equal(got, tt.wantDocs) {
+				t.Errorf("documents = %q, want %q\n%s", got, tt.wantDocs, res.log)
+			}
+			for p, n := range tt.wantReqs {
+				if got := site.count(p); got != n {
+					t.Errorf("%s requested %d times, want %d", p, got, n)
+				}
+			}
+			if n := offsite.count("/"); n != 0 {
+				t.Errorf("redirect off the site was followed (%d requests)", n)
+			}
+			// /to-a (already seen), /away (off site), /loop1 (a loop).
+			if res.stats.Skipped != 3 || res.stats.Failed != 0 {
+				t.Errorf("stats = %+v, want 3 skipped, none failed\n%s", res.stats, res.log)
+			}
+		})
+	}
+}
+
+// TestCrawlEnvIgnored checks that COLLY_* environment variables, which
+// colly.NewCollector applies after any option, change nothing.
+func TestCrawlEnvIgnored(t *testing.T) {
+	cache := t.TempDir()
+	for k, v := range map[string]string{
+		"COLLY_IGNORE_ROBOTSTXT": "true", "COLLY_USER_AGENT": "evil/1.0", "COLLY_MAX_DEPTH": "1",
+		"COLLY_MAX_REQUESTS": "1", "COLLY_ALLOWED_DOMAINS": "example.invalid", "COLLY_MAX_BODY_SIZE": "10",
+		"COLLY_CACHE_DIR": cache, "COLLY_DISABLE_COOKIES": "1", "COLLY_FOLLOW_REDIRECTS": "false",
+		"COLLY_PARSE_HTTP_ERROR_RESPONSE": "false", "COLLY_DETECT_CHARSET": "true",
+		"COLLY_DISALLOWED_DOMAINS": "127.0.0.1", "COLLY_TRACE_HTTP": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	site := newTestSite(t, "testdata/site", "http://offsite.invalid", nil)
+	cfg := testConfig(site.URL() + "/")
+	cfg.MaxDepth = 2
+	res := runCrawl(t, t.Context(), cfg)
+	if res.err != nil {
+		t.Fatalf("Crawl: %v", res.err)
+	}
+	if n := site.count("/private/secret.html"); n != 0 {
+		t.Errorf("robots.txt ignored: the disallowed page was requested %d times", n)
+	}
+	if res.stats.Fetched != 5 {
+		t.Errorf("fetched %d pages, want 5", res.stats.Fetched)
+	}
+	for _, r := range site.requests() {
+		if r.userAgent != testUA {
+			t.Errorf("%s asked with User-Agent %q, want %q", r.path, r.userAgent, testUA)
+		}
+	}
+	if d := res.docs[site.URL()+"/blog/post-1.html"]; !strings.Contains(d.Body, "three operators") {
+		t.Errorf("post-1 body truncated or missing: %q", d.Body)
+	}
+	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
+		t.Errorf("COLLY_CACHE_DIR was used: %d entries", len(entries))
+	}
+}
+
+func TestCrawlPoliteness(t *testing.T) {
+	const delay = 150 * time.Millisecond
+	site := newTestSite(t, "", "", map[string]http.HandlerFunc{
+		"/":  htmlPage(`<a href="/1">1</a><a href="/2">2</a><a href="/3">3</a>`),
+		"/1": htmlPage("<p>one"), "/2": htmlPage("<p>two"), "/3": htmlPage("<p>three"),
+	})
+	cfg := testConfig(site.URL() + "/")
+	cfg.Delay = delay
+	res := runCrawl(t, t.Context(), cfg)
+	if res.err != nil || res.stats.Fetched != 4 {
+		t.Fatalf("Crawl: %v, %+v", res.err, res.stats)
+	}
+	reqs := site.requests()
+	if len(reqs) != 5 {
+		t.Fatalf("%d requests, want 5 (robots.txt and 4 pages)", len(reqs))
+	}
+	for i := 1; i < len(reqs); i++ {
+		if gap := reqs[i].at.Sub(reqs[i-1].at); gap < delay {
+			t.Errorf("%s came %v after %s, want at least %v", reqs[i].path, gap, reqs[i-1].path, delay)
+		}
+	}
+	site.mu.Lock()
+	maxInflight := site.maxInflight
+	site.mu.Unlock()
+	if maxInflight != 1 {
+		t.Errorf("%d requests at once, want 1", maxInflight)
+	}
+}
+
+func TestCrawlCancel(t *testing.T) {
+	// handlers get signal, which tells the test that a request has started
+	// (and blocks until the client gives up when block is set).
+	tests := []struct {
+		name     string
+		handlers func(signal http.HandlerFunc) map[string]http.HandlerFunc
+		delay    time.Duration
+		block    bool
+	}{
+		{"during the politeness delay", func(signal http.HandlerFunc) map[string]http.HandlerFunc {
+			return map[string]http.HandlerFunc{"/robots.txt": signal, "/": htmlPage("home")}
+		}, 10 * time.Second, false},
+		{"during a page request", func(signal http.HandlerFunc) map[string]http.HandlerFunc {
+			return map[string]http.HandlerFunc{"/": htmlPage(`<a href="/1">1</a>`), "/1": signal}
+		}, 0, true},
+		{"during the robots.txt request", func(signal http.HandlerFunc) map[string]http.HandlerFunc {
+			return map[string]http.HandlerFunc{"/robots.txt": signal, "/": htmlPage("home")}
+		}, 0, true},
+		{"before the crawl", nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			started := make(chan struct{}, 1)
+			signal := func(w http.ResponseWriter, r *http.Request) {
+				started <- struct{}{}
+				if !tt.block {
+					http.NotFound(w, r)
+					return
+				}
+				select {
+				case <-r.Context().Done():
+				case <-time.After(10 * time.Second):
+				}
+			}
+			var handlers map[string]http.HandlerFunc
+			if tt.handlers != nil {
+				handlers = tt.handlers(signal)
+			} else {
+				handlers = map[string]http.HandlerFunc{"/": htmlPage("home")}
+			}
+			site := newTestSite(t, "", "", handlers)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var cancelledAt atomic.Int64
+			if tt.handlers == nil {
+				cancelledAt.Store(time.Now().UnixNano())
+				cancel()
+			} else {
+				go func() {
+					<-started
+					time.Sleep(100 * time.Millisecond) // let the crawl settle into its wait
+					cancelledAt.Store(time.Now().UnixNano())
+					cancel()
+				}()
+			}
+			cfg := testConfig(site.URL() + "/")
+			cfg.Delay, cfg.Timeout = tt.delay, 30*time.Second
+			_, err := Crawl(ctx, cfg, func(index.Document) {})
+			if took := time.Since(time.Unix(0, cancelledAt.Load())); took > time.Second {
+				t.Errorf("Crawl returned %v after cancel, want promptly", took)
+			}
+			if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "crawler: ") {
+				t.Errorf("err = %v, want a crawler: error wrapping context.Canceled", err)
+			}
+			if tt.handlers == nil && len(site.requests()) != 0 {
+				t.Errorf("%d requests after cancel, want none", len(site.requests()))
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		field  string
+		mutate func(*Config)
+	}{
+		{"url", func(c *Config) { c.StartURL = "" }},
+		{"url", func(c *Config) { c.StartURL = "ftp://example.com/" }},
+		{"url", func(c *Config) { c.StartURL = "/relative" }},
+		{"max_depth", func(c *Config) { c.MaxDepth = -1 }},
+		{"max_pages", func(c *Config) { c.MaxPages = 0 }},
+		{"delay", func(c *Config) { c.Delay = -time.Second }},
+		{"user_agent", func(c *Config) { c.UserAgent = "" }},
+		{"timeout", func(c *Config) { c.Timeout = 0 }},
+		{"max_body_bytes", func(c *Config) { c.MaxBodyBytes = 0 }},
+	}
+	ok := DefaultConfig()
+	ok.StartURL = "https://example.com/"
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("DefaultConfig with a start URL: %v", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			cfg := ok
+			tt.mutate(&cfg)
+			err := cfg.Validate()
+			if err == nil || !strings.HasPrefix(err.Error(), "crawler: "+tt.field+":") {
+				t.Errorf("Validate = %v, want an error naming %s", err, tt.field)
+			}
+			if _, cerr := Crawl(t.Context(), cfg, func(index.Document) {}); cerr == nil {
+				t.Error("Crawl accepted an invalid config")
+			}
+		})
+	}
+}

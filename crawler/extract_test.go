@@ -1,0 +1,174 @@
+package crawler
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/extract")
+
+// extractURL is the address the golden pages are read as coming from.
+const extractURL = "https://news.example.org/section/page.html"
+
+// goldenPage is Page as the golden files hold it.
+type goldenPage struct {
+	Title     string   `json:"title"`
+	Body      string   `json:"body"`
+	Author    string   `json:"author"`
+	Published string   `json:"published"`
+	Links     []string `json:"links"`
+	NoIndex   bool     `json:"noindex"`
+	NoFollow  bool     `json:"nofollow"`
+}
+
+func toGolden(p Page) goldenPage {
+	g := goldenPage{Title: p.Title, Body: p.Body, Author: p.Author, Links: p.Links,
+		NoIndex: p.NoIndex, NoFollow: p.NoFollow}
+	if !p.Published.IsZero() {
+		g.Published = p.Published.Format(time.RFC3339)
+	}
+	return g
+}
+
+// TestExtractGolden reads every testdata/extract/NAME.html and compares
+// the Page with NAME.golden.json (go test -run TestExtractGolden -update
+// rewrites them: review the diff).
+func TestExtractGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/extract/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden pages: %v", err)
+	}
+	base, _ := url.Parse(extractURL)
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".html")
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(toGolden(Extract(body, "text/html", base)), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			goldenFile := strings.TrimSuffix(f, ".html") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(goldenFile, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(goldenFile)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("Extract(%s) differs from %s:\ngot:\n%s\nwant:\n%s", f, goldenFile, got, want)
+			}
+		})
+	}
+}
+
+func TestExtractCharset(t *testing.T) {
+	latin1 := []byte("<title>Caf\xe9</title><p>Men\xfc")
+	utf8Page := []byte("<title>Café</title><p>Menü")
+	tests := []struct {
+		name        string
+		body        []byte
+		contentType string
+	}{
+		{"charset from the header", latin1, "text/html; charset=iso-8859-1"},
+		{"header beats a wrong meta", append([]byte(`<meta charset="utf-8">`), latin1...), "text/html; charset=windows-1252"},
+		{"meta charset", append([]byte(`<meta charset="iso-8859-1">`), latin1...), "text/html"},
+		{"undeclared windows-1252", latin1, ""},
+		{"undeclared UTF-8", utf8Page, "text/html"},
+		{"UTF-8 declared wrongly in meta", append([]byte(`<meta charset="windows-1252">`), utf8Page...), ""},
+		{"body colly already decoded", utf8Page, decodedContentType("text/html; charset=ISO-8859-1")},
+		{"UTF-8 BOM", append([]byte("\xef\xbb\xbf"), utf8Page...), "text/html"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Extract(tt.body, tt.contentType, nil)
+			if p.Title != "Café" || p.Body != "Menü" {
+				t.Errorf("title %q body %q, want Café and Menü", p.Title, p.Body)
+			}
+		})
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2024-03-05T11:00:00+01:00", "2024-03-05T10:00:00Z"},
+		{"2024-03-05T11:00:00.123Z", "2024-03-05T11:00:00Z"},
+		{"2024-03-05T11:00:00+0100", "2024-03-05T10:00:00Z"},
+		{"2024-03-05T11:00+01:00", "2024-03-05T10:00:00Z"},
+		{"2024-03-05T11:00:00", "2024-03-05T11:00:00Z"},
+		{"2024-03-05T11:00", "2024-03-05T11:00:00Z"},
+		{"2024-03-05 11:00:00", "2024-03-05T11:00:00Z"},
+		{" 2024-03-05 ", "2024-03-05T00:00:00Z"},
+		{"Tue, 05 Mar 2024 11:00:00 +0100", "2024-03-05T10:00:00Z"},
+		{"Tue, 05 Mar 2024 11:00:00 GMT", "2024-03-05T11:00:00Z"},
+		{"", ""},
+		{"yesterday", ""},
+		{"2024-13-45", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got := ""
+			if d, ok := parseDate(tt.in); ok {
+				got = d.Format(time.RFC3339)
+			}
+			if got != tt.want {
+				t.Errorf("parseDate(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzExtract feeds Extract arbitrary bytes: it must not panic, and what it
+// returns must be safe to index and to follow.
+func FuzzExtract(f *testing.F) {
+	files, _ := filepath.Glob("testdata/extract/*.html")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "text/html")
+	}
+	f.Add([]byte(`<base href="javascript:x"><a href="//[::1]:80/a">`), "text/html; charset=utf-16")
+	f.Add([]byte(`<script type="application/ld+json">[[[[{"datePublished":1}]]]]</script>`), "")
+	base, _ := url.Parse(extractURL)
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		p := Extract(body, contentType, base)
+		if strings.ContainsAny(p.Title, "\n\r\t") || strings.ContainsAny(p.Author, "\n\r\t") {
+			t.Errorf("title %q or author %q is not one line", p.Title, p.Author)
+		}
+		for _, s := range []string{p.Title, p.Body, p.Author} {
+			if !utf8.ValidString(s) {
+				t.Errorf("invalid UTF-8: %q", s)
+			}
+		}
+		if !p.Published.IsZero() && p.Published.Location() != time.UTC {
+			t.Errorf("published %v not in UTC", p.Published)
+		}
+		seen := map[string]bool{}
+		for _, l := range p.Links {
+			u, err := url.Parse(l)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+				t.Errorf("link %q is not an absolute http(s) URL without fragment", l)
+			}
+			if seen[l] {
+				t.Errorf("link %q twice", l)
+			}
+			seen[l] = true
+		}
+	})
+}

@@ -1,0 +1,31 @@
+// Package feeds reads web feeds: it fetches them conditionally over HTTP,
+// parses RSS 2.0, RSS 1.0 (RDF), Atom and JSON Feed into plain values, and
+// turns their items into untagged index.Documents.
+//
+// The three stages are separate so that only the first touches the network:
+//
+//	f := feeds.NewFetcher(transport, userAgent, 20*time.Second, 10<<20)
+//	resp, err := f.Fetch(ctx, url, previous)     // conditional GET (RFC 9111)
+//	feed, err := feeds.Parse(resp.Body, resp.URL, resp.ContentType)
+//	docs, skipped := feed.Documents(source, time.Now())
+//
+// github.com/mmcdole/gofeed is imported here and nowhere else. It is not used
+// for fetching (it has no conditional GET, see gofeed issue #111), and its
+// input is prepared first, because real feeds break it in known ways:
+//
+//   - Bodies are converted to UTF-8 before gofeed sees them: windows-1252 bytes
+//     in a feed that declares UTF-8 or nothing are repaired byte by byte, a
+//     legacy charset from the XML declaration or the Content-Type is decoded,
+//     a UTF-8 body whose declaration claims windows-1252 is kept as UTF-8, and
+//     the declaration is rewritten so that nothing converts it twice.
+//   - A pre-scan with encoding/xml rejects absurd nesting depth and element
+//     counts, and cuts items beyond the cap out of the body, so memory stays
+//     bounded by the body size rather than by what gofeed builds from it.
+//   - gofeed resolves Atom xml:base by appending "/" to the base path, which
+//     turns xml:base="https://example.org/blog/index.atom" plus href="a" into
+//     ".../index.atom/a". The pre-scan resolves xml:base itself (RFC 3986
+//     section 5) and its links are used whenever a feed declares xml:base.
+//   - Nothing from a feed is trusted as markup: titles and bodies become plain
+//     text (script and style dropped), and only absolute http(s) URLs are
+//     ever used, so javascript: links never reach the index.
+package feeds

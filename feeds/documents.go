@@ -1,0 +1,119 @@
+package feeds
+
+import (
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/plaintext"
+)
+
+// maxFuture is how far past the fetch time a published date may lie before
+// it is taken for a wrong clock or a placeholder (year 2999 exists in the
+// wild) rather than a time zone slip.
+const maxFuture = 24 * time.Hour
+
+// maxTitleRunes bounds a title made up from the body of an untitled item.
+const maxTitleRunes = 100
+
+// Documents turns the feed's items into untagged documents, in feed order.
+//
+// Each document's URL is the item's link made absolute and canonical
+// (index.CanonicalURL); an item without a usable http(s) link falls back to
+// its GUID when that is an absolute http(s) URL, and is skipped and counted
+// otherwise. Items whose URLs coincide after canonicalisation are reduced to
+// the first. Title and Body are plain text. Published is the item's date, or
+// fetched when it has none or one more than a day after fetched; Fetched and
+// Updated are fetched. Documents only reads f.
+func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Document, skipped int) {
+	fetched = fetched.UTC()
+	var base *url.URL
+	for _, s := range []string{f.SiteURL, f.FeedURL} {
+		if u, err := url.Parse(strings.TrimSpace(s)); err == nil && u.IsAbs() {
+			base = u
+			break
+		}
+	}
+	seen := make(map[string]bool, len(f.Items))
+	docs = make([]index.Document, 0, len(f.Items))
+	for _, it := range f.Items {
+		u := itemURL(base, it)
+		if u == "" {
+			skipped++
+			continue
+		}
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+
+		body := plaintext.FromHTML(it.HTML)
+		title := oneLine(plaintext.FromHTML(it.Title))
+		if title == "" {
+			title = summary(body, maxTitleRunes)
+		}
+		published := it.Published.UTC()
+		if published.IsZero() || published.After(fetched.Add(maxFuture)) {
+			published = fetched
+		}
+		docs = append(docs, index.Document{
+			ID:        index.DocID(u),
+			URL:       u,
+			Title:     title,
+			Body:      body,
+			Author:    oneLine(plaintext.Clean(it.Author)),
+			Source:    source,
+			Published: published,
+			Fetched:   fetched,
+			Updated:   fetched,
+		})
+	}
+	return docs, skipped
+}
+
+// itemURL returns the canonical URL of an item, from its link or else its
+// GUID, or "" if neither is an http(s) URL.
+func itemURL(base *url.URL, it Item) string {
+	if it.URL != "" {
+		if u, err := index.ResolveURL(base, it.URL); err == nil {
+			return u
+		}
+	}
+	// A GUID is an identifier, not a link: only an absolute URL is taken,
+	// never one resolved against the feed.
+	if it.GUID != "" {
+		if u, err := index.CanonicalURL(it.GUID); err == nil {
+			return u
+		}
+	}
+	return ""
+}
+
+// canonicalOr returns the canonical form of an absolute URL, or the URL as
+// it is if it has none.
+func canonicalOr(s string) string {
+	if c, err := index.CanonicalURL(s); err == nil {
+		return c
+	}
+	return s
+}
+
+// summary returns the first line of plain text, cut at a word boundary to at
+// most limit runes with an ellipsis.
+func summary(text string, limit int) string {
+	line, _, _ := strings.Cut(text, "\n")
+	runes := []rune(line)
+	if len(runes) <= limit {
+		return line
+	}
+	cut := limit - 1
+	for i := cut; i > limit/2; i-- {
+		if unicode.IsSpace(runes[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(runes[:cut]), unicode.IsSpace) + "…"
+}

@@ -1,0 +1,329 @@
+package feeds
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	"github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/techintel/techintel/index/plaintext"
+)
+
+// ErrNotFeed is wrapped by the errors Parse returns for a body that is not a
+// feed at all (empty, an HTML page, some other document), as opposed to a
+// feed that is broken. A caller may try feed discovery on the former.
+var ErrNotFeed = errors.New("not a feed")
+
+// notFeed is an ErrNotFeed with the reason as its message.
+type notFeed string
+
+func (e notFeed) Error() string        { return string(e) }
+func (e notFeed) Is(target error) bool { return target == ErrNotFeed }
+
+// Feed is a parsed feed.
+type Feed struct {
+	Type    string // "rss", "atom" or "json"
+	Title   string // plain text
+	SiteURL string // canonical absolute URL of the site, "" if none
+	FeedURL string // the URL given to Parse
+	Items   []Item
+	Dropped int // items beyond MaxItems, not in Items
+}
+
+// Item is one entry of a feed, as the feed gives it.
+type Item struct {
+	GUID string // the item's id as written (RSS guid, Atom id, JSON Feed id)
+	URL  string // absolute http(s) URL of the item, "" if it has none
+	// Title and HTML are markup, for plaintext.FromHTML. Titles that a
+	// format declares plain text (Atom type="text", JSON Feed) are escaped,
+	// so that "a <b> c" survives; RSS titles are taken as HTML, as feed
+	// readers do.
+	Title  string
+	HTML   string // content, or the description (summary) when there is none
+	Author string // plain text
+	// Published is when the item was published, or else last updated, in
+	// UTC; zero if the feed gives neither or a date outside [1990, 2200).
+	Published time.Time
+}
+
+// Dates outside these years are typing errors or placeholders (0001-01-01,
+// the Unix epoch, year 2999), not publication dates.
+const (
+	earliestYear = 1990
+	latestYear   = 2199
+)
+
+// Parse parses an RSS 2.0, RSS 1.0 (RDF), Atom or JSON feed. feedURL is where
+// body came from: relative links resolve against it. contentType is the
+// response's Content-Type, whose charset is used when the body is not UTF-8.
+// Parse only reads its arguments; it is safe for concurrent use.
+func Parse(body []byte, feedURL, contentType string) (*Feed, error) {
+	return parse(body, feedURL, contentType, defaultLimits())
+}
+
+func parse(body []byte, feedURL, contentType string, lim limits) (*Feed, error) {
+	f, err := parseFeed(body, feedURL, contentType, lim)
+	if err != nil {
+		return nil, fmt.Errorf("feeds: parse %q: %w", feedURL, err)
+	}
+	return f, nil
+}
+
+func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, error) {
+	b := bytes.TrimLeft(toUTF8(body, contentType), " \t\r\n")
+	if len(b) == 0 {
+		return nil, notFeed("empty body")
+	}
+	docBase, err := url.Parse(strings.TrimSpace(feedURL))
+	if err != nil || !docBase.IsAbs() {
+		docBase = nil
+	}
+	var (
+		gf      *gofeed.Feed
+		scan    *xmlScan
+		texts   []itemText
+		dropped int
+	)
+	switch b[0] {
+	case '{':
+		if err := checkJSONDepth(b, lim.depth); err != nil {
+			return nil, err
+		}
+		b, dropped = capJSONItems(b, lim.items)
+		jf, err := (&json.Parser{}).Parse(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("malformed JSON feed: %w", err)
+		}
+		dropNullJSON(jf)
+		if gf, err = (&gofeed.DefaultJSONTranslator{}).Translate(jf); err != nil {
+			return nil, err
+		}
+		texts = jsonTexts(jf)
+	case '<':
+		if looksLikeHTML(b) {
+			return nil, notFeed("not a feed (looks like an HTML page)")
+		}
+		b = stripInvalidXMLChars(fixDeclaration(b))
+		if scan, err = scanXML(b, docBase, lim); err != nil {
+			return nil, err
+		}
+		if gf, err = parseXML(scan, contentType); err != nil {
+			return nil, err
+		}
+		dropped = scan.dropped
+		if scan.root == "feed" {
+			texts = atomTexts(gf, scan)
+		}
+	default:
+		return nil, notFeed("not a feed (neither XML nor JSON)")
+	}
+	if len(gf.Items) > lim.items { // in case gofeed found items the scan did not
+		dropped += len(gf.Items) - lim.items
+		gf.Items = gf.Items[:lim.items]
+	}
+	return convert(gf, scan, texts, feedURL, docBase, dropped), nil
+}
+
+// parseXML hands the scanned body to the gofeed parser for its root element.
+// Choosing the parser from the scan, rather than gofeed's own detection,
+// also finds feeds whose root element starts after gofeed's 4 KB peek.
+func parseXML(scan *xmlScan, contentType string) (*gofeed.Feed, error) {
+	switch {
+	case scan.root == "":
+		if scan.err != nil {
+			return nil, fmt.Errorf("malformed feed: %w", scan.err)
+		}
+		return nil, notFeed("not a feed (no root element)")
+	case scan.root == "html" || scan.root == "head" || scan.root == "body":
+		return nil, notFeed("not a feed (looks like an HTML page)")
+	case !feedRoot(scan.root):
+		if strings.Contains(contentType, "html") {
+			return nil, notFeed("not a feed (looks like an HTML page)")
+		}
+		return nil, notFeed(fmt.Sprintf("not a feed (root element <%s>)", scan.root))
+	}
+	var (
+		gf  *gofeed.Feed
+		err error
+	)
+	if scan.root == "feed" {
+		var af *atom.Feed
+		if af, err = (&atom.Parser{}).Parse(bytes.NewReader(scan.body)); err == nil {
+			gf, err = (&gofeed.DefaultAtomTranslator{}).Translate(af)
+		}
+	} else {
+		var rf *rss.Feed
+		if rf, err = (&rss.Parser{}).Parse(bytes.NewReader(scan.body)); err == nil {
+			gf, err = (&gofeed.DefaultRSSTranslator{}).Translate(rf)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("malformed feed: %w", err)
+	}
+	return gf, nil
+}
+
+// looksLikeHTML reports whether b starts, after any XML declaration,
+// comments and doctype, like an HTML page rather than a feed.
+func looksLikeHTML(b []byte) bool {
+	for {
+		b = bytes.TrimLeft(b, " \t\r\n")
+		switch {
+		case hasPrefixFold(b, "<!doctype html"), hasPrefixFold(b, "<html"):
+			return true
+		case bytes.HasPrefix(b, []byte("<?")):
+			i := bytes.Index(b, []byte("?>"))
+			if i < 0 {
+				return false
+			}
+			b = b[i+2:]
+		case bytes.HasPrefix(b, []byte("<!--")):
+			i := bytes.Index(b, []byte("-->"))
+			if i < 0 {
+				return false
+			}
+			b = b[i+3:]
+		default:
+			return false
+		}
+	}
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
+}
+
+// convert turns gofeed's universal feed into ours.
+func convert(gf *gofeed.Feed, scan *xmlScan, texts []itemText, feedURL string, docBase *url.URL, dropped int) *Feed {
+	// The scan's links replace gofeed's only where gofeed gets them wrong
+	// (xml:base), and only if both saw the same items.
+	useScan := scanMatches(scan, gf) && scan.hasBase
+
+	f := &Feed{
+		Type:    gf.FeedType,
+		Title:   oneLine(plaintext.FromHTML(feedTitle(gf, scan))),
+		FeedURL: feedURL,
+		Dropped: dropped,
+		Items:   make([]Item, 0, len(gf.Items)),
+	}
+	site := gf.Link
+	if useScan && scan.siteLink != "" {
+		site = resolveRef(scan.siteBase, scan.siteLink)
+	}
+	// Relative item links resolve against the site's link, which is what
+	// feed authors mean by them, or else against the feed's own URL.
+	itemBase := docBase
+	if s := absHTTP(docBase, site); s != "" {
+		f.SiteURL = canonicalOr(s)
+		itemBase, _ = url.Parse(s)
+	}
+	feedAuthor := personName(gf.Author, gf.Authors)
+	for i, gi := range gf.Items {
+		if gi == nil {
+			continue
+		}
+		link, guid := gi.Link, gi.GUID
+		if link == "" && len(gi.Links) > 0 {
+			link = gi.Links[0]
+		}
+		if useScan {
+			// gofeed resolved the Atom id against xml:base too, which can
+			// turn an id that is no URL at all into an http one.
+			s := scan.items[i]
+			guid = s.id
+			if s.link != "" {
+				link = resolveRef(s.linkBase, s.link)
+			}
+		}
+		it := Item{
+			GUID:      strings.TrimSpace(guid),
+			URL:       absHTTP(itemBase, link),
+			Title:     strings.TrimSpace(gi.Title),
+			Author:    personName(gi.Author, gi.Authors),
+			HTML:      gi.Content,
+			Published: itemDate(gi),
+		}
+		if strings.TrimSpace(it.HTML) == "" {
+			it.HTML = gi.Description
+		}
+		if i < len(texts) {
+			it.Title, it.HTML = texts[i].title, texts[i].html
+		}
+		if it.Author == "" {
+			it.Author = feedAuthor
+		}
+		f.Items = append(f.Items, it)
+	}
+	return f
+}
+
+func itemDate(gi *gofeed.Item) time.Time {
+	for _, t := range []*time.Time{gi.PublishedParsed, gi.UpdatedParsed} {
+		if t == nil {
+			continue
+		}
+		if u := t.UTC(); u.Year() >= earliestYear && u.Year() <= latestYear {
+			return u
+		}
+	}
+	return time.Time{}
+}
+
+func personName(p *gofeed.Person, all []*gofeed.Person) string {
+	if p == nil && len(all) > 0 {
+		p = all[0]
+	}
+	if p == nil {
+		return ""
+	}
+	name := oneLine(plaintext.FromHTML(p.Name))
+	if name == "" {
+		name = oneLine(plaintext.FromHTML(p.Email))
+	}
+	return name
+}
+
+// resolveRef resolves ref against base if there is one, leaving it as written
+// otherwise (or if it does not parse), so that a later base can still apply.
+func resolveRef(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if base == nil {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+// absHTTP resolves ref against base and returns it if the result is an
+// absolute http(s) URL, "" otherwise: javascript:, data: and mailto: links,
+// and relative links with no base, are never used.
+func absHTTP(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+// oneLine joins the lines of plain text with spaces.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
