@@ -156,7 +156,7 @@ func TestCrawlRedirects(t *testing.T) {
 		"/old":   redirectTo(http.StatusMovedPermanently, "/"),
 		"/moved": redirectTo(http.StatusFound, "/target?utm_source=redirect#frag"),
 		"/target": func(w http.ResponseWriter, r *http.Request) {
-			htmlPage("<title>Target</title><p>query " + r.URL.RawQuery)(w, r)
+			htmlPage("<title>Target</title><p>query "+r.URL.RawQuery)(w, r)
 		},
 		"/a":     htmlPage("<title>A</title>"),
 		"/to-a":  redirectTo(http.StatusMovedPermanently, "/a"),

@@ -33,9 +33,10 @@ type Page struct {
 }
 
 // boilerplate elements are dropped from Body: they repeat on every page of
-// a site and say nothing about this one.
+// a site and say nothing about this one (or, like a stray <title> in the
+// body, are not content at all).
 var boilerplate = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Title: true,
 	atom.Nav: true, atom.Header: true, atom.Footer: true, atom.Aside: true,
 	atom.Form: true, atom.Dialog: true,
 }
@@ -85,13 +86,16 @@ func Extract(body []byte, contentType string, pageURL *url.URL) Page {
 // header is trusted; otherwise a body that is valid UTF-8 is taken as such
 // (charset.DetermineEncoding would call a page whose first KiB is ASCII
 // windows-1252), and only then does the <meta> charset or the HTML default
-// (windows-1252) apply.
+// (windows-1252) apply. The BOM goes: the parser would take it for text
+// and start the <body> before the <head>.
 func decode(body []byte, contentType string) io.Reader {
 	e, name, certain := charset.DetermineEncoding(body, contentType)
-	if name == "utf-8" || (!certain && utf8.Valid(body)) {
-		return bytes.NewReader(body)
+	if name != "utf-8" && (certain || !utf8.Valid(body)) {
+		if b, err := e.NewDecoder().Bytes(body); err == nil {
+			body = b
+		}
 	}
-	return e.NewDecoder().Reader(bytes.NewReader(body))
+	return bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF")))
 }
 
 // scan gathers what Extract needs in one walk of the tree.
@@ -178,6 +182,9 @@ func (s *scan) published(root *html.Node) time.Time {
 		if t, ok := parseDate(jsonLDDate(src)); ok {
 			return t
 		}
+	}
+	if len(s.articles) > 1 {
+		return time.Time{} // a listing: its first <time> dates one entry, not the page
 	}
 	t, _ := parseDate(firstTime(root))
 	return t

@@ -3,6 +3,7 @@ package feeds
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,8 +15,11 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, name := range files {
-		if filepath.Ext(name) == ".json" && filepath.Ext(name[:len(name)-len(".json")]) == ".golden" {
+		if strings.HasSuffix(name, ".golden.json") {
 			continue
+		}
+		if fi, err := os.Stat(name); err != nil || !fi.Mode().IsRegular() {
+			continue // testdata/fuzz
 		}
 		b, err := os.ReadFile(name)
 		if err != nil {
