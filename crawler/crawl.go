@@ -28,7 +28,8 @@ const maxRedirects = 10
 // or is skipped is counted, logged and left behind; the crawl goes on. The
 // error is non-nil when cfg is invalid, when the start page gives no
 // document (it failed, is not HTML, or robots.txt disallows it), or when
-// ctx ends, which stops the crawl at once and wraps ctx.Err().
+// ctx ends, which stops the crawl at once and wraps ctx.Err(). A nil emit
+// discards the documents.
 func Crawl(ctx context.Context, cfg Config, emit func(index.Document)) (Stats, error) {
 	if err := cfg.Validate(); err != nil {
 		return Stats{}, err
@@ -40,6 +41,9 @@ func Crawl(ctx context.Context, cfg Config, emit func(index.Document)) (Stats, e
 	su, err := url.Parse(start)
 	if err != nil {
 		return Stats{}, fmt.Errorf("crawler: url: %w", err)
+	}
+	if emit == nil {
+		emit = func(index.Document) {}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -80,10 +84,7 @@ type crawl struct {
 
 func (cr *crawl) run(ctx context.Context, first item) (Stats, error) {
 	cr.queue = append(cr.queue, first)
-	for len(cr.queue) > 0 {
-		if err := ctx.Err(); err != nil {
-			return cr.stats, fmt.Errorf("crawler: %s: %w", cr.cfg.StartURL, err)
-		}
+	for len(cr.queue) > 0 && ctx.Err() == nil {
 		if cr.pages >= cr.cfg.MaxPages {
 			cr.log.Info("max_pages reached", slog.Int("max_pages", cr.cfg.MaxPages),
 				slog.Int("not_fetched", len(cr.queue)))
@@ -91,14 +92,13 @@ func (cr *crawl) run(ctx context.Context, first item) (Stats, error) {
 		}
 		it := cr.queue[0]
 		cr.queue = cr.queue[1:]
-		next, ok := cr.visit(ctx, it)
-		if err := ctx.Err(); err != nil {
-			cr.log.Info("crawl cancelled", slog.Int("fetched", cr.stats.Fetched))
-			return cr.stats, fmt.Errorf("crawler: %s: %w", cr.cfg.StartURL, err)
-		}
-		if ok { // a redirect: follow it before anything else
+		if next, ok := cr.visit(ctx, it); ok { // a redirect: follow it first
 			cr.queue = append([]item{next}, cr.queue...)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		cr.log.Info("crawl cancelled", slog.Int("fetched", cr.stats.Fetched))
+		return cr.stats, fmt.Errorf("crawler: crawl %s: %w", cr.cfg.StartURL, err)
 	}
 	cr.log.Info("crawl done", slog.Int("fetched", cr.stats.Fetched),
 		slog.Int("failed", cr.stats.Failed), slog.Int("skipped", cr.stats.Skipped))

@@ -2,10 +2,8 @@ package crawler
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,27 +167,6 @@ func (s *scan) element(n *html.Node) {
 	}
 }
 
-// published picks the publication date, most deliberate source first:
-// Open Graph's article:published_time, schema.org microdata, JSON-LD, then
-// the first <time datetime> in the content.
-func (s *scan) published(root *html.Node) time.Time {
-	for _, c := range []string{s.metaPublished, s.itemPublished} {
-		if t, ok := parseDate(c); ok {
-			return t
-		}
-	}
-	for _, src := range s.jsonLD {
-		if t, ok := parseDate(jsonLDDate(src)); ok {
-			return t
-		}
-	}
-	if len(s.articles) > 1 {
-		return time.Time{} // a listing: its first <time> dates one entry, not the page
-	}
-	t, _ := parseDate(firstTime(root))
-	return t
-}
-
 // contentRoot is the element whose text is the page's Body: <main>, else
 // the only <article> (several mean a listing: keep them all), else <body>.
 func (s *scan) contentRoot(doc *html.Node) *html.Node {
@@ -271,70 +248,6 @@ func resolveLinks(hrefs []string, baseHref string, pageURL *url.URL) []string {
 		links = append(links, u)
 	}
 	return links
-}
-
-// jsonLDDate finds the first datePublished in a JSON-LD block, through
-// arrays and @graph, looking at keys in sorted order so the answer does not
-// depend on map iteration.
-func jsonLDDate(src string) string {
-	src = strings.TrimSpace(src)
-	src = strings.TrimSuffix(strings.TrimPrefix(src, "<!--"), "-->")
-	var v any
-	if json.Unmarshal([]byte(src), &v) != nil {
-		return ""
-	}
-	return findString(v, "datePublished", 0)
-}
-
-func findString(v any, key string, depth int) string {
-	if depth > 16 {
-		return ""
-	}
-	switch t := v.(type) {
-	case map[string]any:
-		if s, ok := t[key].(string); ok && s != "" {
-			return s
-		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if s := findString(t[k], key, depth+1); s != "" {
-				return s
-			}
-		}
-	case []any:
-		for _, e := range t {
-			if s := findString(e, key, depth+1); s != "" {
-				return s
-			}
-		}
-	}
-	return ""
-}
-
-// dateLayouts are the forms publication dates take in the wild: ISO 8601
-// with or without seconds, zone or time (a missing zone is UTC), and the
-// HTTP date format.
-var dateLayouts = []string{
-	time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05",
-	"2006-01-02T15:04", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05", "2006-01-02",
-	time.RFC1123Z, time.RFC1123,
-}
-
-func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 // textOf concatenates the text under n (nil gives "").

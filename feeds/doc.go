@@ -18,9 +18,12 @@
 //     legacy charset from the XML declaration or the Content-Type is decoded,
 //     a UTF-8 body whose declaration claims windows-1252 is kept as UTF-8, and
 //     the declaration is rewritten so that nothing converts it twice.
-//   - A pre-scan with encoding/xml rejects absurd nesting depth and element
-//     counts, and cuts items beyond the cap out of the body, so memory stays
-//     bounded by the body size rather than by what gofeed builds from it.
+//   - A pre-scan with encoding/xml rejects absurd nesting and cuts the items
+//     beyond MaxItems or the MaxElements budget out of the body, so memory
+//     stays bounded by the body size rather than by what gofeed builds.
+//   - gofeed's universal item forgets which Atom and JSON Feed fields are
+//     plain text; read as HTML, "a <b> c" would lose its "<b>". The format's
+//     own type information is used instead.
 //   - gofeed resolves Atom xml:base by appending "/" to the base path, which
 //     turns xml:base="https://example.org/blog/index.atom" plus href="a" into
 //     ".../index.atom/a". The pre-scan resolves xml:base itself (RFC 3986

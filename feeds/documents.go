@@ -25,8 +25,8 @@ const maxTitleRunes = 100
 // its GUID when that is an absolute http(s) URL, and is skipped and counted
 // otherwise. Items whose URLs coincide after canonicalisation are reduced to
 // the first. Title and Body are plain text. Published is the item's date, or
-// fetched when it has none or one more than a day after fetched; Fetched and
-// Updated are fetched. Documents only reads f.
+// zero when it has none or one more than a day after fetched (index.Upsert
+// then uses the first-fetch time); Fetched and Updated are fetched. Documents only reads f.
 func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Document, skipped int) {
 	fetched = fetched.UTC()
 	var base *url.URL
@@ -54,9 +54,12 @@ func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Documen
 		if title == "" {
 			title = summary(body, maxTitleRunes)
 		}
+		// An item without a usable date keeps a zero Published: the index
+		// fills in the first-fetch time and keeps it across re-fetches, so
+		// a dateless item is not "changed" on every fetch.
 		published := it.Published.UTC()
 		if published.IsZero() || published.After(fetched.Add(maxFuture)) {
-			published = fetched
+			published = time.Time{}
 		}
 		docs = append(docs, index.Document{
 			ID:        index.DocID(u),

@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b, "")
 	}
+	f.Add(readTestdata(f, "rss-cp1251-header.xml"), "application/rss+xml; charset=windows-1251")
 	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom" xml:base="a/"><entry xml:base="b"><link href="c"/><id>d</id></entry></feed>`), "")
 	f.Add([]byte("<?xml version=\"1.0\" encoding=\"koi8-r\"?><rss><channel><item><title>\xf0\xd2</title><link>x</link></item></channel></rss>"), "text/xml; charset=koi8-r")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {

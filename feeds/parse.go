@@ -34,7 +34,7 @@ type Feed struct {
 	SiteURL string // canonical absolute URL of the site, "" if none
 	FeedURL string // the URL given to Parse
 	Items   []Item
-	Dropped int // items beyond MaxItems, not in Items
+	Dropped int // items beyond MaxItems or the MaxElements budget, not in Items
 }
 
 // Item is one entry of a feed, as the feed gives it.

@@ -54,6 +54,7 @@ type Evidence struct {
 	Component string `json:"component,omitempty"` // empty for technologies
 	Matched   string `json:"matched"`             // the text as it appears in the document
 	Field     string `json:"field"`               // "title", "body" or "source"
+	Excerpt   string `json:"excerpt,omitempty"`   // plain text around the match
 }
 
 // DocID returns the document ID for a canonical URL: the first 16 bytes of
