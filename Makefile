@@ -14,13 +14,15 @@ lint:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=30m ./...
 
-# Each fuzz target for a bounded time on its seed corpus.
+# Every fuzz target of every package, each for FUZZTIME on its seed corpus.
 FUZZTIME ?= 10s
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./feeds/
-	$(GO) test -run='^$$' -fuzz='^FuzzTag$$' -fuzztime=$(FUZZTIME) ./index/tag/
-	$(GO) test -run='^$$' -fuzz='^FuzzCanonicalURL$$' -fuzztime=$(FUZZTIME) ./index/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseConfig$$' -fuzztime=$(FUZZTIME) ./cmd/techintel/
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 build:
 	$(GO) build -o techintel ./cmd/techintel
