@@ -120,6 +120,7 @@ type documentResponse struct {
 	index.Hit
 	Author   string           `json:"author,omitempty"`
 	Updated  time.Time        `json:"updated"`
+	Gone     time.Time        `json:"gone,omitzero"`
 	Body     string           `json:"body"`
 	Evidence []index.Evidence `json:"evidence"`
 }
@@ -142,6 +143,6 @@ func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) {
 			Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 			Snippet: "", Score: 0,
 		},
-		Author: d.Author, Updated: d.Updated, Body: d.Body, Evidence: d.Evidence,
+		Author: d.Author, Updated: d.Updated, Gone: d.Gone, Body: d.Body, Evidence: d.Evidence,
 	})
 }

@@ -39,6 +39,9 @@ type Document struct {
 	Published time.Time `json:"published"` // falls back to Fetched
 	Fetched   time.Time `json:"fetched"`   // first time it was fetched
 	Updated   time.Time `json:"updated"`   // last time its content changed (equals Fetched until then)
+	// Gone is when the page was found missing (404/410); zero while it
+	// exists. A gone document is kept, not deleted: it is history.
+	Gone time.Time `json:"gone,omitzero"`
 
 	Components   []string   `json:"components"`
 	Entities     []string   `json:"entities"`

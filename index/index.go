@@ -121,6 +121,7 @@ type stored struct {
 	Published    time.Time `json:"published"`
 	Fetched      time.Time `json:"fetched"`
 	Updated      time.Time `json:"updated"`
+	Gone         time.Time `json:"gone,omitzero"`
 	Components   []string  `json:"components"`
 	Entities     []string  `json:"entities"`
 	Technologies []string  `json:"technologies"`
@@ -212,7 +213,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		}
 		d.Published = published.UTC()
 		h := contentHash(d)
-		if exists && old.Hash == h {
+		if exists && old.Hash == h && old.Gone.IsZero() {
 			d.Updated = old.Updated
 			res.Unchanged++
 			continue
@@ -224,18 +225,9 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 			d.Updated = d.Fetched
 			news = append(news, d.ID)
 		}
-		ev, err := json.Marshal(d.Evidence)
-		if err != nil {
-			return fmt.Errorf("index: upsert %s: %w", d.ID, err)
-		}
-		err = b.Index(d.ID, stored{
-			URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
-			Published: d.Published, Fetched: d.Fetched, Updated: d.Updated,
-			Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
-			Evidence: string(ev), Hash: h,
-		})
-		if err != nil {
-			return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+		d.Gone = time.Time{} // fetched again: it is back
+		if err := indexDoc(b, d, h); err != nil {
+			return err
 		}
 	}
 	if b.Size() > 0 {
@@ -248,17 +240,68 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 	return nil
 }
 
+func indexDoc(b *bleve.Batch, d *Document, hash string) error {
+	ev, err := json.Marshal(d.Evidence)
+	if err != nil {
+		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+	}
+	err = b.Index(d.ID, stored{
+		URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
+		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated, Gone: d.Gone,
+		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
+		Evidence: string(ev), Hash: hash,
+	})
+	if err != nil {
+		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// MarkGone records that the documents with the given IDs vanished from
+// their site at time at. They stay in the index, marked. Unknown IDs and
+// documents already marked are skipped. It returns how many it marked.
+func (ix *Index) MarkGone(ctx context.Context, ids []string, at time.Time) (int, error) {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	n := 0
+	b := ix.bi.NewBatch()
+	for _, id := range ids {
+		d, hash, err := ix.get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if !d.Gone.IsZero() {
+			continue
+		}
+		d.Gone = at.UTC()
+		if err := indexDoc(b, d, hash); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if b.Size() > 0 {
+		if err := ix.bi.Batch(b); err != nil {
+			return 0, fmt.Errorf("index: mark %d gone: %w", b.Size(), err)
+		}
+	}
+	return n, nil
+}
+
 // meta is what Upsert needs to know about an indexed document.
 type meta struct {
 	Source                      string
 	Published, Fetched, Updated time.Time
+	Gone                        time.Time
 	Hash                        string
 }
 
 // storedMeta loads meta for those of ids that are indexed, with one search.
 func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fieldSource, fieldPublished, fieldFetched, fieldUpdated, fieldHash}
+	req.Fields = []string{fieldSource, fieldPublished, fieldFetched, fieldUpdated, fieldGone, fieldHash}
 	sr, err := ix.bi.Search(req)
 	if err != nil {
 		return nil, fmt.Errorf("index: look up %d documents: %w", len(ids), err)
@@ -270,6 +313,7 @@ func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 			Published: timeField(h.Fields[fieldPublished]),
 			Fetched:   timeField(h.Fields[fieldFetched]),
 			Updated:   timeField(h.Fields[fieldUpdated]),
+			Gone:      timeField(h.Fields[fieldGone]),
 			Hash:      str(h.Fields[fieldHash]),
 		}
 	}
@@ -294,26 +338,33 @@ func contentHash(d *Document) string {
 // Get returns the document with the given ID, or an error wrapping
 // ErrNotFound.
 func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
+	d, _, err := ix.get(ctx, id)
+	return d, err
+}
+
+// get loads a whole document and its content hash.
+func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
-	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence}, hitFields...)
+	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone}, hitFields...)
 	sr, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("index: get %s: %w", id, err)
+		return nil, "", fmt.Errorf("index: get %s: %w", id, err)
 	}
 	if len(sr.Hits) == 0 {
-		return nil, fmt.Errorf("index: get %s: %w", id, ErrNotFound)
+		return nil, "", fmt.Errorf("index: get %s: %w", id, ErrNotFound)
 	}
 	h := sr.Hits[0]
 	d := documentFromFields(h.ID, h.Fields)
 	d.Body = str(h.Fields[fieldBody])
 	d.Author = str(h.Fields[fieldAuthor])
+	d.Gone = timeField(h.Fields[fieldGone])
 	d.Evidence = []Evidence{}
 	if ev := str(h.Fields[fieldEvidence]); ev != "" && ev != "null" {
 		if err := json.Unmarshal([]byte(ev), &d.Evidence); err != nil {
-			return nil, fmt.Errorf("index: get %s: evidence: %w", id, err)
+			return nil, "", fmt.Errorf("index: get %s: evidence: %w", id, err)
 		}
 	}
-	return &d, nil
+	return &d, str(h.Fields[fieldHash]), nil
 }
 
 func documentFromFields(id string, f map[string]interface{}) Document {

@@ -161,3 +161,35 @@ func TestReopenKeepsDocuments(t *testing.T) {
 		t.Fatalf("after reopen: total=%d hits=%+v", res.Total, res.Hits)
 	}
 }
+
+func TestMarkGoneKeepsTheDocumentUntilItIsBack(t *testing.T) {
+	ix := openMem(t)
+	ctx := context.Background()
+	d := doc("https://example.com/g", "Going", "soon gone", day, []string{}, []string{})
+	if _, err := ix.Upsert(ctx, []index.Document{d}); err != nil {
+		t.Fatal(err)
+	}
+	at := day.Add(48 * time.Hour)
+	n, err := ix.MarkGone(ctx, []string{d.ID, "unknown"}, at)
+	if err != nil || n != 1 {
+		t.Fatalf("MarkGone = %d, %v", n, err)
+	}
+	got, err := ix.Get(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Gone.Equal(at) || got.Body != d.Body {
+		t.Errorf("after MarkGone: %+v", got)
+	}
+	if n, _ := ix.MarkGone(ctx, []string{d.ID}, at.Add(time.Hour)); n != 0 {
+		t.Errorf("marked twice")
+	}
+	// The page comes back with the same content: it is updated, not gone.
+	res, err := ix.Upsert(ctx, []index.Document{d})
+	if err != nil || len(res.Updated) != 1 {
+		t.Fatalf("upsert after gone: %+v, %v", res, err)
+	}
+	if got, _ := ix.Get(ctx, d.ID); !got.Gone.IsZero() {
+		t.Errorf("still gone after it came back: %v", got.Gone)
+	}
+}

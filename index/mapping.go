@@ -18,6 +18,7 @@ const (
 	fieldPublished    = "published"
 	fieldFetched      = "fetched"
 	fieldUpdated      = "updated"
+	fieldGone         = "gone"
 	fieldComponents   = "components"
 	fieldEntities     = "entities"
 	fieldTechnologies = "technologies"
@@ -85,6 +86,7 @@ func NewMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldPublished, date())
 	doc.AddFieldMappingsAt(fieldFetched, date())
 	doc.AddFieldMappingsAt(fieldUpdated, date())
+	doc.AddFieldMappingsAt(fieldGone, date())
 	doc.AddFieldMappingsAt(fieldEvidence, storedOnly())
 	doc.AddFieldMappingsAt(fieldHash, storedOnly())
 

@@ -16,7 +16,10 @@ import (
 // ErrLocked: another process holds the store.
 var ErrLocked = errors.New("store: in use by another process")
 
-var bucketSources = []byte("sources")
+var (
+	bucketSources = []byte("sources")
+	bucketPages   = []byte("pages")
+)
 
 // Store is an open state file. It is safe for concurrent use.
 type Store struct {
@@ -34,8 +37,12 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketSources)
-		return err
+		for _, b := range [][]byte{bucketSources, bucketPages} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		db.Close()
@@ -101,6 +108,65 @@ func (s *Store) UpdateSource(name string, fn func(*SourceState)) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: update source %q: %w", name, err)
+	}
+	return nil
+}
+
+// PageState is what a site crawl remembers about one page: its HTTP cache
+// validators (RFC 9111) and the hash of its extracted text.
+type PageState struct {
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	Hash         string `json:"hash,omitempty"`
+}
+
+func pageKey(source, url string) []byte { return []byte(source + "\x00" + url) }
+
+// Page returns what is known about a page of a source.
+func (s *Store) Page(source, url string) (PageState, bool, error) {
+	var st PageState
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketPages).Get(pageKey(source, url))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &st)
+	})
+	if err != nil {
+		return PageState{}, false, fmt.Errorf("store: page %q: %w", url, err)
+	}
+	return st, found, nil
+}
+
+// PutPages records the state of many pages of a source in one transaction;
+// a nil state forgets the page.
+func (s *Store) PutPages(source string, pages map[string]*PageState) error {
+	if len(pages) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPages)
+		for url, st := range pages {
+			if st == nil {
+				if err := b.Delete(pageKey(source, url)); err != nil {
+					return err
+				}
+				continue
+			}
+			v, err := json.Marshal(st)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(pageKey(source, url), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: put %d pages of %q: %w", len(pages), source, err)
 	}
 	return nil
 }

@@ -53,3 +53,30 @@ func TestSecondOpenFailsClearly(t *testing.T) {
 		t.Fatalf("err = %v, want ErrLocked", err)
 	}
 }
+
+func TestPages(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.PutPages("site", map[string]*store.PageState{
+		"https://e.com/a": {ETag: `"a"`, Hash: "h1"},
+		"https://e.com/b": {LastModified: "Mon, 02 Nov 2026 10:00:00 GMT"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok, err := s.Page("site", "https://e.com/a"); err != nil || !ok || st.ETag != `"a"` || st.Hash != "h1" {
+		t.Errorf("page a = %+v, %v, %v", st, ok, err)
+	}
+	if _, ok, _ := s.Page("other-site", "https://e.com/a"); ok {
+		t.Error("pages are per source")
+	}
+	if err := s.PutPages("site", map[string]*store.PageState{"https://e.com/b": nil}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Page("site", "https://e.com/b"); ok {
+		t.Error("forgotten page still known")
+	}
+}
