@@ -46,6 +46,7 @@ type SourceStatus struct {
 	LastSuccess         *time.Time `json:"last_success"`
 	LastError           string     `json:"last_error"`
 	ConsecutiveFailures int        `json:"consecutive_failures"`
+	BackoffUntil        *time.Time `json:"backoff_until"`
 	NextRun             *time.Time `json:"next_run"`
 	Documents           int        `json:"documents"`
 	ItemsSeen           int        `json:"items_seen"`

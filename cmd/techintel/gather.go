@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +46,8 @@ type Gatherer struct {
 	// nextRun, when set, tells when the scheduler runs a source next.
 	nextRun func(source string) time.Time
 
+	hosts *hostSlots
+
 	mu      sync.Mutex
 	running map[string]bool
 }
@@ -65,6 +69,7 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 		log:     log,
 		now:     time.Now,
 		running: map[string]bool{},
+		hosts:   newHostSlots(perHostRuns),
 	}, nil
 }
 
@@ -89,10 +94,17 @@ func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, e
 		g.mu.Unlock()
 	}()
 
+	// At most perHostRuns sources of one host run at once, so that many
+	// feeds of one site do not hammer it.
+	release, err := g.hosts.acquire(ctx, src.URL)
+	if err != nil {
+		return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
+	}
+	defer release()
+
 	start := g.now()
 	res := api.RunResult{Source: name, Errors: []string{}}
 	var seen int
-	var err error
 	switch src.Type {
 	case sourceFeed:
 		seen, err = g.runFeed(ctx, src, &res)
@@ -103,16 +115,21 @@ func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, e
 		res.Errors = append(res.Errors, err.Error())
 	}
 	serr := g.store.UpdateSource(name, func(st *store.SourceState) {
+		if err != nil && ctx.Err() != nil {
+			return // interrupted by shutdown: not the source's failure
+		}
 		st.LastRun = start.UTC()
 		st.ItemsSeen = seen
 		if err != nil {
 			st.LastError = err.Error()
 			st.ConsecutiveFailures++
+			st.BackoffUntil = g.now().Add(backoffDelay(st.ConsecutiveFailures, retryAfterOf(err), jitter())).UTC()
 			return
 		}
 		st.LastSuccess = start.UTC()
 		st.LastError = ""
 		st.ConsecutiveFailures = 0
+		st.BackoffUntil = time.Time{}
 	})
 	if serr != nil && err == nil {
 		err = serr
@@ -244,7 +261,8 @@ func (g *Gatherer) Sources(ctx context.Context) ([]api.SourceStatus, error) {
 			Name: s.Name, Type: s.Type, URL: s.URL, Schedule: s.Schedule,
 			LastRun: timePtr(st.LastRun), LastSuccess: timePtr(st.LastSuccess),
 			LastError: st.LastError, ConsecutiveFailures: st.ConsecutiveFailures,
-			Documents: counts[s.Name], ItemsSeen: st.ItemsSeen,
+			BackoffUntil: timePtr(st.BackoffUntil),
+			Documents:    counts[s.Name], ItemsSeen: st.ItemsSeen,
 		}
 		if g.nextRun != nil {
 			ss.NextRun = timePtr(g.nextRun(s.Name))
@@ -266,3 +284,36 @@ var _ api.Sources = (*Gatherer)(nil)
 
 // isInUse reports whether err says the data directory is held elsewhere.
 func isInUse(err error) bool { return errors.Is(err, errInUse) }
+
+// perHostRuns bounds concurrent source runs against one host.
+const perHostRuns = 2
+
+// hostSlots is a counting semaphore per host.
+type hostSlots struct {
+	n  int
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+func newHostSlots(n int) *hostSlots { return &hostSlots{n: n, m: map[string]chan struct{}{}} }
+
+// acquire waits for a slot for rawURL's host and returns its release.
+func (h *hostSlots) acquire(ctx context.Context, rawURL string) (func(), error) {
+	host := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		host = strings.ToLower(u.Hostname())
+	}
+	h.mu.Lock()
+	ch, ok := h.m[host]
+	if !ok {
+		ch = make(chan struct{}, h.n)
+		h.m[host] = ch
+	}
+	h.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a slot on %s: %w", host, ctx.Err())
+	}
+}

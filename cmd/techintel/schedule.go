@@ -13,7 +13,9 @@ import (
 )
 
 // maxConcurrentRuns bounds how many sources gather at once.
-const maxConcurrentRuns = 4
+// Feed runs mostly wait on the network, so several run at once; per host
+// the Gatherer allows fewer.
+const maxConcurrentRuns = 8
 
 // scheduler runs every source on its cron schedule. A source whose last
 // run is older than its schedule (or that never ran) runs soon after start,
@@ -45,18 +47,17 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 	var catchUp []string
 	for _, src := range g.cfg.Sources {
 		name := src.Name
-		id, err := s.cron.AddFunc(src.Schedule, func() { s.run(name) })
+		sched, err := sourceSchedule(name, src.Schedule)
 		if err != nil {
 			cancel()
 			return nil, configErrorf("sources (%s).schedule: %v", name, err)
 		}
-		s.entries[name] = id
+		s.entries[name] = s.cron.Schedule(sched, cron.FuncJob(func() { s.run(name) }))
 		st, err := g.store.Source(name)
 		if err != nil {
 			cancel()
 			return nil, err
 		}
-		sched, _ := cron.ParseStandard(src.Schedule)
 		if st.LastRun.IsZero() || !sched.Next(st.LastRun).After(now) {
 			catchUp = append(catchUp, name)
 		}
@@ -92,7 +93,13 @@ func (s *scheduler) run(name string) {
 	if s.ctx.Err() != nil {
 		return
 	}
-	_, err := s.g.RunSource(s.ctx, name)
+	st, err := s.g.store.Source(name)
+	if err == nil && time.Now().Before(st.BackoffUntil) {
+		s.log.Info("skipping scheduled run: backing off after failures", slog.String("source", name),
+			slog.Int("consecutive_failures", st.ConsecutiveFailures), slog.Time("until", st.BackoffUntil))
+		return
+	}
+	_, err = s.g.RunSource(s.ctx, name)
 	if errors.Is(err, api.ErrSourceRunning) {
 		s.log.Info("skipping scheduled run: previous run still going", slog.String("source", name))
 	}

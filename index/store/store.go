@@ -65,6 +65,8 @@ type SourceState struct {
 	LastSuccess         time.Time `json:"last_success"`
 	LastError           string    `json:"last_error"`
 	ConsecutiveFailures int       `json:"consecutive_failures"`
+	// BackoffUntil: scheduled runs wait until then after failures.
+	BackoffUntil time.Time `json:"backoff_until"`
 	// HTTP cache validators of the last successful feed fetch (RFC 9111).
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
