@@ -38,12 +38,17 @@ var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fiel
 // term without a field searches the composite _all field with the default
 // analyzer, and it must stem the way the text fields do, or "libraries"
 // would not find "library" (PITFALLS.md).
-func NewMapping() mapping.IndexMapping {
+func NewMapping() mapping.IndexMapping { return newMapping(true) }
+
+// newMapping builds the mapping; with store false it indexes the same terms
+// the same way but keeps nothing for display (no stored fields, term
+// vectors or doc values), which is all percolation needs.
+func newMapping(store bool) mapping.IndexMapping {
 	text := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = en.AnalyzerName
-		f.Store = true
-		f.IncludeTermVectors = true // highlighting
+		f.Store = store
+		f.IncludeTermVectors = true // phrase queries and highlighting
 		f.IncludeInAll = true
 		f.DocValues = false
 		return f
@@ -51,23 +56,23 @@ func NewMapping() mapping.IndexMapping {
 	kw := func(docValues bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
 		f.Analyzer = keyword.Name
-		f.Store = true
+		f.Store = store
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
-		f.DocValues = docValues // facets and sort read doc values
+		f.DocValues = docValues && store // facets and sort read doc values
 		return f
 	}
 	date := func() *mapping.FieldMapping {
 		f := bleve.NewDateTimeFieldMapping()
-		f.Store = true
+		f.Store = store
 		f.IncludeInAll = false
-		f.DocValues = true
+		f.DocValues = store
 		return f
 	}
 	storedOnly := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Index = false
-		f.Store = true
+		f.Store = store
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
 		f.DocValues = false

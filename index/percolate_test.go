@@ -1,0 +1,160 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+// TestPercolateEqualsSearch is a property test: for random documents and
+// random standing searches, percolating the batch returns exactly the
+// documents that the same search over an index of the batch returns.
+func TestPercolateEqualsSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	words := []string{"radio", "radios", "network", "networks", "slicing", "sliced", "core", "cloud", "open", "ran", "trial", "trials", "antenna", "spectrum", "deal"}
+	ents := []string{"Nokia", "Ericsson", "Vodafone", "Huawei"}
+	sentence := func(n int) string {
+		var w []string
+		for range n {
+			w = append(w, words[r.IntN(len(words))])
+		}
+		return strings.Join(w, " ")
+	}
+	pick := func(from []string) []string {
+		var out []string
+		for _, v := range from {
+			if r.IntN(3) == 0 {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	for round := range 5 {
+		var docs []index.Document
+		for i := range 60 {
+			u := fmt.Sprintf("https://p.example/%d/%d", round, i)
+			docs = append(docs, index.Document{
+				ID: index.DocID(u), URL: u, Title: sentence(4), Body: sentence(25), Source: "s",
+				Published:  time.Date(2026, 11, 1+r.IntN(20), 0, 0, 0, 0, time.UTC),
+				Components: pick(index.Components), Entities: pick(ents), Technologies: []string{},
+			})
+		}
+		ix := openMem(t)
+		if _, err := ix.Upsert(context.Background(), slices.Clone(docs)); err != nil {
+			t.Fatal(err)
+		}
+		var standing []index.Standing
+		for i := range 80 {
+			var q string
+			switch r.IntN(6) {
+			case 0:
+				q = words[r.IntN(len(words))]
+			case 1:
+				q = "+" + words[r.IntN(len(words))] + " +" + words[r.IntN(len(words))]
+			case 2:
+				q = fmt.Sprintf("%q", words[r.IntN(len(words))]+" "+words[r.IntN(len(words))])
+			case 3:
+				q = "title:" + words[r.IntN(len(words))] + " -" + words[r.IntN(len(words))]
+			case 4:
+				q = words[r.IntN(len(words))][:3] + "*"
+			case 5:
+				q = ""
+			}
+			standing = append(standing, index.Standing{ID: fmt.Sprint(i), Q: q, Entities: pick(ents)})
+			if r.IntN(2) == 0 {
+				standing[i].Components = pick(index.Components)
+			}
+		}
+		got, err := index.Percolate(context.Background(), docs, standing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range standing {
+			res, err := ix.Search(context.Background(), index.Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: 100, NoFacets: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, h := range res.Hits {
+				want = append(want, h.ID)
+			}
+			slices.Sort(want)
+			g := slices.Clone(got[s.ID])
+			slices.Sort(g)
+			if !slices.Equal(g, want) {
+				t.Errorf("round %d, %+v: percolate %d docs, search %d", round, s, len(g), len(want))
+			}
+		}
+	}
+}
+
+// BenchmarkPercolate: a batch of 1,000 new documents against 1,000 and
+// 10,000 standing searches, beside the naive way (each standing search as a
+// search over the main index restricted to the batch's IDs).
+func BenchmarkPercolate(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	vocab := make([]string, 2000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%dx", i)
+	}
+	ents := []string{"Nokia", "Ericsson", "Vodafone", "Huawei", "Samsung", "Intel", "Qualcomm", "ZTE"}
+	text := func(n int) string {
+		var w []string
+		for range n {
+			w = append(w, vocab[int(r.ExpFloat64()*200)%len(vocab)])
+		}
+		return strings.Join(w, " ")
+	}
+	var docs []index.Document
+	for i := range 1000 {
+		u := fmt.Sprintf("https://bench.example/%d", i)
+		docs = append(docs, index.Document{ID: index.DocID(u), URL: u, Title: text(8), Body: text(300), Source: "s",
+			Published: time.Now(), Components: []string{index.Components[i%4]}, Entities: []string{ents[i%len(ents)]}, Technologies: []string{}})
+	}
+	for _, n := range []int{1000, 10000} {
+		var standing []index.Standing
+		for i := range n {
+			s := index.Standing{ID: fmt.Sprint(i)}
+			switch i % 4 {
+			case 0:
+				s.Q = vocab[r.IntN(len(vocab))]
+			case 1:
+				s.Q = "+" + vocab[r.IntN(len(vocab))] + " +" + vocab[r.IntN(len(vocab))]
+			case 2:
+				s.Entities = []string{ents[r.IntN(len(ents))] + fmt.Sprint(r.IntN(50))} // mostly absent entities
+			case 3:
+				s.Q = vocab[r.IntN(len(vocab))]
+				s.Components = []string{index.Components[r.IntN(4)]}
+			}
+			standing = append(standing, s)
+		}
+		b.Run(fmt.Sprintf("percolate/subs=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := index.Percolate(context.Background(), docs, standing); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("naive/subs=%d", n), func(b *testing.B) {
+			ix := openMem(b)
+			if _, err := ix.Upsert(context.Background(), slices.Clone(docs)); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				for _, s := range standing {
+					// The batch restriction, as a query over the main index.
+					q := s.Q
+					if _, err := ix.Search(context.Background(), index.Query{Q: q, Components: s.Components, Entities: s.Entities, Limit: 100, NoFacets: true}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
