@@ -66,6 +66,7 @@ type RunResult struct {
 type Options struct {
 	Searcher Searcher
 	Sources  Sources
+	Subs     Subscriptions
 	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
 	Logger   *slog.Logger
 }
@@ -74,6 +75,7 @@ type Options struct {
 type Server struct {
 	search  Searcher
 	sources Sources
+	subs    Subscriptions
 	auth    *authenticator
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -85,7 +87,7 @@ func New(o Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
+	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
 	allowed := map[string][]string{}
 	route := func(method, path, scope string, h http.HandlerFunc) {
 		allowed[path] = append(allowed[path], method)
@@ -100,6 +102,13 @@ func New(o Options) *Server {
 	route("GET", "/api/v1/documents/{id}", scopeRead, s.handleDocument)
 	route("GET", "/api/v1/sources", scopeRead, s.handleSources)
 	route("POST", "/api/v1/sources/{name}/run", scopeAdmin, s.handleRunSource)
+	if o.Subs != nil {
+		route("POST", "/api/v1/subscriptions", scopeAdmin, s.handleCreateSubscription)
+		route("GET", "/api/v1/subscriptions", scopeRead, s.handleListSubscriptions)
+		route("GET", "/api/v1/subscriptions/{id}", scopeRead, s.handleGetSubscription)
+		route("DELETE", "/api/v1/subscriptions/{id}", scopeAdmin, s.handleDeleteSubscription)
+		route("GET", "/api/v1/alerts", scopeRead, s.handleAlerts)
+	}
 
 	// JSON answers for a known path with another method, and for unknown
 	// paths under /api/ (after authentication, so they reveal nothing).

@@ -137,12 +137,7 @@ func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, documentResponse{
-		Hit: index.Hit{
-			ID: d.ID, URL: d.URL, Title: d.Title, Source: d.Source,
-			Published: d.Published, Fetched: d.Fetched,
-			Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
-			Snippet: "", Score: 0,
-		},
+		Hit:    index.HitOf(d),
 		Author: d.Author, Updated: d.Updated, Gone: d.Gone, Body: d.Body, Evidence: d.Evidence,
 	})
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -19,7 +20,9 @@ type Standing struct {
 }
 
 // Percolate matches a batch of documents against standing searches and
-// returns, per standing search ID, the IDs of the documents it matches.
+// returns, per standing search ID, the IDs of the documents it matches. A
+// standing search that fails (its query cannot run) is reported in failed
+// and does not stop the others.
 //
 // It works like Lucene's Monitor and the Elasticsearch percolator: the
 // batch goes into a small in-memory index with the same mapping as the main
@@ -28,15 +31,16 @@ type Standing struct {
 // search would return among them. Filters are checked first on the
 // documents' tags, so a standing search whose entities or components no
 // document of the batch has costs no query at all.
-func Percolate(ctx context.Context, docs []Document, searches []Standing) (map[string][]string, error) {
+func Percolate(ctx context.Context, docs []Document, searches []Standing) (matched map[string][]string, failed map[string]error, err error) {
 	out := map[string][]string{}
+	failed = map[string]error{}
 	if len(docs) == 0 || len(searches) == 0 {
-		return out, nil
+		return out, failed, nil
 	}
 	configure()
 	mem, err := bleve.NewUsing("", newMapping(false), scorch.Name, scorch.Name, nil)
 	if err != nil {
-		return nil, fmt.Errorf("index: percolate: %w", err)
+		return nil, nil, fmt.Errorf("index: percolate: %w", err)
 	}
 	defer mem.Close()
 	b := mem.NewBatch()
@@ -44,7 +48,7 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (map[s
 	for i := range docs {
 		d := &docs[i]
 		if err := indexDoc(b, d, ""); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range d.Components {
 			present["c:"+c] = true
@@ -54,7 +58,7 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (map[s
 		}
 	}
 	if err := mem.Batch(b); err != nil {
-		return nil, fmt.Errorf("index: percolate: %w", err)
+		return nil, nil, fmt.Errorf("index: percolate: %w", err)
 	}
 	anyPresent := func(prefix string, values []string) bool {
 		if len(values) == 0 {
@@ -64,14 +68,15 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (map[s
 	}
 	for _, s := range searches {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("index: percolate: %w", err)
+			return nil, nil, fmt.Errorf("index: percolate: %w", err)
 		}
 		if !anyPresent("c:", s.Components) || !anyPresent("e:", s.Entities) {
 			continue
 		}
 		req, err := buildRequest(Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: MaxLimit, NoFacets: true})
 		if err != nil {
-			return nil, fmt.Errorf("index: percolate %s: %w", s.ID, err)
+			failed[s.ID] = err
+			continue
 		}
 		req.Size = len(docs)
 		req.Fields = nil
@@ -79,11 +84,33 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (map[s
 		req.SortBy([]string{"_id"}) // nothing to score: no stored fields or doc values needed
 		sr, err := mem.SearchInContext(ctx, req)
 		if err != nil {
-			return nil, fmt.Errorf("index: percolate %s: %w", s.ID, err)
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("index: percolate: %w", ctx.Err())
+			}
+			failed[s.ID] = fmt.Errorf("index: percolate %s: %w", s.ID, err)
+			continue
 		}
 		for _, h := range sr.Hits {
 			out[s.ID] = append(out[s.ID], h.ID)
 		}
 	}
-	return out, nil
+	return out, failed, nil
+}
+
+// ValidateQuery checks that a query parses and can run, as a subscription
+// must before it is saved: some errors (fuzziness over 2, a bad regular
+// expression, too many expanded terms) only show when a search starts.
+func ValidateQuery(ctx context.Context, q string) error {
+	probe := Document{ID: "probe", URL: "https://probe.invalid/", Title: "probe", Body: "probe"}
+	_, failed, err := Percolate(ctx, []Document{probe}, []Standing{{ID: "q", Q: q}})
+	if err != nil {
+		return err
+	}
+	if err := failed["q"]; err != nil {
+		if errors.Is(err, ErrBadQuery) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	return nil
 }

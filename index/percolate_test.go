@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -71,9 +72,9 @@ func TestPercolateEqualsSearch(t *testing.T) {
 				standing[i].Components = pick(index.Components)
 			}
 		}
-		got, err := index.Percolate(context.Background(), docs, standing)
-		if err != nil {
-			t.Fatal(err)
+		got, failed, err := index.Percolate(context.Background(), docs, standing)
+		if err != nil || len(failed) > 0 {
+			t.Fatal(err, failed)
 		}
 		for _, s := range standing {
 			res, err := ix.Search(context.Background(), index.Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: 100, NoFacets: true})
@@ -136,7 +137,7 @@ func BenchmarkPercolate(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("percolate/subs=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := index.Percolate(context.Background(), docs, standing); err != nil {
+				if _, _, err := index.Percolate(context.Background(), docs, standing); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -156,5 +157,30 @@ func BenchmarkPercolate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestValidateQuery(t *testing.T) {
+	for q, ok := range map[string]bool{"": true, "nokia": true, "+a -b \"c d\"": true, "nok*": true,
+		"nokia~9": false, "title:/[a-/": false, "title:": false} {
+		err := index.ValidateQuery(context.Background(), q)
+		if (err == nil) != ok {
+			t.Errorf("ValidateQuery(%q) = %v", q, err)
+		}
+		if err != nil && !errors.Is(err, index.ErrBadQuery) {
+			t.Errorf("ValidateQuery(%q) = %v, not ErrBadQuery", q, err)
+		}
+	}
+}
+
+// TestPercolateSkipsAFailingSearch: one broken standing search does not
+// stop the others.
+func TestPercolateSkipsAFailingSearch(t *testing.T) {
+	d := doc("https://e.com/x", "Nokia radio", "radio", day, []string{}, []string{})
+	d.Fetched = day
+	got, failed, err := index.Percolate(context.Background(), []index.Document{d},
+		[]index.Standing{{ID: "bad", Q: "radio~9"}, {ID: "good", Q: "radio"}})
+	if err != nil || failed["bad"] == nil || len(got["good"]) != 1 {
+		t.Fatalf("got %v, failed %v, err %v", got, failed, err)
 	}
 }

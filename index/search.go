@@ -93,18 +93,6 @@ type Result struct {
 	Next string `json:"next,omitempty"`
 }
 
-// ParseQuery checks a query string the way Search would parse it, so that
-// callers (subscriptions) can reject a malformed one early.
-func ParseQuery(q string) error {
-	if strings.TrimSpace(q) == "" {
-		return nil
-	}
-	if _, err := bleve.NewQueryStringQuery(q).Parse(); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadQuery, err)
-	}
-	return nil
-}
-
 // Search runs q and returns one page of hits with highlighted snippets and
 // facet counts. Malformed or too costly queries give errors wrapping
 // ErrBadQuery.
@@ -295,7 +283,22 @@ func snippet(h *search.DocumentMatch) string {
 			return strings.TrimSpace(frags[0])
 		}
 	}
-	body := str(h.Fields[fieldBody])
+	return bodySnippet(str(h.Fields[fieldBody]))
+}
+
+// HitOf returns the Hit of a stored document, with the escaped start of its
+// body as the snippet.
+func HitOf(d *Document) Hit {
+	return Hit{
+		ID: d.ID, URL: d.URL, Title: d.Title, Source: d.Source,
+		Published: d.Published, Fetched: d.Fetched,
+		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
+		Snippet: bodySnippet(d.Body),
+	}
+}
+
+// bodySnippet is the HTML-escaped start of a body, cut at a word.
+func bodySnippet(body string) string {
 	if len(body) > snippetChars {
 		cut := snippetChars
 		for cut > 0 && !utf8.RuneStart(body[cut]) {

@@ -46,7 +46,8 @@ type Gatherer struct {
 	// nextRun, when set, tells when the scheduler runs a source next.
 	nextRun func(source string) time.Time
 
-	hosts *hostSlots
+	hosts  *hostSlots
+	alerts *alerter
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -70,6 +71,7 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 		now:     time.Now,
 		running: map[string]bool{},
 		hosts:   newHostSlots(perHostRuns),
+		alerts:  &alerter{cfg: cfg, index: d.index, store: d.store, log: log, now: time.Now},
 	}, nil
 }
 
@@ -236,7 +238,27 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 	up, err := g.index.Upsert(ctx, docs)
 	res.New += len(up.New)
 	res.Updated += len(up.Updated)
-	return err
+	if err != nil {
+		return err
+	}
+	// Percolate what was written, right after it was indexed. Upsert set
+	// each document's first-fetch time, which decides whether it is newer
+	// than a subscription.
+	written := map[string]bool{}
+	for _, id := range append(up.New, up.Updated...) {
+		written[id] = true
+	}
+	var changed []index.Document
+	for _, d := range docs {
+		if written[d.ID] {
+			changed = append(changed, d)
+			delete(written, d.ID) // duplicates within docs
+		}
+	}
+	if _, err := g.alerts.percolate(ctx, changed); err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	return nil
 }
 
 func (g *Gatherer) report(source, msg string) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -107,3 +108,94 @@ url = "%s/feed"
 	}
 }
 
+// TestSubscriptionAlertsOnNewDocumentsOnce: a subscription alerts on
+// matching documents first indexed after it was created, once each, even
+// when they are fetched and updated again; older documents never alert.
+func TestSubscriptionAlertsOnNewDocumentsOnce(t *testing.T) {
+	var items atomic.Value
+	items.Store(`<item><title>Nokia old news</title><link>https://news.example/old</link><description>Nokia radios.</description></item>`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>%s</channel></rss>`, items.Load())
+	}))
+	defer srv.Close()
+	g := newTestGatherer(t, fmt.Sprintf(`
+[http]
+allow_private_networks = true
+[[watch]]
+name = "Nokia"
+role = "own"
+[[watch]]
+name = "Ericsson"
+role = "competitor"
+[[sources]]
+name = "news"
+type = "feed"
+url = "%s/feed"
+`, srv.URL))
+	api := httptest.NewServer(apiHandler(g))
+	defer api.Close()
+	ctx := context.Background()
+	if _, err := g.RunSource(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+
+	status, body := doJSON(t, "POST", api.URL+"/api/v1/subscriptions", `{"name": "nokia radios", "query": "radio", "entities": ["Nokia"]}`)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, body)
+	}
+	subID := body["id"].(string)
+	for _, bad := range []string{
+		`{"name": "x", "query": "radio~9"}`, `{"name": "x"}`, `{"query": "x"}`, `{"name": "x", "query": "a", "extra": 1}`,
+		`{"name": "x", "entities": ["Nokla"]}`, `{"name": "x", "components": ["friends"]}`, `not json`,
+	} {
+		if status, body := doJSON(t, "POST", api.URL+"/api/v1/subscriptions", bad); status != 400 {
+			t.Errorf("create %s: status %d %v, want 400", bad, status, body)
+		}
+	}
+
+	time.Sleep(10 * time.Millisecond) // documents below are first fetched after the subscription
+	items.Store(items.Load().(string) +
+		`<item><title>Nokia ships new radios</title><link>https://news.example/new</link><description>Nokia radio units ship.</description></item>` +
+		`<item><title>Ericsson ships radios</title><link>https://news.example/other</link><description>Ericsson radio units.</description></item>`)
+	if _, err := g.RunSource(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+	// Updated content: still one alert.
+	items.Store(strings.Replace(items.Load().(string), "Nokia radio units ship.", "Nokia radio units ship in May.", 1))
+	if res, err := g.RunSource(ctx, "news"); err != nil || res.Updated != 1 {
+		t.Fatalf("third run: %+v %v", res, err)
+	}
+
+	_, body = doJSON(t, "GET", api.URL+"/api/v1/alerts?subscription="+subID, "")
+	alerts := body["alerts"].([]any)
+	if len(alerts) != 1 {
+		t.Fatalf("alerts = %v", body)
+	}
+	doc := alerts[0].(map[string]any)["document"].(map[string]any)
+	if doc["url"] != "https://news.example/new" {
+		t.Errorf("alert for %v", doc["url"])
+	}
+	if status, _ := doJSON(t, "DELETE", api.URL+"/api/v1/subscriptions/"+subID, ""); status != 204 {
+		t.Errorf("delete: %d", status)
+	}
+	if status, _ := doJSON(t, "GET", api.URL+"/api/v1/subscriptions/"+subID, ""); status != 404 {
+		t.Errorf("get after delete: %d", status)
+	}
+}
+
+func doJSON(tb testing.TB, method, url, body string) (int, map[string]any) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}

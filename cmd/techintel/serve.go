@@ -59,12 +59,7 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		return err
 	}
 	srv := &http.Server{
-		Handler: api.New(api.Options{
-			Searcher: d.index,
-			Sources:  g,
-			Tokens:   tokens,
-			Logger:   log,
-		}),
+		Handler:           apiHandler(g, tokens...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// POST /sources/{name}/run answers when the run is done.
@@ -121,4 +116,9 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 		out = append(out, tok)
 	}
 	return out, nil
+}
+
+// apiHandler is the API over a gatherer's index, sources and subscriptions.
+func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
+	return api.New(api.Options{Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log})
 }

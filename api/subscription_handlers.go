@@ -1,0 +1,168 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+// Subscriptions stores saved searches and the alerts they raise.
+type Subscriptions interface {
+	// CreateSubscription validates and stores a subscription; invalid
+	// input gives an error wrapping ErrInvalid.
+	CreateSubscription(r SubscriptionRequest) (Subscription, error)
+	ListSubscriptions() ([]Subscription, error)
+	// GetSubscription and DeleteSubscription give errors wrapping
+	// ErrNotFound for an unknown ID.
+	GetSubscription(id string) (Subscription, error)
+	DeleteSubscription(id string) error
+	// Alerts lists alerts after a cursor, oldest first.
+	Alerts(subscription, after string, limit int) (alerts []Alert, next string, err error)
+}
+
+// Errors a Subscriptions implementation returns for the API to map.
+var (
+	ErrInvalid  = errors.New("invalid")
+	ErrNotFound = errors.New("not found")
+)
+
+// SubscriptionRequest is the body of POST /api/v1/subscriptions.
+type SubscriptionRequest struct {
+	Name       string   `json:"name"`
+	Query      string   `json:"query"`
+	Components []string `json:"components"`
+	Entities   []string `json:"entities"`
+	WebhookURL string   `json:"webhook_url"`
+}
+
+// Subscription is a stored subscription (CONTRACT.md).
+type Subscription struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Query      string    `json:"query"`
+	Components []string  `json:"components"`
+	Entities   []string  `json:"entities"`
+	WebhookURL string    `json:"webhook_url"`
+	Created    time.Time `json:"created"`
+}
+
+// Alert is one alert with the document that raised it.
+type Alert struct {
+	ID           string    `json:"id"`
+	Subscription string    `json:"subscription"`
+	Created      time.Time `json:"created"`
+	Document     index.Hit `json:"document"`
+}
+
+// maxBody caps request bodies.
+const maxBody = 1 << 20
+
+// decodeJSON reads a JSON body strictly: one object, no unknown fields,
+// at most maxBody bytes.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("body larger than %d bytes", maxBody)
+		}
+		return fmt.Errorf("malformed JSON body: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("malformed JSON body: more than one value")
+	}
+	return nil
+}
+
+func (s *Server) handleCreateSubscription(w http.ResponseWriter, r *http.Request) {
+	var req SubscriptionRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	sub, err := s.subs.CreateSubscription(req)
+	if errors.Is(err, ErrInvalid) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
+	writeJSON(w, http.StatusCreated, sub)
+}
+
+func (s *Server) handleListSubscriptions(w http.ResponseWriter, r *http.Request) {
+	list, err := s.subs.ListSubscriptions()
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"subscriptions": list})
+}
+
+func (s *Server) handleGetSubscription(w http.ResponseWriter, r *http.Request) {
+	sub, err := s.subs.GetSubscription(r.PathValue("id"))
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(r.PathValue("id")))
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sub)
+}
+
+func (s *Server) handleDeleteSubscription(w http.ResponseWriter, r *http.Request) {
+	err := s.subs.DeleteSubscription(r.PathValue("id"))
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(r.PathValue("id")))
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	for k := range v {
+		if k != "subscription" && k != "after" && k != "limit" {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q", k))
+			return
+		}
+	}
+	limit, err := intParam(v, "limit", 50)
+	if err != nil || limit < 1 || limit > 500 {
+		writeError(w, http.StatusBadRequest, "limit: must be a number between 1 and 500")
+		return
+	}
+	sub := v.Get("subscription")
+	if sub != "" {
+		if _, err := s.subs.GetSubscription(sub); errors.Is(err, ErrNotFound) {
+			writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(sub))
+			return
+		}
+	}
+	alerts, next, err := s.subs.Alerts(sub, v.Get("after"), limit)
+	if errors.Is(err, ErrInvalid) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": alerts, "next": next})
+}

@@ -1,0 +1,280 @@
+package store
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrNotFound: no subscription has the ID.
+var ErrNotFound = errors.New("store: not found")
+
+var (
+	bucketSubs      = []byte("subscriptions")
+	bucketAlerts    = []byte("alerts")     // seq (8 bytes, big-endian) → Alert
+	bucketSubAlerts = []byte("sub_alerts") // sub ID + 0 + seq → nothing: alerts per subscription
+	bucketAlerted   = []byte("alerted")    // sub ID + 0 + doc ID → seq: each pair alerts once
+)
+
+// Subscription is a saved search whose new matches raise alerts.
+type Subscription struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Query      string    `json:"query"`
+	Components []string  `json:"components"`
+	Entities   []string  `json:"entities"`
+	WebhookURL string    `json:"webhook_url"`
+	Created    time.Time `json:"created"`
+}
+
+// Alert says that a document matched a subscription.
+type Alert struct {
+	ID           string    `json:"id"` // the sequence number, in decimal: alerts sort by it
+	Subscription string    `json:"subscription"`
+	Document     string    `json:"document"`
+	Created      time.Time `json:"created"`
+}
+
+// AddSubscription stores sub under a new random ID and returns it.
+func (s *Store) AddSubscription(sub Subscription) (Subscription, error) {
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return Subscription{}, fmt.Errorf("store: subscription id: %w", err)
+	}
+	sub.ID = hex.EncodeToString(id[:])
+	v, err := json.Marshal(sub)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("store: add subscription: %w", err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketSubs)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(sub.ID), v)
+	})
+	if err != nil {
+		return Subscription{}, fmt.Errorf("store: add subscription: %w", err)
+	}
+	return sub, nil
+}
+
+// Subscriptions lists every subscription, oldest first.
+func (s *Store) Subscriptions() ([]Subscription, error) {
+	out := []Subscription{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var sub Subscription
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return err
+			}
+			out = append(out, sub)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: subscriptions: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b Subscription) int { return a.Created.Compare(b.Created) })
+	return out, nil
+}
+
+// Subscription returns one subscription or an error wrapping ErrNotFound.
+func (s *Store) Subscription(id string) (Subscription, error) {
+	var sub Subscription
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		if b == nil {
+			return ErrNotFound
+		}
+		v := b.Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(v, &sub)
+	})
+	if err != nil {
+		return Subscription{}, fmt.Errorf("store: subscription %q: %w", id, err)
+	}
+	return sub, nil
+}
+
+// DeleteSubscription removes a subscription and its alerts.
+func (s *Store) DeleteSubscription(id string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		if b == nil || b.Get([]byte(id)) == nil {
+			return ErrNotFound
+		}
+		if err := b.Delete([]byte(id)); err != nil {
+			return err
+		}
+		prefix := append([]byte(id), 0)
+		for _, pair := range []struct {
+			name     []byte
+			seqInKey bool
+		}{{bucketSubAlerts, true}, {bucketAlerted, false}} {
+			ab := tx.Bucket(pair.name)
+			if ab == nil {
+				continue
+			}
+			c := ab.Cursor()
+			var keys [][]byte
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				keys = append(keys, bytes.Clone(k))
+				if pair.seqInKey {
+					if alerts := tx.Bucket(bucketAlerts); alerts != nil {
+						if err := alerts.Delete(k[len(prefix):]); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			for _, k := range keys {
+				if err := ab.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete subscription %q: %w", id, err)
+	}
+	return nil
+}
+
+// Match is a document that matched a subscription.
+type Match struct {
+	Subscription string
+	Document     string
+}
+
+// AddAlerts records an alert for each match that has none yet, in one
+// transaction, and returns the alerts it created. A (subscription,
+// document) pair alerts once, however often the document is fetched or
+// updated, and across restarts.
+func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
+	var added []Alert
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		added = added[:0]
+		buckets := map[string]*bolt.Bucket{}
+		for _, name := range [][]byte{bucketAlerts, bucketSubAlerts, bucketAlerted} {
+			b, err := tx.CreateBucketIfNotExists(name)
+			if err != nil {
+				return err
+			}
+			buckets[string(name)] = b
+		}
+		subs := tx.Bucket(bucketSubs)
+		for _, m := range matches {
+			pair := []byte(m.Subscription + "\x00" + m.Document)
+			if buckets[string(bucketAlerted)].Get(pair) != nil {
+				continue
+			}
+			if subs == nil || subs.Get([]byte(m.Subscription)) == nil {
+				continue // deleted meanwhile
+			}
+			seq, err := buckets[string(bucketAlerts)].NextSequence()
+			if err != nil {
+				return err
+			}
+			key := binary.BigEndian.AppendUint64(nil, seq)
+			a := Alert{ID: strconv.FormatUint(seq, 10), Subscription: m.Subscription, Document: m.Document, Created: now.UTC()}
+			v, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			if err := buckets[string(bucketAlerts)].Put(key, v); err != nil {
+				return err
+			}
+			if err := buckets[string(bucketSubAlerts)].Put(append([]byte(m.Subscription+"\x00"), key...), nil); err != nil {
+				return err
+			}
+			if err := buckets[string(bucketAlerted)].Put(pair, key); err != nil {
+				return err
+			}
+			added = append(added, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: add %d alerts: %w", len(matches), err)
+	}
+	return added, nil
+}
+
+// Alerts returns up to limit alerts after the cursor (an alert ID, "" for
+// the start), oldest first, of one subscription or of all when sub is "".
+// next is the cursor of the following page, "" when there is none.
+func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next string, err error) {
+	var from uint64
+	if after != "" {
+		from, err = strconv.ParseUint(after, 10, 64)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: alerts: cursor %q is not an alert id", after)
+		}
+	}
+	alerts = []Alert{}
+	start := binary.BigEndian.AppendUint64(nil, from+1)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		all := tx.Bucket(bucketAlerts)
+		if all == nil {
+			return nil
+		}
+		load := func(key []byte) error {
+			var a Alert
+			if err := json.Unmarshal(all.Get(key), &a); err != nil {
+				return err
+			}
+			alerts = append(alerts, a)
+			return nil
+		}
+		if sub == "" {
+			c := all.Cursor()
+			for k, _ := c.Seek(start); k != nil; k, _ = c.Next() {
+				if len(alerts) == limit {
+					next = alerts[len(alerts)-1].ID
+					return nil
+				}
+				if err := load(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		idx := tx.Bucket(bucketSubAlerts)
+		if idx == nil {
+			return nil
+		}
+		prefix := []byte(sub + "\x00")
+		c := idx.Cursor()
+		for k, _ := c.Seek(append(bytes.Clone(prefix), start...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(alerts) == limit {
+				next = alerts[len(alerts)-1].ID
+				return nil
+			}
+			if err := load(k[len(prefix):]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("store: alerts: %w", err)
+	}
+	return alerts, next, nil
+}

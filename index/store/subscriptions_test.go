@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/index/store"
+)
+
+func TestAlertsOncePerPairAcrossRestarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	a, _ := s.AddSubscription(store.Subscription{Name: "a", Query: "nokia", Created: now})
+	b, _ := s.AddSubscription(store.Subscription{Name: "b", Entities: []string{"Nokia"}, Created: now.Add(time.Second)})
+	added, err := s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {a.ID, "d2"}, {b.ID, "d1"}, {a.ID, "d1"}}, now)
+	if err != nil || len(added) != 3 {
+		t.Fatalf("added %v, %v", added, err)
+	}
+	s.Close()
+
+	s, err = store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	added, err = s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {b.ID, "d1"}, {a.ID, "d3"}, {"deleted-sub", "d3"}}, now)
+	if err != nil || len(added) != 1 || added[0].Document != "d3" {
+		t.Fatalf("after restart added %v, %v", added, err)
+	}
+	subs, _ := s.Subscriptions()
+	if len(subs) != 2 || subs[0].Name != "a" {
+		t.Errorf("subscriptions = %+v", subs)
+	}
+}
+
+func TestAlertCursorPaging(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, _ := s.AddSubscription(store.Subscription{Name: "a"})
+	b, _ := s.AddSubscription(store.Subscription{Name: "b"})
+	var matches []store.Match
+	for i := range 7 {
+		matches = append(matches, store.Match{Subscription: a.ID, Document: fmt.Sprint("a", i)}, store.Match{Subscription: b.ID, Document: fmt.Sprint("b", i)})
+	}
+	if _, err := s.AddAlerts(matches, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		sub  string
+		want int
+	}{{"", 14}, {a.ID, 7}, {b.ID, 7}} {
+		var got []string
+		after := ""
+		for range 20 {
+			page, next, err := s.Alerts(tt.sub, after, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, al := range page {
+				if tt.sub != "" && al.Subscription != tt.sub {
+					t.Errorf("alert of %s in the list of %s", al.Subscription, tt.sub)
+				}
+				got = append(got, al.ID)
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		if len(got) != tt.want {
+			t.Errorf("sub %q: %d alerts, want %d (%v)", tt.sub, len(got), tt.want, got)
+		}
+		for i := 1; i < len(got); i++ {
+			if len(got[i]) < len(got[i-1]) || (len(got[i]) == len(got[i-1]) && got[i] <= got[i-1]) {
+				t.Errorf("sub %q: not oldest first: %v", tt.sub, got)
+			}
+		}
+	}
+	if _, _, err := s.Alerts("", "x", 3); err == nil {
+		t.Error("bad cursor accepted")
+	}
+	if err := s.DeleteSubscription(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Subscription(a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted subscription: %v", err)
+	}
+	if all, _, _ := s.Alerts("", "", 100); len(all) != 7 {
+		t.Errorf("after delete, %d alerts remain, want 7", len(all))
+	}
+	if err := s.DeleteSubscription(a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+}
