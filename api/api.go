@@ -67,6 +67,7 @@ type Options struct {
 	Searcher Searcher
 	Sources  Sources
 	Subs     Subscriptions
+	Digests  Digests
 	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
 	Logger   *slog.Logger
 }
@@ -76,6 +77,7 @@ type Server struct {
 	search  Searcher
 	sources Sources
 	subs    Subscriptions
+	digests Digests
 	auth    *authenticator
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -87,7 +89,7 @@ func New(o Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
+	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
 	allowed := map[string][]string{}
 	route := func(method, path, scope string, h http.HandlerFunc) {
 		allowed[path] = append(allowed[path], method)
@@ -108,6 +110,9 @@ func New(o Options) *Server {
 		route("GET", "/api/v1/subscriptions/{id}", scopeRead, s.handleGetSubscription)
 		route("DELETE", "/api/v1/subscriptions/{id}", scopeAdmin, s.handleDeleteSubscription)
 		route("GET", "/api/v1/alerts", scopeRead, s.handleAlerts)
+	}
+	if o.Digests != nil {
+		route("GET", "/api/v1/digest", scopeRead, s.handleDigest)
 	}
 
 	// JSON answers for a known path with another method, and for unknown

@@ -8,6 +8,7 @@
 //	techintel serve  -config FILE
 //	techintel crawl  -config FILE [-source NAME]
 //	techintel search -config FILE [-component C] [-entity E] [-limit N] [-json] QUERY
+//	techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json]
 //	techintel demo   [-listen ADDR]
 package main
 
@@ -36,6 +37,7 @@ Usage:
   techintel serve  -config FILE                     run the scheduler and the HTTP API
   techintel crawl  -config FILE [-source NAME]      run every source (or one) once
   techintel search -config FILE [flags] QUERY       search the index
+  techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json]
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
 
 Run "techintel COMMAND -h" for a command's flags.
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCrawl(ctx, args[1:], stdout, stderr)
 	case "search":
 		err = cmdSearch(ctx, args[1:], stdout, stderr)
+	case "digest":
+		err = cmdDigest(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

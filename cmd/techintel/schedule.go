@@ -62,6 +62,18 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 			catchUp = append(catchUp, name)
 		}
 	}
+	digestSched, err := cron.ParseStandard(g.cfg.Digest.Schedule)
+	if err != nil {
+		cancel()
+		return nil, configErrorf("digest.schedule: %v", err)
+	}
+	s.cron.Schedule(digestSched, cron.FuncJob(func() {
+		s.wg.Add(1)
+		defer s.wg.Done()
+		if err := writeWeeklyDigest(s.ctx, g.cfg, g.index, time.Now(), log); err != nil {
+			log.Error("weekly digest failed", slog.Any("error", err))
+		}
+	}))
 	g.nextRun = s.next
 	s.cron.Start()
 	for i, name := range catchUp {

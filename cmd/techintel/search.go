@@ -103,11 +103,26 @@ func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Re
 // searchRemote sends the search to the API of the serve process that holds
 // the data directory.
 func searchRemote(ctx context.Context, cfg *Config, params url.Values, inUse error) (*index.Result, error) {
+	body, err := apiGet(ctx, cfg, "/api/v1/search", params, inUse)
+	if err != nil {
+		return nil, err
+	}
+	var res index.Result
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("search via %s: %w", cfg.API.Listen, err)
+	}
+	return &res, nil
+}
+
+// apiGet asks the running serve's API (at api.listen, with the config's
+// first plain token) when the data directory is in use. A 400 becomes a
+// usage error with the API's message.
+func apiGet(ctx context.Context, cfg *Config, path string, params url.Values, inUse error) ([]byte, error) {
 	host, port, _ := net.SplitHostPort(cfg.API.Listen)
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	u := "http://" + net.JoinHostPort(host, port) + "/api/v1/search?" + params.Encode()
+	u := "http://" + net.JoinHostPort(host, port) + path + "?" + params.Encode()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -127,7 +142,7 @@ func searchRemote(ctx context.Context, cfg *Config, params url.Values, inUse err
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("search via %s: %w", cfg.API.Listen, err)
+		return nil, fmt.Errorf("%s via %s: %w", path, cfg.API.Listen, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct{ Error string }
@@ -135,13 +150,9 @@ func searchRemote(ctx context.Context, cfg *Config, params url.Values, inUse err
 		if resp.StatusCode == http.StatusBadRequest {
 			return nil, &usageError{msg: e.Error}
 		}
-		return nil, fmt.Errorf("search via %s: %s: %s", cfg.API.Listen, resp.Status, e.Error)
+		return nil, fmt.Errorf("%s via %s: %s: %s", path, cfg.API.Listen, resp.Status, e.Error)
 	}
-	var res index.Result
-	if err := json.Unmarshal(body, &res); err != nil {
-		return nil, fmt.Errorf("search via %s: %w", cfg.API.Listen, err)
-	}
-	return &res, nil
+	return body, nil
 }
 
 // printHits prints results as a table for people.

@@ -120,5 +120,8 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 
 // apiHandler is the API over a gatherer's index, sources and subscriptions.
 func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
-	return api.New(api.Options{Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log})
+	return api.New(api.Options{
+		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
+		Digests: digester{cfg: g.cfg, index: g.index, now: time.Now},
+	})
 }

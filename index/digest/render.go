@@ -1,0 +1,123 @@
+package digest
+
+import (
+	"embed"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"strings"
+	textTemplate "text/template"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+//go:embed templates
+var templates embed.FS
+
+var componentTitles = map[string]string{
+	index.ComponentIndustry:  "Industry and customer requirements",
+	index.ComponentOwn:       "What we are doing",
+	index.ComponentAlliances: "What our alliances and partners are doing",
+	index.ComponentOthers:    "What others are doing",
+}
+
+// view adds what the templates need to a digest.
+type view struct {
+	*Digest
+	Sections []section
+	Chart    chart
+}
+
+type section struct {
+	Slug, Title string
+	Component
+}
+
+// chart is an SVG bar chart of activity per entity, this week and the one
+// before.
+type chart struct {
+	Width, Height int
+	Bars          []bar
+}
+
+type bar struct {
+	Label              string
+	Y, W, PrevW, TextY int
+	Count, Prev        int
+}
+
+func newView(d *Digest) view {
+	v := view{Digest: d}
+	for _, c := range index.Components {
+		v.Sections = append(v.Sections, section{Slug: c, Title: componentTitles[c], Component: d.Components[c]})
+	}
+	maxCount := 1
+	for _, e := range d.Entities {
+		maxCount = max(maxCount, e.Count, e.PreviousCount)
+	}
+	const labelW, barW, rowH = 170, 330, 22
+	for i, e := range d.Entities {
+		v.Chart.Bars = append(v.Chart.Bars, bar{
+			Label: e.Name, Y: i * rowH, TextY: i*rowH + 14, Count: e.Count, Prev: e.PreviousCount,
+			W: e.Count * barW / maxCount, PrevW: e.PreviousCount * barW / maxCount,
+		})
+	}
+	v.Chart.Width = labelW + barW + 60
+	v.Chart.Height = max(len(d.Entities)*rowH, rowH)
+	return v
+}
+
+// WriteHTML writes the digest as a self-contained HTML page (inline CSS
+// and SVG, no scripts) that reads well in a mail client. html/template
+// escapes everything that came from crawled pages.
+func WriteHTML(w io.Writer, d *Digest) error {
+	t, err := template.New("digest.html").Funcs(template.FuncMap{
+		"date": dateOnly,
+		"snippet": func(s string) template.HTML {
+			// Snippets are already escaped plain text with <mark> tags;
+			// keep only those tags.
+			return template.HTML(keepMarks(s))
+		},
+	}).ParseFS(templates, "templates/digest.html")
+	if err != nil {
+		return fmt.Errorf("digest: html template: %w", err)
+	}
+	return t.Execute(w, newView(d))
+}
+
+// WriteMarkdown writes the digest as Markdown.
+func WriteMarkdown(w io.Writer, d *Digest) error {
+	t, err := textTemplate.New("digest.md").Funcs(textTemplate.FuncMap{
+		"date": dateOnly,
+		"md":   mdEscape,
+	}).ParseFS(templates, "templates/digest.md")
+	if err != nil {
+		return fmt.Errorf("digest: markdown template: %w", err)
+	}
+	return t.Execute(w, newView(d))
+}
+
+func dateOnly(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// keepMarks re-escapes s except for <mark> and </mark>, so a snippet that
+// does not come from index.Search cannot inject markup.
+func keepMarks(s string) string {
+	s = strings.NewReplacer("<mark>", "\x00", "</mark>", "\x01").Replace(s)
+	s = template.HTMLEscapeString(html.UnescapeString(s))
+	return strings.NewReplacer("\x00", "<mark>", "\x01", "</mark>").Replace(s)
+}
+
+// mdEscape escapes the characters that would make crawled text into
+// Markdown links, emphasis or HTML.
+func mdEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_{}[]()<>#|!", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
