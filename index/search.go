@@ -57,6 +57,7 @@ type Query struct {
 	Offset       int
 	After        string // cursor from a previous Result.Next; replaces Offset
 	NoFacets     bool   // skip facet counting
+	FacetSize    int    // terms per facet; 0 means 25
 }
 
 // Hit is one search result (CONTRACT.md).
@@ -219,10 +220,14 @@ func buildRequest(q Query) (*bleve.SearchRequest, error) {
 		req.Highlight.Fields = []string{fieldBody, fieldTitle}
 	}
 	if !q.NoFacets {
+		n := q.FacetSize
+		if n <= 0 {
+			n = facetTerms
+		}
 		req.AddFacet(facetComponents, bleve.NewFacetRequest(fieldComponents, 4))
-		req.AddFacet(facetEntities, bleve.NewFacetRequest(fieldEntities, facetTerms))
-		req.AddFacet(facetTechs, bleve.NewFacetRequest(fieldTechnologies, facetTerms))
-		req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, facetTerms))
+		req.AddFacet(facetEntities, bleve.NewFacetRequest(fieldEntities, n))
+		req.AddFacet(facetTechs, bleve.NewFacetRequest(fieldTechnologies, n))
+		req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, n))
 	}
 	return req, nil
 }
