@@ -68,19 +68,21 @@ type Options struct {
 	Sources  Sources
 	Subs     Subscriptions
 	Digests  Digests
+	Entities Entities
 	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
 	Logger   *slog.Logger
 }
 
 // Server serves the API.
 type Server struct {
-	search  Searcher
-	sources Sources
-	subs    Subscriptions
-	digests Digests
-	auth    *authenticator
-	log     *slog.Logger
-	mux     *http.ServeMux
+	search   Searcher
+	sources  Sources
+	subs     Subscriptions
+	digests  Digests
+	entities Entities
+	auth     *authenticator
+	log      *slog.Logger
+	mux      *http.ServeMux
 }
 
 // New returns the API server.
@@ -89,7 +91,7 @@ func New(o Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
+	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
 	allowed := map[string][]string{}
 	route := func(method, path, scope string, h http.HandlerFunc) {
 		allowed[path] = append(allowed[path], method)
@@ -110,6 +112,11 @@ func New(o Options) *Server {
 		route("GET", "/api/v1/subscriptions/{id}", scopeRead, s.handleGetSubscription)
 		route("DELETE", "/api/v1/subscriptions/{id}", scopeAdmin, s.handleDeleteSubscription)
 		route("GET", "/api/v1/alerts", scopeRead, s.handleAlerts)
+	}
+	if o.Entities != nil {
+		route("GET", "/api/v1/entities", scopeRead, s.handleEntities)
+		route("GET", "/api/v1/entities/{name}/timeline", scopeRead, s.handleTimeline)
+		route("GET", "/api/v1/matrix", scopeRead, s.handleMatrix)
 	}
 	if o.Digests != nil {
 		route("GET", "/api/v1/digest", scopeRead, s.handleDigest)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/cmd/techintel/internal/demoworld"
+	"github.com/techintel/techintel/index/digest"
 )
 
 // demoWorld serves the bundled world and writes a config for it; it
@@ -55,7 +56,7 @@ func gathered(tb testing.TB, configPath string) (*Gatherer, *httptest.Server, st
 	if err := crawlAndReport(context.Background(), g, nil, &out); err != nil {
 		tb.Fatalf("crawl: %v\n%s", err, out.String())
 	}
-	srv := httptest.NewServer(api.New(api.Options{Searcher: d.index, Sources: g}))
+	srv := httptest.NewServer(apiHandler(g))
 	tb.Cleanup(srv.Close)
 	return g, srv, out.String()
 }
@@ -163,6 +164,54 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 		}
 	}
 
+	// Entities, timelines, the matrix and the digest see the same world.
+	var ents struct{ Entities []api.EntityStatus }
+	getJSON(t, srv.URL+"/api/v1/entities", &ents)
+	if len(ents.Entities) != len(g.cfg.Watch) || ents.Entities[0].Documents == 0 {
+		t.Errorf("entities = %+v", ents)
+	}
+	var tl api.Timeline
+	if status := getJSON(t, srv.URL+"/api/v1/entities/Nokia/timeline?weeks=4", &tl); status != 200 || len(tl.Weeks) != 4 {
+		t.Errorf("timeline: %d %+v", status, tl)
+	}
+	sum := 0
+	for _, w := range tl.Weeks {
+		sum += w.Count
+	}
+	if sum == 0 {
+		t.Errorf("Nokia timeline is empty: %+v", tl)
+	}
+	var m api.Matrix
+	getJSON(t, srv.URL+"/api/v1/matrix", &m)
+	if len(m.Counts) != len(g.cfg.Watch) || len(m.Technologies) != len(g.cfg.Technologies) {
+		t.Errorf("matrix shape: %+v", m)
+	}
+	var dg struct {
+		Week       string
+		Components map[string]struct{ Count int }
+		Entities   []struct {
+			Name          string
+			Count         int
+			PreviousCount int `json:"previous_count"`
+		}
+	}
+	if status := getJSON(t, srv.URL+"/api/v1/digest", &dg); status != 200 {
+		t.Fatalf("digest status %d", status)
+	}
+	total := 0
+	for _, c := range dg.Components {
+		total += c.Count
+	}
+	if total == 0 || len(dg.Entities) != len(g.cfg.Watch) {
+		t.Errorf("digest of %s: %+v", dg.Week, dg)
+	}
+	for _, bad := range []string{"week=2026-47", "week=2026-W60", "format=pdf"} {
+		var e map[string]any
+		if status := getJSON(t, srv.URL+"/api/v1/digest?"+bad, &e); status != 400 {
+			t.Errorf("digest?%s: status %d", bad, status)
+		}
+	}
+
 	// A second gather finds nothing new and writes nothing.
 	var again bytes.Buffer
 	if err := crawlAndReport(context.Background(), g, nil, &again); err != nil {
@@ -225,6 +274,20 @@ url = "%s/feed"
 	}
 	if !strings.Contains(stdout.String(), "1 results") || !strings.Contains(stdout.String(), "Nokia news") {
 		t.Errorf("search output:\n%s", stdout.String())
+	}
+
+	// The digest of this week counts the item (it has no date, so it is
+	// published when first fetched).
+	stdout.Reset()
+	week := digest.WeekOf(time.Now())
+	if code := run(context.Background(), []string{"digest", "-config", path, "-week", week, "-format", "markdown"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("digest: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Nokia news") || !strings.Contains(stdout.String(), "| Nokia | own | 1 |") {
+		t.Errorf("digest output:\n%s", stdout.String())
+	}
+	if code := run(context.Background(), []string{"digest", "-config", path, "-week", "2026-47"}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("bad week: exit %d", code)
 	}
 }
 

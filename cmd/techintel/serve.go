@@ -122,6 +122,7 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
 	return api.New(api.Options{
 		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests: digester{cfg: g.cfg, index: g.index, now: time.Now},
+		Digests:  digester{cfg: g.cfg, index: g.index, now: time.Now},
+		Entities: insight{cfg: g.cfg, index: g.index, now: time.Now},
 	})
 }
