@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -191,5 +192,42 @@ func TestMarkGoneKeepsTheDocumentUntilItIsBack(t *testing.T) {
 	}
 	if got, _ := ix.Get(ctx, d.ID); !got.Gone.IsZero() {
 		t.Errorf("still gone after it came back: %v", got.Gone)
+	}
+}
+
+func TestRetagChangesOnlyTags(t *testing.T) {
+	ix := openMem(t)
+	ctx := context.Background()
+	var docs []index.Document
+	for i := range 1200 { // more than one scan page
+		title := "Ericsson news"
+		if i%3 == 0 {
+			title = "Nokia news"
+		}
+		docs = append(docs, doc(fmt.Sprintf("https://e.com/%d", i), title, "body", day, []string{}, []string{}))
+	}
+	if _, err := ix.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := ix.Get(ctx, docs[0].ID)
+	calls := 0
+	seen, changed, err := ix.Retag(ctx, func(d *index.Document) {
+		if strings.Contains(d.Title, "Nokia") {
+			d.Entities, d.Components = []string{"Nokia"}, []string{"own"}
+			d.Evidence = []index.Evidence{{Entity: "Nokia", Component: "own", Matched: "Nokia", Field: "title"}}
+		}
+	}, func(int, int) { calls++ })
+	if err != nil || seen != 1200 || changed != 400 || calls == 0 {
+		t.Fatalf("Retag = %d seen, %d changed, %v (%d progress calls)", seen, changed, err, calls)
+	}
+	after, _ := ix.Get(ctx, docs[0].ID)
+	if !slices.Equal(after.Entities, []string{"Nokia"}) || len(after.Evidence) != 1 || !after.Updated.Equal(before.Updated) || after.Body != "body" {
+		t.Errorf("after retag: %+v", after)
+	}
+	// A later fetch of the same content with the same tags writes nothing.
+	d := docs[0]
+	d.Entities, d.Components = []string{"Nokia"}, []string{"own"}
+	if res, err := ix.Upsert(ctx, []index.Document{d}); err != nil || res.Unchanged != 1 {
+		t.Errorf("upsert after retag: %+v, %v", res, err)
 	}
 }

@@ -289,6 +289,22 @@ url = "%s/feed"
 	if code := run(context.Background(), []string{"digest", "-config", path, "-week", "2026-47"}, &stdout, &stderr); code != exitUsage {
 		t.Errorf("bad week: exit %d", code)
 	}
+
+	// A watch list change reaches stored documents with retag.
+	cfgText, _ := os.ReadFile(path)
+	os.WriteFile(path, append(cfgText, "[[technologies]]\nname = \"Thing\"\n"...), 0o600)
+	stdout.Reset()
+	if code := run(context.Background(), []string{"retag", "-config", path}, &stdout, &stderr); code != 0 {
+		t.Fatalf("retag: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "retagged 1 of 1 documents") {
+		t.Errorf("retag output: %s", stdout.String())
+	}
+	stdout.Reset()
+	run(context.Background(), []string{"search", "-config", path, "-technology", "Thing", "-json"}, &stdout, &stderr)
+	if !strings.Contains(stdout.String(), `"total": 1`) {
+		t.Errorf("after retag, technology=Thing finds: %s", stdout.String())
+	}
 }
 
 func TestConfigErrorExitsWithCode2(t *testing.T) {

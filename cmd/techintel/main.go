@@ -38,6 +38,7 @@ Usage:
   techintel crawl  -config FILE [-source NAME]      run every source (or one) once
   techintel search -config FILE [flags] QUERY       search the index
   techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json]
+  techintel retag  -config FILE                     re-apply the watch list to every stored document
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
 
 Run "techintel COMMAND -h" for a command's flags.
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCrawl(ctx, args[1:], stdout, stderr)
 	case "search":
 		err = cmdSearch(ctx, args[1:], stdout, stderr)
+	case "retag":
+		err = cmdRetag(ctx, args[1:], stdout, stderr)
 	case "digest":
 		err = cmdDigest(ctx, args[1:], stdout, stderr)
 	case "demo":

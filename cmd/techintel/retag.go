@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+// cmdRetag re-applies the current watch list and technologies to every
+// stored document, without fetching anything.
+func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("retag", stderr)
+	configPath := fs.String("config", "", "config file (TOML)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfigFlag(*configPath)
+	if err != nil {
+		return err
+	}
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		if isInUse(err) {
+			return fmt.Errorf("%w; stop techintel serve first, retag, then start it again with the new watch list", err)
+		}
+		return err
+	}
+	defer d.Close()
+	tg, err := cfg.tagger()
+	if err != nil {
+		return err
+	}
+	total, err := d.index.Count()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	sources := map[string][]string{}
+	for _, s := range cfg.Sources {
+		sources[s.Name] = s.Components
+	}
+	seen, changed, err := d.index.Retag(ctx, func(doc *index.Document) {
+		tg.Tag(doc, sources[doc.Source])
+	}, func(seen, changed int) {
+		fmt.Fprintf(stderr, "\r%s %d/%d documents, %d retagged", progressBar(seen, int(total), 30), seen, total, changed)
+	})
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "retagged %d of %d documents in %s\n", changed, seen, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progressBar draws [=====>    ].
+func progressBar(done, total, width int) string {
+	if total <= 0 {
+		total = 1
+	}
+	n := min(done*width/total, width)
+	bar := make([]byte, width)
+	for i := range bar {
+		switch {
+		case i < n:
+			bar[i] = '='
+		case i == n:
+			bar[i] = '>'
+		default:
+			bar[i] = ' '
+		}
+	}
+	return "[" + string(bar) + "]"
+}
