@@ -59,6 +59,7 @@ type RunResult struct {
 	Fetched int      `json:"fetched"`
 	New     int      `json:"new"`
 	Updated int      `json:"updated"`
+	Gone    int      `json:"gone"` // pages of a site found missing (404/410)
 	Errors  []string `json:"errors"`
 }
 

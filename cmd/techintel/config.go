@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/tag"
 )
@@ -81,9 +82,13 @@ type SourceConfig struct {
 
 // CrawlConfig is a site source's [sources.crawl] table.
 type CrawlConfig struct {
-	MaxDepth int      `toml:"max_depth"`
-	MaxPages int      `toml:"max_pages"`
-	Delay    Duration `toml:"delay"`
+	MaxDepth       int      `toml:"max_depth"`
+	MaxPages       int      `toml:"max_pages"`
+	Delay          Duration `toml:"delay"`
+	AllowedDomains []string `toml:"allowed_domains"`
+	Include        []string `toml:"include"`
+	Exclude        []string `toml:"exclude"`
+	MaxDuration    Duration `toml:"max_duration"`
 }
 
 // DigestConfig is the [digest] table.
@@ -252,13 +257,38 @@ func (c *CrawlConfig) UnmarshalTOML(v any) error {
 			} else {
 				c.MaxPages = int(n)
 			}
-		case "delay":
-			s, ok := val.(string)
+		case "delay", "max_duration":
+			str, ok := val.(string)
 			if !ok {
-				return fmt.Errorf("crawl.delay: must be a duration string like \"1s\"")
+				return fmt.Errorf("crawl.%s: must be a duration string like \"1s\"", k)
 			}
-			if err := c.Delay.UnmarshalText([]byte(s)); err != nil {
-				return fmt.Errorf("crawl.delay: %w", err)
+			d := &c.Delay
+			if k == "max_duration" {
+				d = &c.MaxDuration
+			}
+			if err := d.UnmarshalText([]byte(str)); err != nil {
+				return fmt.Errorf("crawl.%s: %w", k, err)
+			}
+		case "allowed_domains", "include", "exclude":
+			list, ok := val.([]any)
+			if !ok {
+				return fmt.Errorf("crawl.%s: must be a list of strings", k)
+			}
+			var out []string
+			for _, e := range list {
+				str, ok := e.(string)
+				if !ok {
+					return fmt.Errorf("crawl.%s: must be a list of strings", k)
+				}
+				out = append(out, str)
+			}
+			switch k {
+			case "allowed_domains":
+				c.AllowedDomains = out
+			case "include":
+				c.Include = out
+			default:
+				c.Exclude = out
 			}
 		default:
 			return fmt.Errorf("unknown key %q", "sources.crawl."+k)
@@ -390,6 +420,24 @@ func (s SourceConfig) validate(i int) error {
 		}
 		if s.Crawl.Delay < 0 {
 			return configErrorf("%s.crawl.delay: must not be negative", field)
+		}
+		if s.Crawl.MaxDuration < 0 {
+			return configErrorf("%s.crawl.max_duration: must not be negative", field)
+		}
+		for _, list := range []struct {
+			key      string
+			patterns []string
+		}{{"include", s.Crawl.Include}, {"exclude", s.Crawl.Exclude}} {
+			for j, p := range list.patterns {
+				if _, err := regexp.Compile(p); err != nil {
+					return configErrorf("%s.crawl.%s[%d]: %v", field, list.key, j, err)
+				}
+			}
+		}
+		cc := crawler.DefaultConfig()
+		cc.StartURL, cc.AllowedDomains = s.URL, s.Crawl.AllowedDomains
+		if err := cc.Validate(); err != nil {
+			return configErrorf("%s.crawl: %v", field, err)
 		}
 	}
 	return nil

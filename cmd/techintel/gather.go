@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -181,53 +182,103 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 	return len(docs), err
 }
 
-// runSite crawls a site and indexes its pages as they come.
+// runSite crawls a site and indexes its pages as they come. Known pages
+// are fetched conditionally; unchanged ones cost no index write, vanished
+// ones (404/410) are marked gone.
 func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
 	var batch []index.Document
+	states := map[string]*store.PageState{}
+	var gone []string
 	var upErr error
-	emit := func(d index.Document) {
-		res.Fetched++
-		batch = append(batch, d)
-		if len(batch) >= upsertEvery && upErr == nil {
-			upErr = g.indexDocs(ctx, src, batch, res)
-			batch = batch[:0]
-			g.report(src.Name, fmt.Sprintf("%d pages fetched", res.Fetched))
+	flush := func() {
+		if upErr != nil {
+			return
+		}
+		upErr = g.indexDocs(ctx, src, batch, res)
+		if upErr == nil && len(gone) > 0 {
+			var n int
+			n, upErr = g.index.MarkGone(ctx, gone, g.now())
+			res.Gone += n
+		}
+		// Validators are remembered only once their pages are indexed:
+		// otherwise a crash could turn a page never indexed into a 304.
+		if upErr == nil {
+			upErr = g.store.PutPages(src.Name, states)
+		}
+		batch, gone = batch[:0], gone[:0]
+		clear(states)
+	}
+	emit := func(r crawler.Result) {
+		switch r.Outcome {
+		case crawler.Fetched:
+			res.Fetched++
+			batch = append(batch, r.Doc)
+			states[r.URL] = &store.PageState{ETag: r.State.ETag, LastModified: r.State.LastModified, Hash: r.State.Hash}
+		case crawler.Unchanged:
+			res.Fetched++
+			states[r.URL] = &store.PageState{ETag: r.State.ETag, LastModified: r.State.LastModified, Hash: r.State.Hash}
+		case crawler.Gone:
+			gone = append(gone, index.DocID(r.URL))
+			states[r.URL] = nil // forget it: it is reported gone once
+		}
+		if len(batch)+len(gone) >= upsertEvery {
+			flush()
 		}
 	}
-	stats, err := crawler.Crawl(ctx, crawler.Config{
-		Source:       src.Name,
-		StartURL:     src.URL,
-		MaxDepth:     src.Crawl.MaxDepth,
-		MaxPages:     src.Crawl.MaxPages,
-		Delay:        src.Crawl.Delay.D(),
-		UserAgent:    g.cfg.HTTP.UserAgent,
-		Timeout:      g.cfg.HTTP.Timeout.D(),
-		MaxBodyBytes: g.cfg.HTTP.MaxBodyBytes,
-		Transport:    g.rt,
-		Logger:       g.log,
-	}, emit)
-	if upErr == nil {
-		upErr = g.indexDocs(ctx, src, batch, res)
+	cc := crawler.DefaultConfig()
+	cc.Source, cc.StartURL = src.Name, src.URL
+	cc.AllowedDomains, cc.Include, cc.Exclude = src.Crawl.AllowedDomains, src.Crawl.Include, src.Crawl.Exclude
+	cc.MaxDepth, cc.MaxPages, cc.Delay = src.Crawl.MaxDepth, src.Crawl.MaxPages, src.Crawl.Delay.D()
+	cc.MaxDuration = src.Crawl.MaxDuration.D()
+	cc.UserAgent, cc.Timeout, cc.MaxBodyBytes = g.cfg.HTTP.UserAgent, g.cfg.HTTP.Timeout.D(), g.cfg.HTTP.MaxBodyBytes
+	cc.Transport, cc.Logger = g.rt, g.log
+	cc.Known = func(u string) (crawler.PageState, bool) {
+		st, ok, err := g.store.Page(src.Name, u)
+		if err != nil || !ok {
+			return crawler.PageState{}, false
+		}
+		return crawler.PageState{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash}, true
 	}
+	var lastReport time.Time
+	cc.Progress = func(st crawler.Stats) {
+		if g.progress == nil || time.Since(lastReport) < time.Second {
+			return
+		}
+		lastReport = time.Now()
+		g.report(src.Name, crawlProgress(st))
+	}
+	stats, err := crawler.Crawl(ctx, cc, emit)
+	flush()
 	for _, e := range stats.Errors {
 		if len(res.Errors) < maxRunErrors {
 			res.Errors = append(res.Errors, e)
 		}
 	}
-	seen := stats.Fetched + stats.Failed + stats.Skipped
-	g.report(src.Name, fmt.Sprintf("%d pages fetched, %d failed, %d skipped", stats.Fetched, stats.Failed, stats.Skipped))
-	switch {
-	case err != nil:
+	seen := stats.Fetched + stats.Unchanged + stats.Gone + stats.Failed + stats.Skipped
+	g.report(src.Name, crawlProgress(stats))
+	if err != nil {
 		return seen, err
-	case upErr != nil:
-		return seen, upErr
-	case stats.Fetched == 0 && stats.Failed > 0:
-		return seen, fmt.Errorf("crawl %s: no page could be fetched (%d failed)", src.URL, stats.Failed)
 	}
-	return seen, nil
+	return seen, upErr
 }
 
-// index1 tags docs and upserts them, adding the counts to res.
+// crawlProgress says how a crawl is going: pages fetched, queued, skipped
+// and why.
+func crawlProgress(st crawler.Stats) string {
+	msg := fmt.Sprintf("%d pages new or changed, %d unchanged, %d gone, %d failed, %d queued, %d skipped",
+		st.Fetched, st.Unchanged, st.Gone, st.Failed, st.Queued, st.Skipped)
+	if len(st.SkippedBy) > 0 {
+		reasons := make([]string, 0, len(st.SkippedBy))
+		for r, n := range st.SkippedBy {
+			reasons = append(reasons, fmt.Sprintf("%s %d", r, n))
+		}
+		slices.Sort(reasons)
+		msg += " (" + strings.Join(reasons, ", ") + ")"
+	}
+	return msg
+}
+
+// indexDocs tags docs and upserts them, adding the counts to res.
 func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index.Document, res *api.RunResult) error {
 	if len(docs) == 0 {
 		return nil

@@ -9,9 +9,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/index"
 )
 
 // newTestGatherer opens a data directory in a temp dir for cfgText (which
@@ -198,4 +202,84 @@ func doJSON(tb testing.TB, method, url, body string) (int, map[string]any) {
 	var m map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&m)
 	return resp.StatusCode, m
+}
+
+// TestSiteRecrawl: a second crawl of an unchanged site writes nothing; a
+// changed page is updated in place; a vanished page is marked gone, not
+// deleted.
+func TestSiteRecrawl(t *testing.T) {
+	var mu sync.Mutex
+	pages := map[string]string{
+		"/":       `<html><head><title>News | Site</title></head><body><main><h1>News</h1><p>Latest: <a href="/a">a</a> <a href="/b">b</a></p></main></body></html>`,
+		"/a":      `<html><head><title>Nokia opens a lab | Site</title></head><body><article><h1>Nokia opens a lab</h1><p>Nokia opened an Open RAN lab in Dallas for partners to test radios and software together.</p></article></body></html>`,
+		"/b":      `<html><head><title>Ericsson ships radios | Site</title></head><body><article><h1>Ericsson ships radios</h1><p>Ericsson shipped new massive MIMO radios to an operator in Germany this week.</p></article></body></html>`,
+		"/robots": "",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		body, ok := pages[r.URL.Path]
+		mu.Unlock()
+		if r.URL.Path == "/robots.txt" {
+			io.WriteString(w, "User-agent: *\nAllow: /\n")
+			return
+		}
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		etag := fmt.Sprintf(`"%x"`, len(body))
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	g := newTestGatherer(t, fmt.Sprintf(`
+[http]
+allow_private_networks = true
+[[watch]]
+name = "Nokia"
+role = "own"
+[[sources]]
+name = "site"
+type = "site"
+url = "%s/"
+[sources.crawl]
+delay = "0s"
+`, srv.URL))
+	ctx := context.Background()
+	run := func() api.RunResult {
+		t.Helper()
+		res, err := g.RunSource(ctx, "site")
+		if err != nil {
+			t.Fatalf("run: %v (%+v)", err, res)
+		}
+		return res
+	}
+	if res := run(); res.New != 3 {
+		t.Fatalf("first crawl: %+v", res)
+	}
+	if res := run(); res.New != 0 || res.Updated != 0 || res.Gone != 0 {
+		t.Errorf("unchanged recrawl: %+v", res)
+	}
+	mu.Lock()
+	pages["/a"] = strings.Replace(pages["/a"], "in Dallas", "in Dallas and Espoo", 1)
+	delete(pages, "/b")
+	mu.Unlock()
+	res := run()
+	if res.New != 0 || res.Updated != 1 || res.Gone != 1 {
+		t.Errorf("changed recrawl: %+v", res)
+	}
+	u, _ := index.CanonicalURL(srv.URL + "/b")
+	d, err := g.index.Get(ctx, index.DocID(u))
+	if err != nil || d.Gone.IsZero() {
+		t.Errorf("vanished page: %+v, %v", d, err)
+	}
+	ua, _ := index.CanonicalURL(srv.URL + "/a")
+	if d, _ := g.index.Get(ctx, index.DocID(ua)); !strings.Contains(d.Body, "Espoo") || d.Updated.Before(d.Fetched) {
+		t.Errorf("changed page: %+v", d)
+	}
 }
