@@ -61,6 +61,9 @@ type WatchConfig struct {
 	Role          string   `toml:"role"`
 	Aliases       []string `toml:"aliases"`
 	CaseSensitive bool     `toml:"case_sensitive"`
+	Exclude       []string `toml:"exclude"`
+	Context       []string `toml:"context"`
+	ContextWindow int      `toml:"context_window"`
 }
 
 // TechConfig is one [[technologies]] entry.
@@ -68,6 +71,9 @@ type TechConfig struct {
 	Name          string   `toml:"name"`
 	Aliases       []string `toml:"aliases"`
 	CaseSensitive bool     `toml:"case_sensitive"`
+	Exclude       []string `toml:"exclude"`
+	Context       []string `toml:"context"`
+	ContextWindow int      `toml:"context_window"`
 }
 
 // SourceConfig is one [[sources]] entry.
@@ -494,11 +500,13 @@ func isLoopbackHost(host string) bool {
 func (c *Config) tagger() (*tag.Tagger, error) {
 	ents := make([]tag.Entity, len(c.Watch))
 	for i, w := range c.Watch {
-		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive}
+		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive,
+			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow}
 	}
 	techs := make([]tag.Technology, len(c.Technologies))
 	for i, t := range c.Technologies {
-		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive}
+		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive,
+			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow}
 	}
 	return tag.New(ents, techs)
 }
