@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/techintel/techintel/index"
 )
 
 func TestCrawlPoliteness(t *testing.T) {
@@ -25,8 +23,8 @@ func TestCrawlPoliteness(t *testing.T) {
 		t.Fatalf("Crawl: %v, %+v", res.err, res.stats)
 	}
 	reqs := site.requests()
-	if len(reqs) != 5 {
-		t.Fatalf("%d requests, want 5 (robots.txt and 4 pages)", len(reqs))
+	if len(reqs) != 6 {
+		t.Fatalf("%d requests, want 6 (robots.txt, /sitemap.xml and 4 pages)", len(reqs))
 	}
 	for i := 1; i < len(reqs); i++ {
 		if gap := reqs[i].at.Sub(reqs[i-1].at); gap < delay {
@@ -98,7 +96,7 @@ func TestCrawlCancel(t *testing.T) {
 			}
 			cfg := testConfig(site.URL() + "/")
 			cfg.Delay, cfg.Timeout = tt.delay, 30*time.Second
-			_, err := Crawl(ctx, cfg, func(index.Document) {})
+			_, err := Crawl(ctx, cfg, func(Result) {})
 			if took := time.Since(time.Unix(0, cancelledAt.Load())); took > time.Second {
 				t.Errorf("Crawl returned %v after cancel, want promptly", took)
 			}

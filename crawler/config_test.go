@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/techintel/techintel/index"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -22,6 +20,12 @@ func TestConfigValidate(t *testing.T) {
 		{"user_agent", func(c *Config) { c.UserAgent = "" }},
 		{"timeout", func(c *Config) { c.Timeout = 0 }},
 		{"max_body_bytes", func(c *Config) { c.MaxBodyBytes = 0 }},
+		{"max_duration", func(c *Config) { c.MaxDuration = -time.Second }},
+		{"allowed_domains", func(c *Config) { c.AllowedDomains = []string{"https://example.org/"} }},
+		{"allowed_domains", func(c *Config) { c.AllowedDomains = []string{"*"} }},
+		{"include", func(c *Config) { c.Include = []string{"(unclosed"} }},
+		{"exclude", func(c *Config) { c.Exclude = []string{"[z-a]"} }},
+		{"url", func(c *Config) { c.StartURL = "https://example.com/" + strings.Repeat("x", maxURLLength) }},
 	}
 	ok := DefaultConfig()
 	ok.StartURL = "https://example.com/"
@@ -36,7 +40,7 @@ func TestConfigValidate(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), "crawler: "+tt.field+":") {
 				t.Errorf("Validate = %v, want an error naming %s", err, tt.field)
 			}
-			if _, cerr := Crawl(t.Context(), cfg, func(index.Document) {}); cerr == nil {
+			if _, cerr := Crawl(t.Context(), cfg, func(Result) {}); cerr == nil {
 				t.Error("Crawl accepted an invalid config")
 			}
 		})

@@ -68,7 +68,7 @@ func TestCrawlSite(t *testing.T) {
 	}
 
 	post1 := res.docs[site.URL()+"/blog/post-1.html"]
-	checkDoc(t, post1, "Open RAN field trial | Example Networks", "2024-03-05T10:00:00Z",
+	checkDoc(t, post1, "Open RAN field trial", "2024-03-05T10:00:00Z",
 		[]string{"We ran an Open RAN field trial with three operators.", "20% higher & energy use 10% lower."},
 		[]string{"NAVTEXT", "FOOTERTEXT", "SCRIPTTEXT", "STYLETEXT", "ASIDETEXT", "SITEHEADERTEXT",
 			"INLINESCRIPTTEXT", "1 January 2020", "NAVSTYLE"})
@@ -77,7 +77,8 @@ func TestCrawlSite(t *testing.T) {
 	}
 	checkDoc(t, res.docs[site.URL()+"/blog/post-2.html"], "Energy savings in the RAN", "2024-04-10T00:00:00Z",
 		[]string{"Sleep modes in radio units cut power"}, nil)
-	checkDoc(t, res.docs[site.URL()+"/"], "Example Networks — Home", "",
+	// The <h1> in <main> confirms the first part of "Example Networks — Home".
+	checkDoc(t, res.docs[site.URL()+"/"], "Example Networks", "",
 		[]string{"We build radio access networks.", "Annual report (PDF)"}, []string{"© Example Networks"})
 	checkDoc(t, res.docs[site.URL()+"/blog/"], "Blog", "",
 		[]string{"Open RAN field trial", "How sleep modes cut power."}, nil)
@@ -255,5 +256,34 @@ func TestCrawlEnvIgnored(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
 		t.Errorf("COLLY_CACHE_DIR was used: %d entries", len(entries))
+	}
+}
+
+// TestCrawlBoilerplate: the "Related news" aside naming Huawei stays out
+// of the article's body, but its links are still followed.
+func TestCrawlBoilerplate(t *testing.T) {
+	page, err := os.ReadFile("testdata/extract/boilerplate.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := newTestSite(t, "", "", map[string]http.HandlerFunc{
+		"/news/nokia-ericsson-split":         htmlPage(string(page)),
+		"/news/huawei-wins-german-core-deal": htmlPage("<title>Huawei wins German core network deal</title><p>Huawei news."),
+	})
+	cfg := testConfig(site.URL() + "/news/nokia-ericsson-split")
+	cfg.MaxDepth = 1
+	res := runCrawl(t, t.Context(), cfg)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	d := res.docs[site.URL()+"/news/nokia-ericsson-split"]
+	checkDoc(t, d, "Nokia and Ericsson split the Open RAN contract", "2024-09-12T04:00:00Z",
+		[]string{"A European operator has split", "by the end of the contract's third year."},
+		[]string{"Huawei", "Samsung", "ZTE", "COOKIETEXT", "FOOTERTEXT", "SIDEBARTEXT", "Related news"})
+	if d.Author != "Kari Virtanen" {
+		t.Errorf("author %q", d.Author)
+	}
+	if _, ok := res.docs[site.URL()+"/news/huawei-wins-german-core-deal"]; !ok {
+		t.Errorf("the aside's link was not followed:\n%s", res.log)
 	}
 }

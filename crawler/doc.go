@@ -1,21 +1,65 @@
 // Package crawler crawls a "site" source politely and turns its HTML pages
 // into untagged index.Documents. colly is imported here and nowhere else.
 //
-// Crawl walks one site breadth-first from a start URL, staying on the start
-// page's host, up to a link depth and a page budget. It obeys robots.txt for
-// its user agent (RFC 9309, including "5xx means disallow all", which colly
-// does not do by itself), makes one request at a time per host with a
-// politeness delay between them, canonicalises every link with
-// index.CanonicalURL so that each page is fetched at most once per run, and
-// follows redirects itself so that every hop is checked against the host,
-// robots.txt and the set of pages already seen.
+// # Crawl
 //
-// All network I/O goes through one http.RoundTripper wrapper (transport.go)
-// that paces requests, enforces the body cap after decompression (colly's
-// own cap counts compressed bytes and truncates silently) and ties colly's
-// context-less robots.txt fetch to the crawl's context.
+// Crawl walks one site breadth-first from a start URL and reports every
+// page it reaches to an emit callback as a Result: Fetched (new or changed,
+// with its document), Unchanged or Gone. Failed and skipped pages are
+// counted in Stats (skips by reason) and logged; Config.Progress sees the
+// Stats after every page.
 //
-// Extract is the pure HTML → page function: bytes and a URL in, title, main
-// text, publication date and links out. It does no I/O, so it is fuzzed and
-// can be reused by anything that holds an HTML page.
+// Scope: the start page's host (or the host its redirects end on), plus
+// Config.AllowedDomains (exact hosts and "*.example.com"), narrowed by the
+// Include and Exclude regular expressions, up to MaxDepth links away and
+// MaxPages pages in MaxDuration. Every link is canonicalised with
+// index.CanonicalURL, so a page is fetched at most once per run, and links
+// over 2,000 bytes are dropped. Redirects are followed by the crawl itself,
+// so that every hop is checked against the scope, robots.txt and the pages
+// already seen. Calendar and session-id traps therefore end at MaxPages;
+// MaxDuration bounds the wall-clock time.
+//
+// Discovery: links come from the whole page (navigation included), and the
+// site's sitemaps (its robots.txt Sitemap lines and /sitemap.xml; nested
+// indexes, gzip, text sitemaps) are read once after the start page, their
+// pages queued at depth 1. Sitemap files do not count toward MaxPages.
+//
+// Politeness: robots.txt is obeyed for our user agent (RFC 9309, including
+// "5xx means disallow all" and "use the parseable rules", which colly does
+// not do by itself), its Crawl-delay applied when larger than Delay (up to
+// 30s), one request at a time per host with Delay between the end of one
+// and the start of the next, and a 429 or 503 with Retry-After waited for
+// and retried once (up to 60s; a host asking for longer is left alone for
+// the rest of the run).
+//
+// Change detection: Config.Known tells the crawl what a previous run saw.
+// A known page whose links the crawl would not follow (at MaxDepth) is
+// asked conditionally (If-None-Match, If-Modified-Since; RFC 9110 section
+// 13.1, RFC 9111 section 4.3) and a 304 is Unchanged; other known pages
+// are fetched in full, because an unchanged page can link to changed or
+// vanished ones, and are Unchanged when ContentHash of their text is the
+// one remembered. A known page answering 404 or 410 is Gone.
+//
+// All network I/O goes through one http.RoundTripper wrapper (transport.go,
+// hosts.go, robots.go) that keeps the per-host politeness, enforces the
+// body cap after decompression (colly's own cap counts compressed bytes
+// and truncates silently) and ties colly's context-less robots.txt fetch
+// to the crawl's context.
+//
+// # Extract
+//
+// Extract is the pure HTML → page function: bytes and a URL in, title,
+// main text, author, publication date and links out. Boilerplate
+// (navigation, headers, footers, asides, cookie banners, share, related
+// and comment blocks, forms, scripts, hidden elements) is removed first;
+// then go-readability finds the article. A listing, or a page too short to
+// be judged an article, keeps the text of its <main>, lone <article> or
+// <body> instead (Page.Article says which). Extract does no I/O, so it is
+// fuzzed and can be reused by anything that holds an HTML page.
+//
+// # ArticleFetcher
+//
+// ArticleFetcher fetches single pages, such as the articles feed items
+// link to, through the same transport, robots.txt cache, politeness and
+// extractor, for as many URLs as a run needs.
 package crawler

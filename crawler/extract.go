@@ -18,9 +18,24 @@ import (
 
 // Page is what Extract finds in one HTML page.
 type Page struct {
-	Title     string    // <title>, else og:title, else the first <h1>; one line
-	Body      string    // plain text of <main>, a lone <article>, or <body>, without boilerplate
-	Author    string    // <meta name="author">
+	URL string // canonical page URL (ArticleFetcher: after redirects); "" without one
+	// Title is the <title>, else og:title, else the first <h1>, on one
+	// line, without the site's name when the page names its site
+	// (og:site_name, application-name) or confirms its own title (og:title,
+	// <h1>): "Open RAN trial | Example News" gives "Open RAN trial".
+	Title string
+	// Body is the main text: the article readability finds, or for a
+	// listing or a page with no article the text of <main>, a lone
+	// <article> or <body>. Navigation, headers, footers, asides, forms,
+	// cookie banners, share and related-content blocks, scripts and hidden
+	// elements are left out either way.
+	Body string
+	// Article says readability found an article and Body is its text.
+	// When false (a listing of several <article>s, or a page with too
+	// little prose to be judged an article) Body is the page's text minus
+	// its boilerplate: an index page is still worth indexing.
+	Article   bool
+	Author    string    // <meta name="author">, else JSON-LD author, else itemprop="author"
 	Published time.Time // UTC; zero when the page does not say
 	// Links are the <a href> and <area href> targets as canonical absolute
 	// http(s) URLs (index.ResolveURL, honouring <base href>), in document
@@ -30,36 +45,34 @@ type Page struct {
 	NoFollow bool // <meta name="robots"> says nofollow or none
 }
 
-// boilerplate elements are dropped from Body: they repeat on every page of
-// a site and say nothing about this one (or, like a stray <title> in the
-// body, are not content at all).
-var boilerplate = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Title: true,
-	atom.Nav: true, atom.Header: true, atom.Footer: true, atom.Aside: true,
-	atom.Form: true, atom.Dialog: true,
-}
-
-// boilerplateRoles are the ARIA landmarks that mean the same as boilerplate.
-var boilerplateRoles = map[string]bool{
-	"navigation": true, "banner": true, "contentinfo": true, "complementary": true, "search": true,
-}
-
 // Extract reads an HTML page: body is the raw response body, contentType
 // its Content-Type header (for the charset; "" lets the page's <meta> or
 // the bytes decide) and pageURL the address it was fetched from, against
 // which links are resolved (nil keeps only absolute links). Extract does
 // no I/O and never fails: a page it cannot make sense of gives an empty Page.
 func Extract(body []byte, contentType string, pageURL *url.URL) Page {
+	var p Page
+	if pageURL != nil {
+		p.URL, _ = index.CanonicalURL(pageURL.String())
+	}
 	doc, err := html.Parse(decode(body, contentType))
 	if err != nil {
-		return Page{}
+		return p
 	}
 	var s scan
 	s.walk(doc)
 
-	var p Page
+	root := s.contentRoot(doc)
 	p.Title = firstNonEmpty(oneLine(textOf(s.title)), oneLine(s.ogTitle), oneLine(textOf(s.h1)))
-	p.Author = oneLine(s.author)
+	// An <h1> confirms the title only inside <main> or the article: one in
+	// the page header is as likely the site's logo.
+	var heading string
+	if root == s.main || (len(s.articles) == 1 && root == s.articles[0]) {
+		heading = oneLine(textOf(firstElement(root, atom.H1)))
+	}
+	p.Title = cleanTitle(p.Title, []string{oneLine(s.siteName), oneLine(s.appName)},
+		[]string{oneLine(s.ogTitle), heading})
+	p.Author = oneLine(s.author())
 	for _, tok := range strings.Split(strings.ToLower(s.robots), ",") {
 		switch strings.TrimSpace(tok) {
 		case "noindex":
@@ -70,13 +83,14 @@ func Extract(body []byte, contentType string, pageURL *url.URL) Page {
 			p.NoIndex, p.NoFollow = true, true
 		}
 	}
+	// Links come from the whole page, boilerplate included: a site's
+	// navigation is how a crawl finds its sections.
+	p.Links = resolveLinks(s.hrefs, s.baseHref, pageURL)
 
-	root := s.contentRoot(doc)
 	// Dates first: an <article>'s <header> often holds its <time>, and the
 	// header goes with the rest of the boilerplate below.
 	p.Published = s.published(root)
-	p.Body = bodyText(root)
-	p.Links = resolveLinks(s.hrefs, s.baseHref, pageURL)
+	p.Body, p.Article = mainText(doc, root, len(s.articles) > 1, pageURL)
 	return p
 }
 
@@ -100,9 +114,12 @@ func decode(body []byte, contentType string) io.Reader {
 type scan struct {
 	title, h1, main, body *html.Node
 	articles              []*html.Node
-	ogTitle, author       string
-	metaPublished         string // <meta property="article:published_time">
-	itemPublished         string // itemprop="datePublished" on a <meta> or <time>
+	ogTitle, siteName     string
+	appName               string     // <meta name="application-name">: the site's name too
+	metaAuthor            string     // <meta name="author">
+	itemAuthor            *html.Node // itemprop="author"
+	metaPublished         string     // <meta property="article:published_time">
+	itemPublished         string     // itemprop="datePublished" on a <meta> or <time>
 	robots                string
 	baseHref              string
 	jsonLD                []string
@@ -121,6 +138,9 @@ func (s *scan) walk(n *html.Node) {
 func (s *scan) element(n *html.Node) {
 	if s.main == nil && attr(n, "role") == "main" {
 		s.main = n
+	}
+	if s.itemAuthor == nil && attr(n, "itemprop") == "author" {
+		s.itemAuthor = n
 	}
 	switch n.DataAtom {
 	case atom.Title:
@@ -155,10 +175,14 @@ func (s *scan) element(n *html.Node) {
 		switch {
 		case key == "og:title" && s.ogTitle == "":
 			s.ogTitle = content
+		case key == "og:site_name" && s.siteName == "":
+			s.siteName = content
+		case key == "application-name" && s.appName == "":
+			s.appName = content
 		case key == "article:published_time" && s.metaPublished == "":
 			s.metaPublished = content
-		case key == "author" && s.author == "":
-			s.author = content
+		case key == "author" && s.metaAuthor == "":
+			s.metaAuthor = content
 		case key == "robots":
 			s.robots += "," + content
 		case attr(n, "itemprop") == "datePublished" && s.itemPublished == "":
@@ -181,35 +205,17 @@ func (s *scan) contentRoot(doc *html.Node) *html.Node {
 	return doc
 }
 
-// bodyText drops the boilerplate under root, then renders what is left
-// and lets plaintext turn it into text, as everywhere else in techintel.
-func bodyText(root *html.Node) string {
-	var drop []*html.Node
-	var find func(*html.Node)
-	find = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode && isBoilerplate(c) {
-				drop = append(drop, c)
-				continue
-			}
-			find(c)
+// firstElement returns the first element under n (n included) of type a.
+func firstElement(n *html.Node, a atom.Atom) *html.Node {
+	if n == nil || (n.Type == html.ElementNode && n.DataAtom == a && n.Namespace == "") {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := firstElement(c, a); f != nil {
+			return f
 		}
 	}
-	find(root)
-	for _, n := range drop {
-		n.Parent.RemoveChild(n)
-	}
-	var buf bytes.Buffer
-	_ = html.Render(&buf, root) // a bytes.Buffer does not fail; a partial render is still text
-	return plaintext.FromReader(&buf)
-}
-
-func isBoilerplate(n *html.Node) bool {
-	if n.Namespace == "" && boilerplate[n.DataAtom] {
-		return true
-	}
-	return hasAttr(n, "hidden") || attr(n, "aria-hidden") == "true" ||
-		boilerplateRoles[strings.ToLower(attr(n, "role"))]
+	return nil
 }
 
 // firstTime returns the datetime of the first <time> under root.

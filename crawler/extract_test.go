@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,10 @@ const extractURL = "https://news.example.org/section/page.html"
 
 // goldenPage is Page as the golden files hold it.
 type goldenPage struct {
+	URL       string   `json:"url"`
 	Title     string   `json:"title"`
 	Body      string   `json:"body"`
+	Article   bool     `json:"article"`
 	Author    string   `json:"author"`
 	Published string   `json:"published"`
 	Links     []string `json:"links"`
@@ -30,7 +33,7 @@ type goldenPage struct {
 }
 
 func toGolden(p Page) goldenPage {
-	g := goldenPage{Title: p.Title, Body: p.Body, Author: p.Author, Links: p.Links,
+	g := goldenPage{URL: p.URL, Title: p.Title, Body: p.Body, Article: p.Article, Author: p.Author, Links: p.Links,
 		NoIndex: p.NoIndex, NoFollow: p.NoFollow}
 	if !p.Published.IsZero() {
 		g.Published = p.Published.Format(time.RFC3339)
@@ -171,4 +174,76 @@ func FuzzExtract(f *testing.F) {
 			seen[l] = true
 		}
 	})
+}
+
+// TestExtractBoilerplate checks that what surrounds an article (cookie
+// banner, navigation, breadcrumbs, share buttons, ads, newsletter boxes,
+// comments, a "Related news" aside naming other companies, sidebars,
+// footer, forms, scripts) stays out of Body, whether readability finds
+// the article or the page is too short for it.
+func TestExtractBoilerplate(t *testing.T) {
+	page, err := os.ReadFile("testdata/extract/boilerplate.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(page, []byte(`<div class="article-body">`))
+	end := bytes.Index(page, []byte(`<div class="newsletter-signup">`))
+	short := slices.Concat(page[:start], []byte(`<p>Nokia and Ericsson split the contract.</p>`), page[end:])
+	banned := []string{"Huawei", "Samsung", "ZTE", "Most read", "COOKIETEXT", "BREADCRUMBTEXT", "SHARETEXT",
+		"ADVERTTEXT", "NEWSLETTERTEXT", "COMMENTTEXT", "SIDEBARTEXT", "FOOTERTEXT", "FORMTEXT", "TRACKINGSCRIPT",
+		"INLINESCRIPT", "Skip to content", "Mobile Europe"}
+	tests := []struct {
+		name        string
+		page        []byte
+		wantArticle bool
+		has         string
+	}{
+		{"readability finds the article", page, true, "about four thousand sites planned"},
+		{"too short for readability", short, false, "Nokia and Ericsson split the contract."},
+	}
+	base, _ := url.Parse(extractURL)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Extract(tt.page, "text/html", base)
+			if p.Article != tt.wantArticle || !strings.Contains(p.Body, tt.has) {
+				t.Errorf("article %v, body lacks %q:\n%s", p.Article, tt.has, p.Body)
+			}
+			for _, s := range banned {
+				if strings.Contains(p.Body, s) {
+					t.Errorf("body has %q:\n%s", s, p.Body)
+				}
+			}
+			if p.Title != "Nokia and Ericsson split the Open RAN contract" || p.Author != "Kari Virtanen" {
+				t.Errorf("title %q, author %q", p.Title, p.Author)
+			}
+			if !slices.Contains(p.Links, "https://news.example.org/news/huawei-wins-german-core-deal") {
+				t.Errorf("links from the aside are lost: %q", p.Links)
+			}
+		})
+	}
+}
+
+func TestCleanTitle(t *testing.T) {
+	tests := []struct {
+		title            string
+		siteNames, heads []string
+		want             string
+	}{
+		{"Open RAN trial | Example News", []string{"Example News"}, nil, "Open RAN trial"},
+		{"Open RAN trial - example news", []string{"Example News"}, nil, "Open RAN trial"},
+		{"Example News » Open RAN trial", []string{"Example News"}, nil, "Open RAN trial"},
+		{"Open RAN trial — Example News", nil, []string{"Open RAN trial"}, "Open RAN trial"},
+		{"Example News :: Open RAN trial", nil, []string{"Open RAN trial"}, "Open RAN trial"},
+		{"Nokia - Ericsson deal: what it means", nil, nil, "Nokia - Ericsson deal: what it means"},
+		{"Nokia - Ericsson deal", []string{"Mobile Europe"}, []string{"Other heading"}, "Nokia - Ericsson deal"},
+		{"Example News", []string{"Example News"}, []string{"Example News"}, "Example News"},
+		{"| Example News", []string{"Example News"}, nil, "| Example News"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			if got := cleanTitle(tt.title, tt.siteNames, tt.heads); got != tt.want {
+				t.Errorf("cleanTitle = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // gzipped returns n bytes of HTML-looking text, gzip-compressed: a small
@@ -101,6 +102,12 @@ func TestCrawlBadPages(t *testing.T) {
 		{name: "unlabelled image, sniffed", handler: serve("", "", pngBytes), wantSkipped: 1},
 		{name: "unlabelled HTML, sniffed", handler: serve("", "", []byte("<!DOCTYPE html><title>Bad</title><p>ok")),
 			wantDoc: true},
+		// A page in another charset is decoded, not failed; bytes that are
+		// not valid in the declared one become U+FFFD, then spaces.
+		{name: "windows-1252 page", handler: serve("text/html; charset=windows-1252", "",
+			[]byte("<title>Caf\xe9</title><p>Men\xfc \x80 5")), wantDoc: true},
+		{name: "invalid UTF-8", handler: serve("text/html; charset=utf-8", "",
+			[]byte("<title>Bad \xff\xfe bytes</title><p>text")), wantDoc: true},
 		// colly itself gunzips a body under a .xml.gz path, after any cap:
 		// the transport stops it, so the page is read as the bytes it is.
 		{name: "gzip under an .xml.gz path is not expanded", path: "/bad.xml.gz",
@@ -151,6 +158,9 @@ func TestCrawlBadPages(t *testing.T) {
 				t.Errorf("skip not logged with its reason:\n%s", res.log)
 			}
 			for u, d := range res.docs {
+				if !utf8.ValidString(d.Title) || !utf8.ValidString(d.Body) {
+					t.Errorf("%s: invalid UTF-8 in %q / %q", u, d.Title, d.Body)
+				}
 				if len(d.Body) > limit {
 					t.Errorf("%s: body of %d bytes is over the cap", u, len(d.Body))
 				}

@@ -38,6 +38,7 @@ func testConfig(start string) Config {
 type request struct {
 	path, userAgent string
 	at              time.Time
+	header          http.Header
 }
 
 // testSite serves a testdata directory, with {{origin}} and {{offsite}} in
@@ -67,7 +68,8 @@ func (s *testSite) URL() string { return s.srv.URL }
 
 func (s *testSite) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.reqs = append(s.reqs, request{path: r.URL.RequestURI(), userAgent: r.UserAgent(), at: time.Now()})
+	s.reqs = append(s.reqs, request{path: r.URL.RequestURI(), userAgent: r.UserAgent(), at: time.Now(),
+		header: r.Header.Clone()})
 	s.inflight++
 	s.maxInflight = max(s.maxInflight, s.inflight)
 	s.mu.Unlock()
@@ -120,11 +122,12 @@ func (s *testSite) count(path string) int {
 	return n
 }
 
-// pageRequests returns the paths requested, robots.txt left out.
+// pageRequests returns the paths requested, robots.txt and the default
+// /sitemap.xml left out.
 func (s *testSite) pageRequests() []string {
 	var ps []string
 	for _, r := range s.requests() {
-		if r.path != "/robots.txt" {
+		if r.path != "/robots.txt" && r.path != "/sitemap.xml" {
 			ps = append(ps, r.path)
 		}
 	}
@@ -153,25 +156,32 @@ func status(code int) http.HandlerFunc {
 
 // result is what one test crawl produced.
 type result struct {
-	stats Stats
-	docs  map[string]index.Document // by URL
-	order []string                  // URLs in emit order
-	err   error
-	log   string
+	stats   Stats
+	docs    map[string]index.Document // Fetched documents, by URL
+	results map[string]Result         // every outcome, by URL
+	order   []string                  // URLs in emit order
+	err     error
+	log     string
 }
 
-// runCrawl crawls with cfg, collecting documents and log output.
+// runCrawl crawls with cfg, collecting results and log output.
 func runCrawl(tb testing.TB, ctx context.Context, cfg Config) result {
 	tb.Helper()
 	var buf syncBuffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	res := result{docs: make(map[string]index.Document)}
-	res.stats, res.err = Crawl(ctx, cfg, func(d index.Document) {
-		if _, dup := res.docs[d.URL]; dup {
-			tb.Errorf("document %s emitted twice", d.URL)
+	res := result{docs: make(map[string]index.Document), results: make(map[string]Result)}
+	res.stats, res.err = Crawl(ctx, cfg, func(r Result) {
+		if _, dup := res.results[r.URL]; dup {
+			tb.Errorf("%s reported twice", r.URL)
 		}
-		res.docs[d.URL] = d
-		res.order = append(res.order, d.URL)
+		res.results[r.URL] = r
+		res.order = append(res.order, r.URL)
+		if r.Outcome == Fetched {
+			if r.Doc.URL != r.URL {
+				tb.Errorf("result URL %s, document URL %s", r.URL, r.Doc.URL)
+			}
+			res.docs[r.URL] = r.Doc
+		}
 	})
 	res.log = buf.String()
 	return res

@@ -61,6 +61,9 @@ func TestCrawlRobots(t *testing.T) {
 		{name: "robots.txt over max_body_bytes is read, not failed", robots: map[string]http.HandlerFunc{
 			"/robots.txt": robotsTxt("User-agent: *\nDisallow: /a\n" + padding)},
 			maxBody: 1024, wantPages: []string{"/", "/b"}},
+		{name: "lines colly's parser rejects are dropped, not fatal (RFC 9309 2.2)", robots: map[string]http.HandlerFunc{
+			"/robots.txt": robotsTxt("Disallow: /b\nCrawl-delay: 1\n\nUser-agent: *\nCrawl-delay: soon\nDisallow: /a\n")},
+			wantPages: []string{"/", "/b"}},
 		{name: "robots.txt is read up to 500 KiB (RFC 9309 2.5)", robots: map[string]http.HandlerFunc{
 			"/robots.txt": robotsTxt(strings.Repeat(padding, 60) + "User-agent: *\nDisallow: /a\n")},
 			wantPages: []string{"/", "/a", "/b"}},

@@ -37,18 +37,20 @@ func (e *bodyTooLargeError) Error() string {
 }
 
 // transport wraps the caller's RoundTripper with what colly lacks or gets
-// wrong: the politeness delay (cancellable, unlike LimitRule's sleep), a
-// body cap applied after decompression, the RFC 9309 reading of robots.txt
-// errors, and the crawl's context on colly's robots.txt request.
+// wrong: per-host politeness (one request at a time, the delay, robots.txt
+// Crawl-delay and Retry-After, all cancellable, unlike LimitRule's sleep),
+// a body cap applied after decompression, the RFC 9309 reading of
+// robots.txt, and the crawl's context on colly's robots.txt request.
 type transport struct {
-	base    http.RoundTripper
-	ctx     context.Context // the crawl's: bounds requests colly makes without one
-	maxBody int64
-	delay   time.Duration
-	log     *slog.Logger
+	base      http.RoundTripper
+	ctx       context.Context // bounds requests colly makes without one (robots.txt)
+	maxBody   int64
+	delay     time.Duration
+	userAgent string
+	log       *slog.Logger
 
-	mu   sync.Mutex
-	next map[string]time.Time // host → earliest start of its next request
+	mu    sync.Mutex
+	hosts map[string]*hostState // by host[:port] as requested
 }
 
 func newTransport(ctx context.Context, cfg Config, log *slog.Logger) *transport {
@@ -57,7 +59,7 @@ func newTransport(ctx context.Context, cfg Config, log *slog.Logger) *transport 
 		base = http.DefaultTransport
 	}
 	return &transport{base: base, ctx: ctx, maxBody: cfg.MaxBodyBytes, delay: cfg.Delay,
-		log: log, next: make(map[string]time.Time)}
+		userAgent: cfg.UserAgent, log: log, hosts: make(map[string]*hostState)}
 }
 
 // isRobotsRequest tells colly's robots.txt fetches (and their redirect hops)
@@ -69,7 +71,7 @@ func isRobotsRequest(r *http.Request) bool {
 
 // checkRedirect is the crawl client's redirect policy. Page redirects are
 // handed back to the crawl, which queues the target like any link so that
-// it is checked against the host, robots.txt and the pages already seen
+// it is checked against the scope, robots.txt and the pages already seen
 // (colly checks redirect targets against none of these). robots.txt
 // redirects are followed here, as RFC 9309 asks.
 func checkRedirect(req *http.Request, via []*http.Request) error {
@@ -85,94 +87,66 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	robots := isRobotsRequest(req)
-	release := func() {}
+	cancelRobots := func() {}
 	if robots {
 		ctx, cancel := context.WithCancel(req.Context())
 		stop := context.AfterFunc(t.ctx, cancel)
 		req = req.WithContext(ctx)
-		release = func() { stop(); cancel() }
+		cancelRobots = func() { stop(); cancel() }
 	}
-	host := req.URL.Host
-	if err := t.wait(req.Context(), host); err != nil {
-		release()
+	hs := t.state(req.URL.Host)
+	if err := t.acquire(req.Context(), hs); err != nil {
+		cancelRobots()
 		return nil, err
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		t.finished(host)
-		release()
+		t.release(hs)
+		cancelRobots()
 		return nil, err
 	}
 	var once sync.Once
-	done := func() { once.Do(func() { t.finished(host); release() }) }
-
-	if robots && resp.StatusCode >= 500 {
-		resp.Body.Close()
-		done()
-		t.log.Warn("robots.txt unavailable, disallowing the host (RFC 9309)",
-			slog.String("url", req.URL.String()), slog.Int("status", resp.StatusCode))
-		return &http.Response{
-			Status: "200 OK", StatusCode: http.StatusOK,
-			Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
-			Header:        http.Header{"Content-Type": {"text/plain"}},
-			Body:          io.NopCloser(strings.NewReader(disallowAll)),
-			ContentLength: int64(len(disallowAll)),
-			Request:       req,
-		}, nil
-	}
-
-	b := &cappedBody{src: resp.Body, r: resp.Body, limit: t.maxBody, done: done}
+	done := func() { once.Do(func() { t.release(hs); cancelRobots() }) }
 	if robots {
-		b.limit, b.truncate = robotsMaxBytes, true
+		return t.robotsResponse(req, resp, done)
 	}
-	if !resp.Uncompressed {
-		switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
-		case "", "identity":
-			b.declared = resp.ContentLength
-		case "gzip", "x-gzip":
-			// Sent unasked, or the injected transport has compression off:
-			// decode here so the cap counts the bytes colly will hold.
-			b.r = &gzipReader{src: resp.Body}
-			resp.Header.Del("Content-Encoding")
-			resp.Header.Del("Content-Length")
-			resp.ContentLength = -1
-		default:
-			b.r = errReader{fmt.Errorf("crawler: unsupported content-encoding %q", enc)}
+	if retryable(resp.StatusCode) {
+		if wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			t.retryAfter(hs, wait)
 		}
 	}
+
+	resp.Body = decodedBody(resp, t.maxBody, false, done)
 	// Uncompressed tells colly the body is already decoded: otherwise it
 	// gunzips a body whose Content-Type mentions gzip or whose path ends in
 	// .xml.gz, after our cap and with none of its own (colly bug #923).
+	// Gzip sitemaps are decompressed by parseSitemap, under the same cap.
 	resp.Uncompressed = true
-	resp.Body = b
 	return resp, nil
 }
 
-// wait blocks until host may be asked again, or ctx ends.
-func (t *transport) wait(ctx context.Context, host string) error {
-	t.mu.Lock()
-	at := t.next[host]
-	t.mu.Unlock()
-	d := time.Until(at)
-	if d <= 0 {
-		return ctx.Err()
+// decodedBody wraps resp's body so that reading it gives at most limit
+// bytes after any Content-Encoding is undone: past that, it fails with
+// bodyTooLargeError, or (truncate) ends early. done runs on Close.
+func decodedBody(resp *http.Response, limit int64, truncate bool, done func()) *cappedBody {
+	b := &cappedBody{src: resp.Body, r: resp.Body, limit: limit, truncate: truncate, done: done}
+	if resp.Uncompressed {
+		return b
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		b.declared = resp.ContentLength
+	case "gzip", "x-gzip":
+		// Sent unasked, or the injected transport has compression off:
+		// decode here so the cap counts the bytes colly will hold.
+		b.r = &gzipReader{src: resp.Body}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+	default:
+		b.r = errReader{fmt.Errorf("crawler: unsupported content-encoding %q", enc)}
 	}
-}
-
-// finished starts host's politeness delay: it runs from the end of one
-// request (its body closed) to the start of the next.
-func (t *transport) finished(host string) {
-	t.mu.Lock()
-	t.next[host] = time.Now().Add(t.delay)
-	t.mu.Unlock()
+	return b
 }
 
 // cappedBody reads at most limit bytes of decoded body. Past the limit it
