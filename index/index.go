@@ -420,3 +420,18 @@ func timeField(v interface{}) time.Time {
 	}
 	return t.UTC()
 }
+
+// Exists reports which of ids are indexed.
+func (ix *Index) Exists(ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for start := 0; start < len(ids); start += batchDocs {
+		meta, err := ix.storedMeta(ids[start:min(start+batchDocs, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		for id := range meta {
+			out[id] = true
+		}
+	}
+	return out, nil
+}

@@ -84,6 +84,9 @@ type SourceConfig struct {
 	Schedule   string       `toml:"schedule"`
 	Components []string     `toml:"components"`
 	Crawl      *CrawlConfig `toml:"crawl"`
+	// FullText: a feed's new items are indexed with the article text of
+	// their page instead of the feed's summary.
+	FullText bool `toml:"full_text"`
 }
 
 // CrawlConfig is a site source's [sources.crawl] table.
@@ -413,6 +416,9 @@ func (s SourceConfig) validate(i int) error {
 		if !index.ValidComponent(c) {
 			return configErrorf("%s.components[%d]: unknown component %q (want one of %s)", field, j, c, strings.Join(index.Components, ", "))
 		}
+	}
+	if s.FullText && s.Type != sourceFeed {
+		return configErrorf("%s.full_text: only allowed for type = \"feed\"", field)
 	}
 	if s.Crawl != nil {
 		if s.Type != sourceSite {

@@ -171,6 +171,11 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: no usable http(s) link", skipped))
 	}
 	res.Fetched = len(docs)
+	if src.FullText {
+		if err := g.fullText(ctx, docs, res); err != nil {
+			return len(docs), err
+		}
+	}
 	if err := g.indexDocs(ctx, src, docs, res); err != nil {
 		return len(docs), err
 	}
@@ -180,6 +185,67 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 		st.ETag, st.LastModified = resp.Validators.ETag, resp.Validators.LastModified
 	})
 	return len(docs), err
+}
+
+// fullTextDelay is the politeness delay between article fetches to one
+// host for full_text feeds.
+const fullTextDelay = time.Second
+
+// fullText replaces the summary of each item not yet indexed with the
+// article text of its page, fetched politely (robots.txt, per-host delay)
+// and extracted like a crawled page; items already indexed keep the text
+// they have. An article that cannot be fetched keeps its summary, and the
+// reason is reported.
+func (g *Gatherer) fullText(ctx context.Context, docs []index.Document, res *api.RunResult) error {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	known, err := g.index.Exists(ids)
+	if err != nil {
+		return err
+	}
+	cc := crawler.DefaultConfig()
+	cc.Delay, cc.UserAgent, cc.Timeout, cc.MaxBodyBytes = fullTextDelay, g.cfg.HTTP.UserAgent, g.cfg.HTTP.Timeout.D(), g.cfg.HTTP.MaxBodyBytes
+	cc.Transport, cc.Logger = g.rt, g.log
+	af := crawler.NewArticleFetcher(cc)
+	defer af.Close()
+	for i := range docs {
+		d := &docs[i]
+		if known[d.ID] {
+			// Keep the article text fetched when the item was new; the
+			// feed's summary must not overwrite it.
+			old, err := g.index.Get(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			d.Body = old.Body
+			if d.Author == "" {
+				d.Author = old.Author
+			}
+			continue
+		}
+		page, err := af.Fetch(ctx, d.URL)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			if len(res.Errors) < maxRunErrors {
+				res.Errors = append(res.Errors, fmt.Sprintf("full text of %s: %v (kept the feed's summary)", d.URL, err))
+			}
+			continue
+		}
+		if len(page.Body) > len(d.Body) {
+			d.Body = page.Body
+		}
+		if d.Author == "" {
+			d.Author = page.Author
+		}
+		if d.Published.IsZero() {
+			d.Published = page.Published
+		}
+	}
+	return nil
 }
 
 // runSite crawls a site and indexes its pages as they come. Known pages

@@ -283,3 +283,68 @@ delay = "0s"
 		t.Errorf("changed page: %+v", d)
 	}
 }
+
+// TestFullTextFeed: with full_text, a new item is indexed with its page's
+// article text (without the page's sidebar), fetched once.
+func TestFullTextFeed(t *testing.T) {
+	var pageHits atomic.Int32
+	var base string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Nokia opens a lab</title><link>%s/news/lab</link><description>Short summary.</description></item>
+</channel></rss>`, base)
+		case "/news/lab":
+			pageHits.Add(1)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<html><head><title>Nokia opens a lab | Example News</title><meta property="og:site_name" content="Example News"></head><body>
+<nav><a href="/">Home</a></nav>
+<article><h1>Nokia opens a lab</h1>
+<p>Nokia opened an Open RAN integration lab in Dallas on Tuesday, inviting radio and software partners to validate their products against its cloud RAN stack.</p>
+<p>The lab will run interoperability plugfests every quarter, the company said, and results will be shared with operators evaluating multi-vendor deployments.</p>
+<p>Partners can book test slots online, and the first plugfest is planned for the spring with a dozen vendors already registered.</p></article>
+<aside><h2>Related news</h2><p>Huawei unveils new radios</p></aside>
+<footer>Copyright Example News</footer></body></html>`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	base = srv.URL
+	g := newTestGatherer(t, fmt.Sprintf(`
+[http]
+allow_private_networks = true
+[[watch]]
+name = "Huawei"
+role = "competitor"
+[[sources]]
+name = "news"
+type = "feed"
+url = "%s/feed"
+full_text = true
+`, srv.URL))
+	ctx := context.Background()
+	res, err := g.RunSource(ctx, "news")
+	if err != nil || res.New != 1 {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	u, _ := index.CanonicalURL(srv.URL + "/news/lab")
+	d, err := g.index.Get(ctx, index.DocID(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Body, "plugfests") || strings.Contains(d.Body, "Huawei") || len(d.Entities) != 0 {
+		t.Errorf("full text body = %q, entities %v", d.Body, d.Entities)
+	}
+	if res, err := g.RunSource(ctx, "news"); err != nil || res.Updated != 0 {
+		t.Fatalf("second run: %+v %v", res, err)
+	}
+	if d, _ := g.index.Get(ctx, index.DocID(u)); !strings.Contains(d.Body, "plugfests") {
+		t.Errorf("second run replaced the article text with the summary: %q", d.Body)
+	}
+	if n := pageHits.Load(); n != 1 {
+		t.Errorf("article fetched %d times, want once", n)
+	}
+}
