@@ -1,13 +1,33 @@
 // Package feeds reads web feeds: it fetches them conditionally over HTTP,
 // parses RSS 2.0, RSS 1.0 (RDF), Atom and JSON Feed into plain values, and
-// turns their items into untagged index.Documents.
+// turns their items into untagged index.Documents. It also finds the feeds a
+// web page advertises, and reads and writes OPML subscription lists.
 //
 // The three stages are separate so that only the first touches the network:
 //
 //	f := feeds.NewFetcher(transport, userAgent, 20*time.Second, 10<<20)
 //	resp, err := f.Fetch(ctx, url, previous)     // conditional GET (RFC 9111)
 //	feed, err := feeds.Parse(resp.Body, resp.URL, resp.ContentType)
-//	docs, skipped := feed.Documents(source, time.Now())
+//	docs, keys, skipped := feed.DocumentsWithKeys(source, time.Now())
+//
+// keys[i] is docs[i]'s identity within the feed (GUID, else canonical link,
+// else title and date; see Feed.Keys): a caller that remembers which document
+// each key produced recognises an item whose link changed. Documents is the
+// same without keys.
+//
+// Errors say what happened in terms a person who configured the source can
+// act on ("no answer within 20s", "connection refused by host:port", "TLS
+// certificate is for another host", "not a feed: the server sent an HTML
+// page"), while keeping the underlying error in the chain for errors.Is and
+// errors.As. A *StatusError carries the status and any Retry-After; errors
+// about a body that is no feed at all wrap ErrNotFeed.
+//
+// Discovery is pure too: Discover reads the <link rel="alternate"> and
+// rel="feed" elements of a page, and Fetcher.Resolve chains Fetch, Parse and
+// Discover to turn the address a user typed into a feed URL. Only declared
+// links count; /feed and /rss are never guessed. ParseOPML and WriteOPML
+// import and export subscription lists (folders become categories), bounded
+// in size, outline count and nesting, with no entity expansion.
 //
 // github.com/mmcdole/gofeed is imported here and nowhere else. It is not used
 // for fetching (it has no conditional GET, see gofeed issue #111), and its

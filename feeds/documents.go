@@ -18,36 +18,43 @@ const maxFuture = 24 * time.Hour
 // maxTitleRunes bounds a title made up from the body of an untitled item.
 const maxTitleRunes = 100
 
-// Documents turns the feed's items into untagged documents, in feed order.
+// Documents turns the feed's items into untagged documents, in feed order;
+// it is DocumentsWithKeys without the keys.
+func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Document, skipped int) {
+	docs, _, skipped = f.DocumentsWithKeys(source, fetched)
+	return docs, skipped
+}
+
+// DocumentsWithKeys turns the feed's items into untagged documents, in feed
+// order, and returns with each its item's identity within the feed: keys[i]
+// is docs[i]'s key as Keys defines it.
 //
 // Each document's URL is the item's link made absolute and canonical
 // (index.CanonicalURL); an item without a usable http(s) link falls back to
 // its GUID when that is an absolute http(s) URL, and is skipped and counted
-// otherwise. Items whose URLs coincide after canonicalisation are reduced to
-// the first. Title and Body are plain text. Published is the item's date, or
-// zero when it has none or one more than a day after fetched (index.Upsert
-// then uses the first-fetch time); Fetched and Updated are fetched. Documents only reads f.
-func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Document, skipped int) {
+// otherwise. Items whose URLs or keys coincide are reduced to the first, so
+// that neither repeats. Title and Body are plain text. Published is the
+// item's date, or zero when it has none or one more than a day after fetched
+// (index.Upsert then uses the first-fetch time); Fetched and Updated are
+// fetched. DocumentsWithKeys only reads f.
+func (f *Feed) DocumentsWithKeys(source string, fetched time.Time) (docs []index.Document, keys []string, skipped int) {
 	fetched = fetched.UTC()
-	var base *url.URL
-	for _, s := range []string{f.SiteURL, f.FeedURL} {
-		if u, err := url.Parse(strings.TrimSpace(s)); err == nil && u.IsAbs() {
-			base = u
-			break
-		}
-	}
+	urls, itemKeys := f.identities()
 	seen := make(map[string]bool, len(f.Items))
 	docs = make([]index.Document, 0, len(f.Items))
-	for _, it := range f.Items {
-		u := itemURL(base, it)
+	keys = make([]string, 0, len(f.Items))
+	for i, it := range f.Items {
+		u, key := urls[i], itemKeys[i]
 		if u == "" {
 			skipped++
 			continue
 		}
-		if seen[u] {
+		// URL and key live in one set: "url:" keys cannot be mistaken for
+		// URLs, which always start with "http".
+		if seen[u] || seen[key] {
 			continue
 		}
-		seen[u] = true
+		seen[u], seen[key] = true, true
 
 		body := plaintext.FromHTML(it.HTML)
 		title := oneLine(plaintext.FromHTML(it.Title))
@@ -72,8 +79,20 @@ func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Documen
 			Fetched:   fetched,
 			Updated:   fetched,
 		})
+		keys = append(keys, key)
 	}
-	return docs, skipped
+	return docs, keys, skipped
+}
+
+// base returns the URL that relative item links resolve against: the
+// site's, or else the feed's own.
+func (f *Feed) base() *url.URL {
+	for _, s := range []string{f.SiteURL, f.FeedURL} {
+		if u, err := url.Parse(strings.TrimSpace(s)); err == nil && u.IsAbs() {
+			return u
+		}
+	}
+	return nil
 }
 
 // itemURL returns the canonical URL of an item, from its link or else its

@@ -2,6 +2,7 @@ package feeds_test
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/techintel/techintel/feeds"
@@ -33,4 +34,47 @@ func ExampleParse() {
 	// Example News 0
 	// https://news.example.com/2024/03/cafe
 	// Café opens today | Hello | 2024-03-05 08:30:00 +0000 UTC
+}
+
+func ExampleDiscover() {
+	page := []byte(`<!DOCTYPE html><html><head><title>Example News</title>
+<link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/2">
+<link rel="alternate" type="application/rss+xml" title="Example News &raquo; Feed" href="/feed/">
+<link rel="alternate" type="application/atom+xml" href="https://news.example.com/feed/atom/?utm_source=site">
+</head><body>…</body></html>`)
+	links, err := feeds.Discover(page, "https://news.example.com/about/", "text/html; charset=utf-8")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, l := range links {
+		fmt.Printf("%s %q %s\n", l.URL, l.Title, l.Type)
+	}
+	// Output:
+	// https://news.example.com/feed/ "Example News » Feed" application/rss+xml
+	// https://news.example.com/feed/atom/ "" application/atom+xml
+	// https://news.example.com/wp-json/wp/v2/pages/2 "" application/json
+}
+
+func ExampleWriteOPML() {
+	err := feeds.WriteOPML(os.Stdout, "techintel sources", []feeds.Outline{
+		{Title: "IETF Blog", XMLURL: "https://www.ietf.org/blog/feed/", Category: "standards"},
+		{Title: "Light Reading", XMLURL: "https://www.lightreading.com/rss.xml", HTMLURL: "https://www.lightreading.com/"},
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?>
+	// <opml version="2.0">
+	//   <head>
+	//     <title>techintel sources</title>
+	//   </head>
+	//   <body>
+	//     <outline text="standards" title="standards">
+	//       <outline type="rss" text="IETF Blog" title="IETF Blog" xmlUrl="https://www.ietf.org/blog/feed/"/>
+	//     </outline>
+	//     <outline type="rss" text="Light Reading" title="Light Reading" xmlUrl="https://www.lightreading.com/rss.xml" htmlUrl="https://www.lightreading.com/"/>
+	//   </body>
+	// </opml>
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +41,7 @@ type Validators struct {
 // Fetcher fetches feeds over HTTP. It is safe for concurrent use.
 type Fetcher struct {
 	client    *http.Client
+	timeout   time.Duration // the client's, for error messages
 	userAgent string
 	maxBody   int64
 	now       func() time.Time // for Retry-After dates; replaced in tests
@@ -64,6 +64,7 @@ func NewFetcher(rt http.RoundTripper, userAgent string, timeout time.Duration, m
 	}
 	return &Fetcher{
 		client:    &http.Client{Transport: rt, Timeout: timeout},
+		timeout:   timeout,
 		userAgent: userAgent,
 		maxBody:   maxBody,
 		now:       time.Now,
@@ -123,11 +124,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 
 	resp, err := f.client.Do(req)
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // its message repeats the method and URL
-		}
-		return nil, fmt.Errorf("feeds: fetch %q: %w", rawURL, err)
+		return nil, fmt.Errorf("feeds: fetch %q: %w", rawURL, describe(ctx, err, req.URL.Host, f.timeout, false))
 	}
 	defer resp.Body.Close()
 
@@ -164,6 +161,9 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 		return nil, e
 	}
 	if out.Body, err = f.readBody(resp); err != nil {
+		if !errors.Is(err, ErrTooLarge) {
+			err = describe(ctx, err, req.URL.Host, f.timeout, true)
+		}
 		return nil, fmt.Errorf("feeds: fetch %q: %w", rawURL, err)
 	}
 	return out, nil

@@ -278,7 +278,7 @@ func TestFetchFailures(t *testing.T) {
 					case <-r.Context().Done():
 					}
 				}
-			}, "Client.Timeout exceeded"},
+			}, "no answer within 200ms"},
 		{"body stalls past the timeout", 200 * time.Millisecond, nil, Validators{},
 			func(release <-chan struct{}) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
@@ -289,7 +289,7 @@ func TestFetchFailures(t *testing.T) {
 					case <-r.Context().Done():
 					}
 				}
-			}, "read body"},
+			}, "the answer did not arrive in full within 200ms"},
 		{"context cancelled", 5 * time.Second, func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(ctx, 100*time.Millisecond)
 		}, Validators{},
@@ -300,7 +300,7 @@ func TestFetchFailures(t *testing.T) {
 					case <-r.Context().Done():
 					}
 				}
-			}, "context deadline exceeded"},
+			}, "stopped: context deadline exceeded"},
 		{"304 to an unconditional request", 5 * time.Second, nil, Validators{},
 			func(<-chan struct{}) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) }

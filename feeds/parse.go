@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"mime"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
@@ -22,10 +24,47 @@ import (
 var ErrNotFeed = errors.New("not a feed")
 
 // notFeed is an ErrNotFeed with the reason as its message.
-type notFeed string
+type notFeed struct {
+	msg  string
+	html bool // the body is a web page, whose feed links Discover may find
+}
 
-func (e notFeed) Error() string        { return string(e) }
+func (e notFeed) Error() string        { return e.msg }
 func (e notFeed) Is(target error) bool { return target == ErrNotFeed }
+
+// htmlPage is the error for a web page where a feed was expected: the most
+// common mistake when adding a source is giving the site's address.
+func htmlPage(feedURL, contentType string) notFeed {
+	what := "an HTML page"
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+		what += " (" + mt + ")"
+	}
+	return notFeed{html: true, msg: fmt.Sprintf("not a feed: the server sent %s; "+
+		"is this the site's home page? try `techintel sources discover %s`", what, feedURL)}
+}
+
+// otherDocument is the error for a body that is neither a feed nor a web
+// page. It quotes the body's start, which usually tells what went wrong
+// ("Access denied", a captive portal, a sitemap).
+func otherDocument(b []byte, contentType string) notFeed {
+	const show = 40
+	start := b
+	if len(start) > show {
+		start = start[:show]
+		for len(start) > 0 && !utf8.Valid(start) {
+			start = start[:len(start)-1] // do not cut a character in two
+		}
+	}
+	what := "a body"
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+		what = mt
+	}
+	kind := "neither XML nor JSON"
+	if b[0] == '[' {
+		kind = "a JSON array"
+	}
+	return notFeed{msg: fmt.Sprintf("not a feed: the server sent %s that is %s, starting %q", what, kind, start)}
+}
 
 // Feed is a parsed feed.
 type Feed struct {
@@ -79,7 +118,7 @@ func parse(body []byte, feedURL, contentType string, lim limits) (*Feed, error) 
 func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, error) {
 	b := bytes.TrimLeft(toUTF8(body, contentType), " \t\r\n")
 	if len(b) == 0 {
-		return nil, notFeed("empty body")
+		return nil, notFeed{msg: "not a feed: the body is empty"}
 	}
 	docBase, err := url.Parse(strings.TrimSpace(feedURL))
 	if err != nil || !docBase.IsAbs() {
@@ -96,7 +135,9 @@ func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, err
 		if err := checkJSONDepth(b, lim.depth); err != nil {
 			return nil, err
 		}
-		b, dropped = capJSONItems(b, lim.items)
+		if b, dropped, err = capJSONItems(b, lim.items); err != nil {
+			return nil, err
+		}
 		jf, err := (&json.Parser{}).Parse(bytes.NewReader(b))
 		if err != nil {
 			return nil, fmt.Errorf("malformed JSON feed: %w", err)
@@ -108,13 +149,13 @@ func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, err
 		texts = jsonTexts(jf)
 	case '<':
 		if looksLikeHTML(b) {
-			return nil, notFeed("not a feed (looks like an HTML page)")
+			return nil, htmlPage(feedURL, contentType)
 		}
 		b = stripInvalidXMLChars(fixDeclaration(b))
 		if scan, err = scanXML(b, docBase, lim); err != nil {
 			return nil, err
 		}
-		if gf, err = parseXML(scan, contentType); err != nil {
+		if gf, err = parseXML(scan, feedURL, contentType); err != nil {
 			return nil, err
 		}
 		dropped = scan.dropped
@@ -122,7 +163,7 @@ func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, err
 			texts = atomTexts(gf, scan)
 		}
 	default:
-		return nil, notFeed("not a feed (neither XML nor JSON)")
+		return nil, otherDocument(b, contentType)
 	}
 	if len(gf.Items) > lim.items { // in case gofeed found items the scan did not
 		dropped += len(gf.Items) - lim.items
@@ -134,20 +175,23 @@ func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, err
 // parseXML hands the scanned body to the gofeed parser for its root element.
 // Choosing the parser from the scan, rather than gofeed's own detection,
 // also finds feeds whose root element starts after gofeed's 4 KB peek.
-func parseXML(scan *xmlScan, contentType string) (*gofeed.Feed, error) {
+func parseXML(scan *xmlScan, feedURL, contentType string) (*gofeed.Feed, error) {
 	switch {
 	case scan.root == "":
 		if scan.err != nil {
 			return nil, fmt.Errorf("malformed feed: %w", scan.err)
 		}
-		return nil, notFeed("not a feed (no root element)")
+		return nil, notFeed{msg: "not a feed: an XML document without a root element"}
 	case scan.root == "html" || scan.root == "head" || scan.root == "body":
-		return nil, notFeed("not a feed (looks like an HTML page)")
+		return nil, htmlPage(feedURL, contentType)
 	case !feedRoot(scan.root):
 		if strings.Contains(contentType, "html") {
-			return nil, notFeed("not a feed (looks like an HTML page)")
+			return nil, htmlPage(feedURL, contentType)
 		}
-		return nil, notFeed(fmt.Sprintf("not a feed (root element <%s>)", scan.root))
+		if scan.root == "urlset" || scan.root == "sitemapindex" {
+			return nil, notFeed{msg: fmt.Sprintf("not a feed: an XML sitemap (root element <%s>); crawl the site instead", scan.root)}
+		}
+		return nil, notFeed{msg: fmt.Sprintf("not a feed: an XML document with root element <%s>", scan.root)}
 	}
 	var (
 		gf  *gofeed.Feed
