@@ -38,6 +38,8 @@ Usage:
   techintel crawl  -config FILE [-source NAME]      run every source (or one) once
   techintel search -config FILE [flags] QUERY       search the index
   techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json]
+  techintel sources -config FILE                    health of every source
+  techintel sources discover|import|export ...      find feeds on a page; OPML in and out
   techintel retag  -config FILE                     re-apply the watch list to every stored document
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
 
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCrawl(ctx, args[1:], stdout, stderr)
 	case "search":
 		err = cmdSearch(ctx, args[1:], stdout, stderr)
+	case "sources":
+		err = cmdSources(ctx, args[1:], stdout, stderr)
 	case "retag":
 		err = cmdRetag(ctx, args[1:], stdout, stderr)
 	case "digest":
