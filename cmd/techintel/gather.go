@@ -154,7 +154,13 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 	if err != nil {
 		return 0, err
 	}
-	resp, err := g.fetcher.Fetch(ctx, src.URL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
+	// A source URL that is a web page is read through the feed it links
+	// to (<link rel="alternate">), found once and remembered.
+	feedURL := src.URL
+	if st.ResolvedURL != "" {
+		feedURL = st.ResolvedURL
+	}
+	resp, err := g.fetcher.Fetch(ctx, feedURL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
 	if err != nil {
 		return 0, err
 	}
@@ -163,6 +169,20 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 		return st.ItemsSeen, nil
 	}
 	feed, err := feeds.Parse(resp.Body, resp.URL, resp.ContentType)
+	if errors.Is(err, feeds.ErrNotFeed) && feedURL == src.URL {
+		resolved, _, rerr := g.fetcher.Resolve(ctx, src.URL)
+		if rerr != nil {
+			return 0, rerr
+		}
+		g.report(src.Name, "the URL is a web page; reading its feed "+resolved)
+		if err := g.store.UpdateSource(src.Name, func(st *store.SourceState) { st.ResolvedURL = resolved }); err != nil {
+			return 0, err
+		}
+		if resp, err = g.fetcher.Fetch(ctx, resolved, feeds.Validators{}); err != nil {
+			return 0, err
+		}
+		feed, err = feeds.Parse(resp.Body, resp.URL, resp.ContentType)
+	}
 	if err != nil {
 		return 0, err
 	}

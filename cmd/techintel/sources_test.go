@@ -99,3 +99,29 @@ func TestSourcesDiscover(t *testing.T) {
 		t.Error("discover reached a loopback address by default")
 	}
 }
+
+// TestFeedSourceThatIsAWebPage: a feed source whose URL is the site's
+// home page is read through the feed the page links to.
+func TestFeedSourceThatIsAWebPage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, `<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>home</body></html>`)
+		case "/feed.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			io.WriteString(w, rssOneItem)
+		}
+	}))
+	defer srv.Close()
+	g := newTestGatherer(t, fmt.Sprintf("[http]\nallow_private_networks = true\n[[sources]]\nname = \"home\"\ntype = \"feed\"\nurl = \"%s/\"\n", srv.URL))
+	for i := range 2 {
+		res, err := g.RunSource(context.Background(), "home")
+		if err != nil || res.Fetched != 1 {
+			t.Fatalf("run %d: %+v %v", i, res, err)
+		}
+	}
+	if st, _ := g.store.Source("home"); st.ResolvedURL != srv.URL+"/feed.xml" {
+		t.Errorf("resolved url = %q", st.ResolvedURL)
+	}
+}

@@ -70,6 +70,9 @@ type SourceState struct {
 	// HTTP cache validators of the last successful feed fetch (RFC 9111).
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
+	// ResolvedURL is the feed a source's web page links to, when its URL
+	// is a page rather than a feed.
+	ResolvedURL string `json:"resolved_url,omitempty"`
 	// ItemsSeen is how many items or pages the last run saw.
 	ItemsSeen int `json:"items_seen"`
 }
