@@ -10,8 +10,9 @@ import (
 )
 
 // benchWorld generates a watch list of nEnt entities and nTech technologies
-// with made-up names of one to three words, some with aliases, and docs of
-// about 2 KB that mention a dozen of them among ordinary words.
+// with made-up names of one to three words, some with aliases, exclude and
+// context phrases, and docs of about 2 KB that mention a dozen of them among
+// ordinary words.
 func benchWorld(nEnt, nTech, nDocs int) ([]Entity, []Technology, []*index.Document) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	syll := []string{"no", "ki", "ta", "ri", "ve", "lo", "zan", "tel", "com", "sys", "net", "ra", "mi", "qu", "dor", "ix"}
@@ -46,6 +47,13 @@ func benchWorld(nEnt, nTech, nDocs int) ([]Entity, []Technology, []*index.Docume
 		ents[i] = Entity{Name: unique(), Role: roles[i%len(roles)], CaseSensitive: i%50 == 0}
 		if i%3 == 0 {
 			ents[i].Aliases = []string{ents[i].Name + " Group", fmt.Sprintf("%s-%d", word(), i)}
+		}
+		// Some precision controls, as a real watch list has them.
+		if i%10 == 0 {
+			ents[i].Exclude = []string{ents[i].Name + " Arena", "the " + ents[i].Name}
+		}
+		if i%25 == 0 {
+			ents[i].Context = []string{"telecom", "network operators", "spectrum"}
 		}
 		names = append(names, ents[i].Name)
 	}

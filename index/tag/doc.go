@@ -43,9 +43,10 @@
 //     RAN", "Nokia's Bell Labs" is not "Nokia Bell Labs".
 //   - Matching ignores case unless the entry is CaseSensitive; then only
 //     mentions with the exact case of its name or alias count (accents are
-//     still folded), so "arm" in "robotic arm" does not tag Arm.
-//   - At each position the longest name wins and its tokens are not matched
-//     again, separately for entities and technologies: with "Nokia" aliased
+//     still folded), so "arm" in "robotic arm" does not tag Arm (but see
+//     Headlines below).
+//   - At each position the longest name that counts wins and its tokens are
+//     not matched again, separately for entities and technologies: with "Nokia" aliased
 //     "Nokia Bell Labs" and an entity "Bell Labs", "Nokia Bell Labs" tags only
 //     Nokia; a technology "O-RAN" is still found inside "O-RAN Alliance".
 //   - When one phrase is a name or alias of several entries, all are tagged.
@@ -54,10 +55,46 @@
 // rejects "C++", "C#" and ".NET" rather than match every "C" or "net"; it
 // also rejects names and aliases with no letters or digits at all.
 //
+// # Precision controls
+//
+// Names that are also words or parts of other names need more than case:
+//
+//   - Exclude phrases: a mention that shares a word with an occurrence of
+//     one of the entry's Exclude phrases does not count, so "Nokia Arena",
+//     "the Big Apple" and "meta-analysis" tag nothing while "Nokia said"
+//     in the same text still tags Nokia. Exclude phrases are matched like
+//     names (same words, hyphens, possessives) but always ignoring case,
+//     because "Apple Pie Contest" in a headline is still a pie.
+//   - Context words: when an entry has Context, a mention counts only if one
+//     of those words or phrases occurs within ContextWindow words before or
+//     after it in the same field (default DefaultContextWindow, 12), again
+//     ignoring case: "Elisa" with context "Finland", "operator" tags
+//     "Finnish operator Elisa" but not "Elisa Rossi, an analyst". A context
+//     phrase may overlap the mention ("Elisa Oyj" with context "Oyj").
+//   - Headlines: a case-sensitive entry matched in the title counts only if
+//     the body mentions it too in its exact case, outside its exclude
+//     phrases (context aside), or the body is blank. Headlines capitalise
+//     ordinary words ("Robotic Arm Maker Picks 5G", "Intel from the
+//     field"), so their case says nothing, while a story about Arm names
+//     Arm in its text.
+//
+// A mention that does not count hides nothing: the longest-match rule
+// applies among the mentions that count.
+//
 // # Evidence
 //
 // There is one Evidence per entry and field ("title", "body") quoting the
-// first matching text exactly as it appears in the document, and one per
-// source component with Field "source", Matched the source name and Entity
-// empty. Evidence is sorted by name, component (canonical order) and field.
+// first counting match exactly as it appears in the document, with an
+// Excerpt of up to 60 characters either side, cut at word boundaries, "…"
+// where the field goes on and white space collapsed; and one per source
+// component with Field "source", Matched the source name and Entity empty.
+// Evidence is sorted by name, component (canonical order) and field.
+//
+// # Evaluation
+//
+// testdata/eval/eval.json holds a telecom watch list and over 250
+// hand-labelled news items with the hard cases (ordinary-word names,
+// lookalikes, possessives, lists, standards bodies, accents, syndicated
+// copies); TestEvaluation reports precision and recall per component and
+// per entity and fails below 0.95 precision or 0.90 recall.
 package tag

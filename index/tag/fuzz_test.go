@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/techintel/techintel/index"
 )
@@ -18,55 +19,74 @@ func FuzzTag(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s[0], s[1], "source")
 	}
-	tg := newTestTagger(f)
+	f.Add("Robotic Arm Maker", "Elisa Rossi, Finnish operator Elisa. Nokia Arena and Nokia", "x")
+	f.Add("Apple Pie", "the Big Apple; Meta-analysis of Meta; RAN Intelligent Controller radio RAN", "")
+	plain := newTestTagger(f)
+	filtered, err := New(filterEntities, filterTechnologies)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, title, body, source string) {
-		doc := &index.Document{Title: title, Body: body, Source: source}
-		tg.Tag(doc, []string{"own", "bogus"})
-		if doc.Components == nil || doc.Entities == nil || doc.Technologies == nil || doc.Evidence == nil {
-			t.Fatal("nil output slice")
-		}
-		if !slices.IsSorted(doc.Entities) || len(slices.Compact(slices.Clone(doc.Entities))) != len(doc.Entities) {
-			t.Errorf("entities not sorted and unique: %q", doc.Entities)
-		}
-		if !slices.IsSorted(doc.Technologies) || len(slices.Compact(slices.Clone(doc.Technologies))) != len(doc.Technologies) {
-			t.Errorf("technologies not sorted and unique: %q", doc.Technologies)
-		}
-		if !slices.IsSortedFunc(doc.Components, func(a, b string) int { return componentRank(a) - componentRank(b) }) ||
-			!slices.Contains(doc.Components, "own") {
-			t.Errorf("components = %q", doc.Components)
-		}
-		for _, c := range doc.Components {
-			if !index.ValidComponent(c) {
-				t.Errorf("invalid component %q", c)
-			}
-		}
-		for _, e := range doc.Evidence {
-			var field string
-			switch e.Field {
-			case "title":
-				field = title
-			case "body":
-				field = body
-			case "source":
-				if e.Matched != source || e.Entity != "" {
-					t.Errorf("source evidence %+v", e)
-				}
-				continue
-			default:
-				t.Fatalf("evidence field %q", e.Field)
-			}
-			if e.Matched == "" || !strings.Contains(field, e.Matched) {
-				t.Errorf("evidence %+v: matched text is not in the %s", e, e.Field)
-			}
-			if len(tokenize(nil, e.Matched)) == 0 {
-				t.Errorf("evidence %+v: matched text has no words", e)
-			}
-			if !slices.Contains(doc.Entities, e.Entity) && !slices.Contains(doc.Technologies, e.Entity) {
-				t.Errorf("evidence %+v names no tag", e)
-			}
-			if e.Component != "" && !slices.Contains(doc.Components, e.Component) {
-				t.Errorf("evidence %+v: component not on the document", e)
-			}
-		}
+		checkTag(t, plain, title, body, source)
+		checkTag(t, filtered, title, body, source)
 	})
+}
+
+// checkTag tags a document and checks the invariants of the output.
+func checkTag(t *testing.T, tg *Tagger, title, body, source string) {
+	t.Helper()
+	doc := &index.Document{Title: title, Body: body, Source: source}
+	tg.Tag(doc, []string{"own", "bogus"})
+	if doc.Components == nil || doc.Entities == nil || doc.Technologies == nil || doc.Evidence == nil {
+		t.Fatal("nil output slice")
+	}
+	if !slices.IsSorted(doc.Entities) || len(slices.Compact(slices.Clone(doc.Entities))) != len(doc.Entities) {
+		t.Errorf("entities not sorted and unique: %q", doc.Entities)
+	}
+	if !slices.IsSorted(doc.Technologies) || len(slices.Compact(slices.Clone(doc.Technologies))) != len(doc.Technologies) {
+		t.Errorf("technologies not sorted and unique: %q", doc.Technologies)
+	}
+	if !slices.IsSortedFunc(doc.Components, func(a, b string) int { return componentRank(a) - componentRank(b) }) ||
+		!slices.Contains(doc.Components, "own") {
+		t.Errorf("components = %q", doc.Components)
+	}
+	for _, c := range doc.Components {
+		if !index.ValidComponent(c) {
+			t.Errorf("invalid component %q", c)
+		}
+	}
+	for _, e := range doc.Evidence {
+		var field string
+		switch e.Field {
+		case "title":
+			field = title
+		case "body":
+			field = body
+		case "source":
+			if e.Matched != source || e.Entity != "" || e.Excerpt != "" {
+				t.Errorf("source evidence %+v", e)
+			}
+			continue
+		default:
+			t.Fatalf("evidence field %q", e.Field)
+		}
+		if e.Matched == "" || !strings.Contains(field, e.Matched) {
+			t.Errorf("evidence %+v: matched text is not in the %s", e, e.Field)
+		}
+		if m := strings.Join(strings.Fields(e.Matched), " "); !strings.Contains(e.Excerpt, m) {
+			t.Errorf("evidence %+v: excerpt lacks the match", e)
+		}
+		if n, m := utf8.RuneCountInString(e.Excerpt), utf8.RuneCountInString(e.Matched); n > m+2*excerptRadius+2 {
+			t.Errorf("evidence %+v: excerpt of %d characters", e, n)
+		}
+		if len(tokenize(nil, e.Matched)) == 0 {
+			t.Errorf("evidence %+v: matched text has no words", e)
+		}
+		if !slices.Contains(doc.Entities, e.Entity) && !slices.Contains(doc.Technologies, e.Entity) {
+			t.Errorf("evidence %+v names no tag", e)
+		}
+		if e.Component != "" && !slices.Contains(doc.Components, e.Component) {
+			t.Errorf("evidence %+v: component not on the document", e)
+		}
+	}
 }

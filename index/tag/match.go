@@ -21,15 +21,16 @@ type scratch struct {
 	ids   []int32 // per token: token id, or -1 if no name has it
 	gaps  []int32 // per token: id of the gap before it, or -1 if no name has it
 	buf   []byte
-	ends  []terminal
+	cands []occurrence // names and aliases found in the field, by first token
+	occs  []occurrence // exclude and context phrases found in the field, by first token
 	hits  map[hitKey]span
-	found [numKinds]int // per kind: the first token a new match may start at
+	// inBody lists the case-sensitive entries the body mentions in their
+	// exact case outside an exclude phrase, confirming a title match.
+	inBody []int32
 }
 
-type terminal struct {
-	node int32
-	last int // index of the phrase's last token
-}
+// occurrence is a trie node's phrase found at tokens first to last.
+type occurrence struct{ first, last, node int32 }
 
 type hitKey struct {
 	entry int32
@@ -46,21 +47,30 @@ func (t *Tagger) Tag(doc *index.Document, sourceComponents []string) {
 	s := t.pool.Get().(*scratch)
 	defer t.release(s)
 	clear(s.hits)
+	s.inBody = s.inBody[:0]
 	t.scan(s, doc.Title, fieldTitle)
 	t.scan(s, doc.Body, fieldBody)
+	bodyHasWords := len(s.toks) > 0
 
 	var comps, fromSource uint // bit r: index.Components[r]
 	entities := []string{}
 	technologies := []string{}
 	evidence := []index.Evidence{}
 	for k, sp := range s.hits {
-		e := t.entries[k.entry]
+		e := &t.entries[k.entry]
 		text := doc.Title
 		if k.field == fieldBody {
 			text = doc.Body
+		} else if e.cased && bodyHasWords && !slices.Contains(s.inBody, k.entry) {
+			// Headlines capitalise ordinary words ("Robotic Arm Maker",
+			// "New Frontier for 5G"), so case cannot tell a name from
+			// a word there; the body, which has a mention of a firm
+			// named in the title, has to confirm it.
+			continue
 		}
 		evidence = append(evidence, index.Evidence{
-			Entity: e.name, Component: e.component, Matched: text[sp.start:sp.end], Field: fieldName(k.field),
+			Entity: e.name, Component: e.component, Matched: text[sp.start:sp.end],
+			Field: fieldName(k.field), Excerpt: excerpt(text, sp.start, sp.end),
 		})
 		if e.kind == kindTechnology {
 			technologies = append(technologies, e.name)
@@ -93,7 +103,7 @@ func (t *Tagger) Tag(doc *index.Document, sourceComponents []string) {
 // release returns s to the pool unless a huge document grew it: one 10 MB
 // page should not pin tens of megabytes of tokens.
 func (t *Tagger) release(s *scratch) {
-	if cap(s.toks) <= maxPooledTokens {
+	if cap(s.toks) <= maxPooledTokens && cap(s.cands) <= maxPooledTokens && cap(s.occs) <= maxPooledTokens {
 		t.pool.Put(s)
 	}
 }
@@ -101,9 +111,10 @@ func (t *Tagger) release(s *scratch) {
 const maxPooledTokens = 1 << 16
 
 // scan finds the names in one field and records the first span of each.
-// At every token it walks the trie as far as the text follows it and, per
-// kind, keeps the longest phrase that matches; matches of one kind do not
-// overlap.
+// First it walks the trie from every token as far as the text follows it,
+// collecting every name and every exclude or context phrase that ends on
+// the way. Then, per kind, it goes through the names by their first token
+// and keeps the longest that counts; matches of one kind do not overlap.
 func (t *Tagger) scan(s *scratch, text string, field int) {
 	s.toks = tokenize(s.toks[:0], text)
 	s.ids, s.gaps = s.ids[:0], s.gaps[:0]
@@ -118,12 +129,11 @@ func (t *Tagger) scan(s *scratch, text string, field int) {
 		s.gaps = append(s.gaps, gap)
 		prevEnd = tk.end
 	}
-	s.found = [numKinds]int{}
+	s.cands, s.occs = s.cands[:0], s.occs[:0]
 	for i := range s.toks {
 		if s.ids[i] < 0 {
 			continue
 		}
-		s.ends = s.ends[:0]
 		node := int32(0)
 		for j := i; j < len(s.toks) && s.ids[j] >= 0; j++ {
 			var gap int32
@@ -136,19 +146,29 @@ func (t *Tagger) scan(s *scratch, text string, field int) {
 			}
 			node = next
 			if len(t.nodes[node]) > 0 {
-				s.ends = append(s.ends, terminal{node, j})
+				s.cands = append(s.cands, occurrence{int32(i), int32(j), node})
+			}
+			if t.filter[node] {
+				s.occs = append(s.occs, occurrence{int32(i), int32(j), node})
 			}
 		}
-		for kind := range numKinds {
-			if i < s.found[kind] {
-				continue
+	}
+	for kind := range numKinds {
+		free := int32(0) // the first token a new match may start at
+		for g := 0; g < len(s.cands); {
+			h := g + 1
+			for h < len(s.cands) && s.cands[h].first == s.cands[g].first {
+				h++
 			}
-			for k := len(s.ends) - 1; k >= 0; k-- {
-				if t.accept(s, text, field, i, s.ends[k], kind) {
-					s.found[kind] = s.ends[k].last + 1
-					break
+			if s.cands[g].first >= free {
+				for k := h - 1; k >= g; k-- { // longest first
+					if t.accept(s, text, field, s.cands[k], kind) {
+						free = s.cands[k].last + 1
+						break
+					}
 				}
 			}
+			g = h
 		}
 	}
 }
@@ -160,22 +180,48 @@ func lookup(m map[string]int32, key []byte) int32 {
 	return -1
 }
 
-// accept records the entries of the given kind whose phrase ends at end and
-// reports whether there were any. Case-sensitive phrases count only if the
-// text has their exact case.
-func (t *Tagger) accept(s *scratch, text string, field, first int, end terminal, kind int) bool {
+// accept records the entries of the given kind whose phrase is c and
+// reports whether there were any. A mention counts if it has the entry's
+// case (when case-sensitive), lies in no exclude phrase of the entry and,
+// if the entry has context words, has one near it.
+func (t *Tagger) accept(s *scratch, text string, field int, c occurrence, kind int) bool {
 	matched := false
-	for _, p := range t.nodes[end.node] {
-		if t.entries[p.entry].kind != kind || !t.sameCase(s, text, first, p.cased) {
+	for _, p := range t.nodes[c.node] {
+		e := &t.entries[p.entry]
+		if e.kind != kind || !t.sameCase(s, text, int(c.first), p.cased) {
+			continue
+		}
+		if len(e.exclude) > 0 && s.near(c, 0, t.maxFilter, e.exclude) {
+			continue
+		}
+		if e.cased && field == fieldBody && !slices.Contains(s.inBody, p.entry) {
+			s.inBody = append(s.inBody, p.entry)
+		}
+		if len(e.context) > 0 && !s.near(c, int32(e.window), t.maxFilter, e.context) {
 			continue
 		}
 		matched = true
 		k := hitKey{p.entry, field}
 		if _, ok := s.hits[k]; !ok {
-			s.hits[k] = span{s.toks[first].start, s.toks[end.last].end}
+			s.hits[k] = span{s.toks[c.first].start, s.toks[c.last].end}
 		}
 	}
 	return matched
+}
+
+// near reports whether one of the filter phrases ending at nodes occurs
+// within window tokens of c (overlapping it, for window 0). maxLen is the
+// most tokens any filter phrase has; s.occs is sorted by first token.
+func (s *scratch) near(c occurrence, window int32, maxLen int, nodes []int32) bool {
+	lo := c.first - window - int32(maxLen) + 1
+	i, _ := slices.BinarySearchFunc(s.occs, lo, func(o occurrence, first int32) int { return cmp.Compare(o.first, first) })
+	for ; i < len(s.occs) && s.occs[i].first <= c.last+window; i++ {
+		o := s.occs[i]
+		if o.last >= c.first-window && slices.Contains(nodes, o.node) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameCase reports whether the tokens from first on spell cased exactly

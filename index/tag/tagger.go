@@ -7,6 +7,11 @@ import (
 	"sync"
 )
 
+// DefaultContextWindow is how many words either side of a mention are
+// searched for a context word when an entry sets Context but no
+// ContextWindow: about a sentence's worth.
+const DefaultContextWindow = 12
+
 // Entity is one watch-list entry: a firm or body whose mentions give a
 // document the component of its Role.
 type Entity struct {
@@ -14,13 +19,28 @@ type Entity struct {
 	Role          string   // one of Roles()
 	Aliases       []string // other names matched for it
 	CaseSensitive bool     // only exact-case mentions count (for "Arm", "Meta", "Apple")
+	// Exclude lists phrases inside which a mention does not count: "Nokia
+	// Arena" for Nokia, "apple pie" for Apple. They are matched like names
+	// but always ignoring case.
+	Exclude []string
+	// Context, when set, makes a mention count only if one of these words
+	// or phrases occurs within ContextWindow words of it in the same field
+	// ("Finland", "operator" for Elisa). Matched ignoring case.
+	Context []string
+	// ContextWindow is the reach of Context in words either side of the
+	// mention; 0 means DefaultContextWindow. Only valid with Context.
+	ContextWindow int
 }
 
 // Technology is one technology topic tracked; it gives no component.
+// CaseSensitive, Exclude and Context work as for an Entity.
 type Technology struct {
 	Name          string
 	Aliases       []string
 	CaseSensitive bool
+	Exclude       []string
+	Context       []string
+	ContextWindow int
 }
 
 // Tagger tags documents with components, entities and technologies. It is
@@ -30,8 +50,12 @@ type Tagger struct {
 	vocab   map[string]int32 // normalised token → token id
 	gaps    map[string]int32 // gap signature → gap id; 0 is the soft gap
 	edges   map[edge]int32   // trie over token and gap ids; node 0 is the root
-	nodes   [][]payload      // per node: the phrases that end there
-	pool    sync.Pool        // *scratch
+	nodes   [][]payload      // per node: the names and aliases that end there
+	filter  []bool           // per node: an exclude or context phrase ends there
+	// maxFilter is the most tokens in any exclude or context phrase, so a
+	// search for the phrases near a mention knows how far back to look.
+	maxFilter int
+	pool      sync.Pool // *scratch
 }
 
 // entry is an entity or a technology.
@@ -39,6 +63,10 @@ type entry struct {
 	name      string
 	component string // "" for technologies
 	kind      int    // kindEntity or kindTechnology
+	cased     bool   // CaseSensitive
+	exclude   []int32
+	context   []int32 // trie nodes of the exclude and context phrases
+	window    int
 }
 
 // Entities and technologies are matched independently: a longer entity name
@@ -60,15 +88,24 @@ type payload struct {
 	cased []string // the phrase's tokens folded but not lower-cased; nil unless CaseSensitive
 }
 
+// spec is what Entity and Technology have in common.
+type spec struct {
+	aliases          []string
+	caseSensitive    bool
+	exclude, context []string
+	window           int
+}
+
 // New builds a Tagger for the watch list and the technologies. It fails on an
-// empty name, an unknown role, a duplicate name, or a name or alias with no
-// letters or digits to match.
+// empty name, an unknown role, a duplicate name, a name, alias, exclude or
+// context phrase with no letters or digits to match, or a bad ContextWindow.
 func New(entities []Entity, technologies []Technology) (*Tagger, error) {
 	t := &Tagger{
-		vocab: map[string]int32{},
-		gaps:  map[string]int32{"": 0},
-		edges: map[edge]int32{},
-		nodes: [][]payload{nil},
+		vocab:  map[string]int32{},
+		gaps:   map[string]int32{"": 0},
+		edges:  map[edge]int32{},
+		nodes:  [][]payload{nil},
+		filter: []bool{false},
 	}
 	seen := map[string]bool{}
 	for i, e := range entities {
@@ -84,7 +121,8 @@ func New(entities []Entity, technologies []Technology) (*Tagger, error) {
 			return nil, fmt.Errorf("tag: duplicate entity %q", e.Name)
 		}
 		seen[e.Name] = true
-		if err := t.add(entry{e.Name, comp, kindEntity}, e.Aliases, e.CaseSensitive); err != nil {
+		sp := spec{e.Aliases, e.CaseSensitive, e.Exclude, e.Context, e.ContextWindow}
+		if err := t.add(entry{name: e.Name, component: comp, kind: kindEntity}, sp); err != nil {
 			return nil, fmt.Errorf("tag: entity %q: %w", e.Name, err)
 		}
 	}
@@ -97,7 +135,8 @@ func New(entities []Entity, technologies []Technology) (*Tagger, error) {
 			return nil, fmt.Errorf("tag: duplicate technology %q", tech.Name)
 		}
 		seen[tech.Name] = true
-		if err := t.add(entry{tech.Name, "", kindTechnology}, tech.Aliases, tech.CaseSensitive); err != nil {
+		sp := spec{tech.Aliases, tech.CaseSensitive, tech.Exclude, tech.Context, tech.ContextWindow}
+		if err := t.add(entry{name: tech.Name, kind: kindTechnology}, sp); err != nil {
 			return nil, fmt.Errorf("tag: technology %q: %w", tech.Name, err)
 		}
 	}
@@ -105,49 +144,93 @@ func New(entities []Entity, technologies []Technology) (*Tagger, error) {
 	return t, nil
 }
 
-// add inserts an entry's name and aliases into the trie.
-func (t *Tagger) add(e entry, aliases []string, caseSensitive bool) error {
+// add inserts an entry's name and aliases into the trie, and its exclude and
+// context phrases as filter nodes.
+func (t *Tagger) add(e entry, sp spec) error {
+	switch {
+	case sp.window < 0:
+		return fmt.Errorf("context window %d is negative", sp.window)
+	case sp.window > 0 && len(sp.context) == 0:
+		return fmt.Errorf("context window %d without context words", sp.window)
+	case sp.window == 0:
+		sp.window = DefaultContextWindow
+	}
+	e.cased, e.window = sp.caseSensitive, sp.window
 	id := int32(len(t.entries))
-	t.entries = append(t.entries, e)
-	var toks []token
-	var buf []byte
-	for _, phrase := range append([]string{e.name}, aliases...) {
-		toks = tokenize(toks[:0], phrase)
-		if len(toks) == 0 {
-			return fmt.Errorf("alias %q has no letters or digits to match", phrase)
-		}
-		if err := checkEdges(phrase, toks); err != nil {
+	for _, phrase := range append([]string{e.name}, sp.aliases...) {
+		node, cased, err := t.insert("alias", phrase, sp.caseSensitive)
+		if err != nil {
 			return err
 		}
-		node := int32(0)
-		var cased []string
-		for k, tk := range toks {
-			buf = appendFold(buf[:0], phrase[tk.start:tk.end], true)
-			tok := intern(t.vocab, buf)
-			var gap int32
-			if k > 0 {
-				buf = appendGapSignature(buf[:0], phrase[toks[k-1].end:tk.start])
-				gap = intern(t.gaps, buf)
-			}
-			next, ok := t.edges[edge{node, tok, gap}]
-			if !ok {
-				next = int32(len(t.nodes))
-				t.nodes = append(t.nodes, nil)
-				t.edges[edge{node, tok, gap}] = next
-			}
-			node = next
-			if caseSensitive {
-				cased = append(cased, string(appendFold(nil, phrase[tk.start:tk.end], false)))
-			}
-		}
-		p := payload{entry: id, cased: cased}
 		if !slices.ContainsFunc(t.nodes[node], func(q payload) bool {
 			return q.entry == id && slices.Equal(q.cased, cased)
 		}) {
-			t.nodes[node] = append(t.nodes[node], p)
+			t.nodes[node] = append(t.nodes[node], payload{entry: id, cased: cased})
 		}
 	}
+	var err error
+	if e.exclude, err = t.addFilters("exclude", sp.exclude); err != nil {
+		return err
+	}
+	if e.context, err = t.addFilters("context", sp.context); err != nil {
+		return err
+	}
+	t.entries = append(t.entries, e)
 	return nil
+}
+
+// addFilters inserts exclude or context phrases and returns their nodes.
+func (t *Tagger) addFilters(what string, phrases []string) ([]int32, error) {
+	var nodes []int32
+	for _, phrase := range phrases {
+		node, _, err := t.insert(what, phrase, false)
+		if err != nil {
+			return nil, err
+		}
+		t.filter[node] = true
+		t.maxFilter = max(t.maxFilter, len(tokenize(nil, phrase)))
+		if !slices.Contains(nodes, node) {
+			nodes = append(nodes, node)
+		}
+	}
+	return nodes, nil
+}
+
+// insert adds the path of phrase to the trie and returns its last node and,
+// if cased, its tokens folded but not lower-cased. what names the phrase's
+// kind in errors ("alias", "exclude", "context").
+func (t *Tagger) insert(what, phrase string, cased bool) (int32, []string, error) {
+	toks := tokenize(nil, phrase)
+	if len(toks) == 0 {
+		return 0, nil, fmt.Errorf("%s %q has no letters or digits to match", what, phrase)
+	}
+	if err := checkEdges(phrase, toks); err != nil {
+		return 0, nil, fmt.Errorf("%s %q: %w", what, phrase, err)
+	}
+	var buf []byte
+	var exact []string
+	node := int32(0)
+	for k, tk := range toks {
+		buf = appendFold(buf[:0], phrase[tk.start:tk.end], true)
+		tok := intern(t.vocab, buf)
+		var gap int32
+		if k > 0 {
+			buf = appendGapSignature(buf[:0], phrase[toks[k-1].end:tk.start])
+			gap = intern(t.gaps, buf)
+		}
+		next, ok := t.edges[edge{node, tok, gap}]
+		if !ok {
+			next = int32(len(t.nodes))
+			t.nodes = append(t.nodes, nil)
+			t.filter = append(t.filter, false)
+			t.edges[edge{node, tok, gap}] = next
+		}
+		node = next
+		if cased {
+			exact = append(exact, string(appendFold(nil, phrase[tk.start:tk.end], false)))
+		}
+	}
+	return node, exact, nil
 }
 
 func intern(m map[string]int32, key []byte) int32 {
@@ -167,14 +250,14 @@ func checkEdges(phrase string, toks []token) error {
 	lead, trail := phrase[:toks[0].start], phrase[toks[len(toks)-1].end:]
 	for _, r := range lead {
 		if !isSoft(r) && !strings.ContainsRune("\"'‘“«([", r) {
-			return fmt.Errorf("alias %q: %q before the first word cannot be matched", phrase, r)
+			return fmt.Errorf("%q before the first word cannot be matched", r)
 		}
 	}
 	prev := ' '
 	for _, r := range trail {
 		if !isSoft(r) && !strings.ContainsRune(".,;:!?\"'’”»)]", r) &&
 			!((r == 's' || r == 'S') && isApostrophe(prev)) {
-			return fmt.Errorf("alias %q: %q after the last word cannot be matched", phrase, r)
+			return fmt.Errorf("%q after the last word cannot be matched", r)
 		}
 		prev = r
 	}

@@ -176,10 +176,14 @@ func TestTagComponents(t *testing.T) {
 			body:       "ETSI: Nokia and Intel beat Ericsson",
 			components: []string{"industry", "own", "alliances", "others"},
 			evidence: []index.Evidence{
-				{Entity: "ETSI", Component: "industry", Matched: "ETSI", Field: "body"},
-				{Entity: "Ericsson", Component: "others", Matched: "Ericsson", Field: "body"},
-				{Entity: "Intel", Component: "alliances", Matched: "Intel", Field: "body"},
-				{Entity: "Nokia", Component: "own", Matched: "Nokia", Field: "body"},
+				{Entity: "ETSI", Component: "industry", Matched: "ETSI", Field: "body",
+					Excerpt: "ETSI: Nokia and Intel beat Ericsson"},
+				{Entity: "Ericsson", Component: "others", Matched: "Ericsson", Field: "body",
+					Excerpt: "ETSI: Nokia and Intel beat Ericsson"},
+				{Entity: "Intel", Component: "alliances", Matched: "Intel", Field: "body",
+					Excerpt: "ETSI: Nokia and Intel beat Ericsson"},
+				{Entity: "Nokia", Component: "own", Matched: "Nokia", Field: "body",
+					Excerpt: "ETSI: Nokia and Intel beat Ericsson"},
 			},
 		},
 		{
@@ -199,14 +203,14 @@ func TestTagComponents(t *testing.T) {
 			components: []string{"industry"},
 			evidence: []index.Evidence{
 				{Component: "industry", Matched: "ietf-blog", Field: "source"},
-				{Entity: "3GPP", Component: "industry", Matched: "3GPP", Field: "body"},
+				{Entity: "3GPP", Component: "industry", Matched: "3GPP", Field: "body", Excerpt: "3GPP met"},
 			},
 		},
 		{
 			name:       "technologies give no component",
 			body:       "5G",
 			components: []string{},
-			evidence:   []index.Evidence{{Entity: "5G", Matched: "5G", Field: "body"}},
+			evidence:   []index.Evidence{{Entity: "5G", Matched: "5G", Field: "body", Excerpt: "5G"}},
 		},
 	}
 	for _, tt := range tests {

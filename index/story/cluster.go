@@ -1,0 +1,189 @@
+package story
+
+import (
+	"sync"
+	"time"
+)
+
+// Clusterer defaults.
+const (
+	// Window is how far apart in publication time two copies of a story
+	// may be: syndication happens within days, while the same template
+	// a year later ("3GPP freezes Release 19") is news of its own.
+	Window = 14 * 24 * time.Hour
+	// MaxBucketScan bounds how many of the most recently added documents
+	// of one LSH bucket Add compares with, so that a flood of identical
+	// documents, or a pair of words that half the news shares, cannot make
+	// Add linear. A copy shares many buckets with its story, nearly all
+	// of them small.
+	MaxBucketScan = 16
+)
+
+// Clusterer assigns story ids to documents as they arrive. A document joins
+// the story of the most similar earlier document (see Similar) published
+// within Window of it; otherwise it starts a story whose id is its own
+// document id. Candidates come from LSH buckets, at most
+// Bands×MaxBucketScan of them however many documents it holds, so Add does
+// not slow down in proportion to them. Assignments depend only on
+// the documents and the order they are added in, so rebuilding from the
+// same documents in the same order gives the same story ids. A Clusterer is
+// safe for concurrent use.
+type Clusterer struct {
+	mu sync.Mutex
+	// Per document, by the order added. Signatures, the bulk, live in
+	// fixed chunks so that growing never copies them, and with times in
+	// seconds they hold no pointers for the garbage collector to chase.
+	ids     []string
+	stories []string
+	times   []int64       // Unix seconds of publication
+	sigs    [][]Signature // chunks of sigChunk
+	stamp   []uint32      // the last Add that compared the document
+	byID    map[string]int32
+	buckets map[uint64]int32 // band key → newest posting + 1 (0: none)
+	posts   []posting
+	gen     uint32
+}
+
+const sigChunk = 1024
+
+// posting is one document in one bucket, chained to the one before it.
+type posting struct {
+	doc  int32
+	next int32 // index + 1 of the older posting in the bucket, 0 at the end
+}
+
+// NewClusterer returns an empty Clusterer.
+func NewClusterer() *Clusterer {
+	return &Clusterer{byID: map[string]int32{}, buckets: map[uint64]int32{}}
+}
+
+// Add assigns docID a story and returns the story id. A document already
+// added keeps its story: Add returns it and changes nothing, so re-adding
+// an updated document is harmless. A signature without shingles always
+// starts a story of its own.
+func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (storyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i, ok := c.byID[docID]; ok {
+		return c.stories[i]
+	}
+	at := published.Unix()
+	storyID = docID
+	if best := c.nearest(&sig, at); best >= 0 {
+		storyID = c.stories[best]
+	}
+	c.append(docID, storyID, at, &sig)
+	return storyID
+}
+
+// append stores a document and puts it into the bucket of each band.
+func (c *Clusterer) append(id, story string, at int64, sig *Signature) {
+	d := int32(len(c.ids))
+	c.ids = append(c.ids, id)
+	c.stories = append(c.stories, story)
+	c.times = append(c.times, at)
+	c.stamp = append(c.stamp, 0)
+	if int(d)%sigChunk == 0 {
+		c.sigs = append(c.sigs, make([]Signature, 0, sigChunk))
+	}
+	last := &c.sigs[len(c.sigs)-1]
+	*last = append(*last, *sig)
+	c.byID[id] = d
+	if sig.Shingles == 0 {
+		return
+	}
+	for b := range Bands {
+		k := bandKey(sig, b)
+		c.posts = append(c.posts, posting{doc: d, next: c.buckets[k]})
+		c.buckets[k] = int32(len(c.posts))
+	}
+}
+
+func (c *Clusterer) sig(d int32) *Signature {
+	return &c.sigs[d/sigChunk][d%sigChunk]
+}
+
+// nearest returns the earlier document most similar to sig within Window
+// of at, the first added among equals, or -1.
+func (c *Clusterer) nearest(sig *Signature, at int64) int32 {
+	if sig.Shingles == 0 {
+		return -1
+	}
+	c.gen++
+	if c.gen == 0 { // wrapped: forget old stamps
+		clear(c.stamp)
+		c.gen = 1
+	}
+	window := int64(Window / time.Second)
+	best, bestJ := int32(-1), 0.0
+	for b := range Bands {
+		p := c.buckets[bandKey(sig, b)]
+		for n := 0; p != 0 && n < MaxBucketScan; n++ {
+			post := c.posts[p-1]
+			p = post.next
+			d := post.doc
+			if c.stamp[d] == c.gen {
+				continue
+			}
+			c.stamp[d] = c.gen
+			if dt := at - c.times[d]; dt > window || dt < -window {
+				continue
+			}
+			other := c.sig(d)
+			j := jaccard(sig, other)
+			if !similar(j, sig, other) {
+				continue
+			}
+			if j > bestJ || j == bestJ && d < best {
+				best, bestJ = d, j
+			}
+		}
+	}
+	return best
+}
+
+// Story returns the story of an added document.
+func (c *Clusterer) Story(docID string) (storyID string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i, ok := c.byID[docID]
+	if !ok {
+		return "", false
+	}
+	return c.stories[i], true
+}
+
+// Len returns how many documents the Clusterer holds.
+func (c *Clusterer) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ids)
+}
+
+// Prune forgets the documents published before cutoff, which no longer
+// matter once every new document is published after cutoff+Window, and
+// returns how many it forgot. The others keep their stories; a forgotten
+// document added again is assigned anew.
+func (c *Clusterer) Prune(cutoff time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := &Clusterer{ids: c.ids, stories: c.stories, times: c.times, sigs: c.sigs}
+	c.ids, c.stories, c.times, c.sigs, c.stamp, c.posts = nil, nil, nil, nil, nil, nil
+	c.byID, c.buckets, c.gen = map[string]int32{}, map[uint64]int32{}, 0
+	at := cutoff.Unix()
+	for d := range int32(len(old.ids)) {
+		if old.times[d] >= at {
+			c.append(old.ids[d], old.stories[d], old.times[d], old.sig(d))
+		}
+	}
+	return len(old.ids) - len(c.ids)
+}
+
+// bandKey hashes band b of sig: its index and its Rows MinHash values.
+func bandKey(sig *Signature, b int) uint64 {
+	h := uint64(b+1) * 0x9e3779b97f4a7c15
+	for _, v := range sig.Mins[b*Rows : (b+1)*Rows] {
+		h = mix(h ^ uint64(v))
+	}
+	return h
+}

@@ -1,0 +1,251 @@
+package story
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Signature and similarity parameters; the package comment explains them.
+const (
+	ShingleSize = 2   // words per shingle
+	NumHashes   = 128 // MinHash values per signature
+	Bands       = 40  // LSH bands of Rows values each, over the first Bands*Rows values
+	Rows        = 2
+	// MinShingles is the body size, in shingles, below which the title is
+	// added to a signature, and below which a document has to be a
+	// near-copy as a whole (Jaccard at least MinShortJaccard) to be
+	// similar: a containment estimate of a few shingles means little.
+	MinShingles = 8
+	// MinContainment is the least estimated share of the smaller
+	// document's shingles that the larger one must have: a trimmed copy
+	// contains most of itself in the full release.
+	MinContainment = 0.6
+	// MinJaccard is the least estimated Jaccard similarity: below it the
+	// containment estimate is too noisy, and LSH rarely finds the pair.
+	MinJaccard = 0.2
+	// MinShortJaccard is the least estimated Jaccard similarity of two
+	// documents one of which has fewer than MinShingles shingles.
+	MinShortJaccard = 0.8
+)
+
+// Signature is the MinHash sketch of a document's word shingles. The zero
+// Signature is that of a document without words; it is similar to nothing.
+type Signature struct {
+	Mins     [NumHashes]uint32 // per hash function, the least value over the shingles
+	Shingles int               // distinct shingles, 0 for a document without words
+}
+
+// Fingerprint returns the signature of a document: the MinHash of the set of
+// ShingleSize-word shingles of its body, after folding case and accents
+// ("Telefónica" and "TELEFONICA" are one word), dropping punctuation and
+// cutting off press-release boilerplate (see cutTrailer). Shingles of stop
+// words only ("of the") are left out.
+// The title counts only for a body of fewer than MinShingles shingles:
+// syndicators rewrite titles more than anything else, but a document that
+// is little more than a title has nothing else to compare.
+func Fingerprint(title, body string) Signature {
+	sh := appendShingles(nil, words(nil, cutTrailer(body)))
+	if len(sh) < MinShingles {
+		sh = appendShingles(sh, words(nil, title))
+	}
+	slices.Sort(sh)
+	sh = slices.Compact(sh)
+	var sig Signature
+	if len(sh) == 0 {
+		return sig
+	}
+	sig.Shingles = len(sh)
+	var a, b [NumHashes]uint64
+	seed := uint64(0x5eed_5707_1e5)
+	for i := range NumHashes {
+		a[i] = splitmix(&seed) | 1
+		b[i] = splitmix(&seed)
+	}
+	for i := range sig.Mins {
+		sig.Mins[i] = math.MaxUint32
+	}
+	for _, x := range sh {
+		for i := range NumHashes {
+			// Multiply-shift: the high bits of a*x+b for a random odd
+			// a are a fresh hash of x per i.
+			if v := uint32((a[i]*x + b[i]) >> 32); v < sig.Mins[i] {
+				sig.Mins[i] = v
+			}
+		}
+	}
+	return sig
+}
+
+// Jaccard estimates the Jaccard similarity of the shingle sets of a and b:
+// the fraction of hash functions on which their minima agree. It is 0 if
+// either has no shingles.
+func Jaccard(a, b Signature) float64 {
+	return jaccard(&a, &b)
+}
+
+func jaccard(a, b *Signature) float64 {
+	if a.Shingles == 0 || b.Shingles == 0 {
+		return 0
+	}
+	same := 0
+	for i := range NumHashes {
+		if a.Mins[i] == b.Mins[i] {
+			same++
+		}
+	}
+	return float64(same) / NumHashes
+}
+
+// Containment estimates the share of the smaller document's shingles that
+// the larger one has, from their Jaccard estimate and sizes; at most 1.
+func Containment(a, b Signature) float64 {
+	return containment(jaccard(&a, &b), &a, &b)
+}
+
+func containment(j float64, a, b *Signature) float64 {
+	if j == 0 {
+		return 0
+	}
+	inter := j * float64(a.Shingles+b.Shingles) / (1 + j)
+	return min(inter/float64(min(a.Shingles, b.Shingles)), 1)
+}
+
+// Similar reports whether a and b are copies of one story: their estimated
+// Jaccard similarity is at least MinJaccard and the smaller is at least
+// MinContainment contained in the larger; a document of fewer than
+// MinShingles shingles has to match as a whole (Jaccard at least
+// MinShortJaccard).
+func Similar(a, b Signature) bool {
+	return similar(jaccard(&a, &b), &a, &b)
+}
+
+// similar is Similar given the Jaccard estimate j of a and b.
+func similar(j float64, a, b *Signature) bool {
+	if j < MinJaccard {
+		return false
+	}
+	if min(a.Shingles, b.Shingles) < MinShingles {
+		return j >= MinShortJaccard
+	}
+	return containment(j, a, b) >= MinContainment
+}
+
+// appendShingles appends the hashes of the shingles of ws: every run of
+// ShingleSize consecutive words, or all of ws if it is shorter.
+func appendShingles(dst []uint64, ws []word) []uint64 {
+	if len(ws) == 0 {
+		return dst
+	}
+	n := max(len(ws)-ShingleSize+1, 1)
+	for i := range n {
+		h := uint64(0x9e3779b97f4a7c15)
+		stop := true
+		for _, w := range ws[i:min(i+ShingleSize, len(ws))] {
+			h = mix(bits.RotateLeft64(h, 23) ^ w.hash)
+			stop = stop && w.stop
+		}
+		if !stop {
+			dst = append(dst, h)
+		}
+	}
+	return dst
+}
+
+// word is a word's hash, and whether it is a stop word.
+type word struct {
+	hash uint64
+	stop bool
+}
+
+// words appends the hashes of the words of s: runs of letters and digits,
+// folded to lower case without accents.
+func words(dst []word, s string) []word {
+	var buf []byte
+	flush := func() {
+		if len(buf) > 0 {
+			dst = append(dst, word{fnv64(buf), isStopWord(buf)})
+		}
+		buf = buf[:0]
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+				buf = append(buf, c)
+			case 'A' <= c && c <= 'Z':
+				buf = append(buf, c+'a'-'A')
+			default:
+				flush()
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			buf = appendFolded(buf, s[i:i+w])
+		case unicode.IsMark(r) || r == '\u00ad' || r == '\u200c' || r == '\u200d' || r == '\u2060':
+			// combining accents and invisible joiners stay inside the word
+		default:
+			flush()
+		}
+		i += w
+	}
+	flush()
+	return dst
+}
+
+// appendFolded appends the lower-case letters of the one-rune string r
+// without accents: NFKD, then nonspacing marks dropped.
+func appendFolded(dst []byte, r string) []byte {
+	for _, c := range norm.NFKD.String(r) {
+		if unicode.Is(unicode.Mn, c) {
+			continue
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(c))
+	}
+	return dst
+}
+
+func fnv64(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return mix(h)
+}
+
+// mix is the SplitMix64 finaliser: it spreads every input bit over the
+// output so that the multiply-shift hashes of Fingerprint behave.
+func mix(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func splitmix(state *uint64) uint64 {
+	*state += 0x9e3779b97f4a7c15
+	return mix(*state)
+}
+
+// isStopWord reports whether w is one of the English function words that
+// wire editors add and drop freely ("said on Monday it had" → "said Monday
+// it has") and that every news text shares; shingles skip them.
+func isStopWord(w []byte) bool {
+	switch string(w) {
+	case "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as",
+		"into", "over", "than", "that", "this", "these", "those", "it", "its", "is", "are", "was", "were", "be",
+		"been", "has", "have", "had", "will", "would", "can", "could", "said", "says", "say", "s", "which", "who",
+		"whose", "their", "they", "them", "he", "she", "his", "her", "we", "our", "also", "more", "most", "up",
+		"out", "about", "after", "before", "per", "cent", "percent", "not", "no", "all", "new":
+		return true
+	}
+	return false
+}
