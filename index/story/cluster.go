@@ -1,6 +1,7 @@
 package story
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -167,10 +168,13 @@ func (c *Clusterer) Len() int {
 func (c *Clusterer) Prune(cutoff time.Time) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	at := cutoff.Unix()
+	if !slices.ContainsFunc(c.times, func(t int64) bool { return t < at }) {
+		return 0
+	}
 	old := &Clusterer{ids: c.ids, stories: c.stories, times: c.times, sigs: c.sigs}
 	c.ids, c.stories, c.times, c.sigs, c.stamp, c.posts = nil, nil, nil, nil, nil, nil
 	c.byID, c.buckets, c.gen = map[string]int32{}, map[uint64]int32{}, 0
-	at := cutoff.Unix()
 	for d := range int32(len(old.ids)) {
 		if old.times[d] >= at {
 			c.append(old.ids[d], old.stories[d], old.times[d], old.sig(d))

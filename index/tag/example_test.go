@@ -41,3 +41,28 @@ func ExampleTagger_Tag() {
 	// Open RAN/ title: "O-RAN"
 	// Telefónica/industry body: "Telefonica"
 }
+
+// Exclude and Context keep names that are also words, places or people's
+// names from tagging what they should not; evidence quotes the text around
+// each counting mention.
+func ExampleEntity_precision() {
+	tg, err := tag.New([]tag.Entity{
+		{Name: "Nokia", Role: "own", Exclude: []string{"Nokia Arena"}},
+		{Name: "Elisa", Role: "customer", CaseSensitive: true, Context: []string{"Finland", "Finnish", "operator"}},
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	doc := &index.Document{
+		Title: "Hockey fans stream from Nokia Arena",
+		Body: "Elisa Rossi, an analyst, watched the final at Nokia Arena in Tampere, where the Finnish " +
+			"operator Elisa had doubled capacity with radios from Nokia before the tournament.",
+	}
+	tg.Tag(doc, nil)
+	for _, e := range doc.Evidence {
+		fmt.Printf("%s %s: %q\n", e.Entity, e.Field, e.Excerpt)
+	}
+	// Output:
+	// Elisa body: "…final at Nokia Arena in Tampere, where the Finnish operator Elisa had doubled capacity with radios from Nokia before the…"
+	// Nokia body: "…operator Elisa had doubled capacity with radios from Nokia before the tournament."
+}
