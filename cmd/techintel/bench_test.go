@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,26 +162,32 @@ func BenchmarkIngestAndSearch(b *testing.B) {
 			b.Fatal(err)
 		}
 		start = time.Now()
-		batches := make(chan []index.Document, 1)
-		go func() {
-			defer close(batches)
-			var pending []index.Document
-			for i, f := range corpus {
-				feed, err := feeds.Parse(f, "https://bench.example/feed", "application/rss+xml")
-				if err != nil {
-					panic(err)
-				}
-				ds, _ := feed.Documents("bench", time.Now())
-				for j := range ds {
-					tg.Tag(&ds[j], nil)
-				}
-				pending = append(pending, ds...)
-				if len(pending) >= 1000 || i == len(corpus)-1 {
+		// Two producers, as when two sources run at once in serve; batches
+		// of 10 feeds (1,000 items) go to the single writer.
+		batches := make(chan []index.Document, 2)
+		var wg sync.WaitGroup
+		for p := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for g := p; g*10 < len(corpus); g += 2 {
+					var pending []index.Document
+					for _, f := range corpus[g*10 : min((g+1)*10, len(corpus))] {
+						feed, err := feeds.Parse(f, "https://bench.example/feed", "application/rss+xml")
+						if err != nil {
+							panic(err)
+						}
+						ds, _ := feed.Documents("bench", time.Now())
+						for j := range ds {
+							tg.Tag(&ds[j], nil)
+						}
+						pending = append(pending, ds...)
+					}
 					batches <- pending
-					pending = nil
 				}
-			}
-		}()
+			}()
+		}
+		go func() { wg.Wait(); close(batches) }()
 		for batch := range batches {
 			if _, err := ix.Upsert(context.Background(), batch); err != nil {
 				b.Fatal(err)
