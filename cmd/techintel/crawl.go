@@ -30,11 +30,8 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		names = []string{*source}
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := openDataDirFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
 	if err != nil {
-		if isInUse(err) {
-			return fmt.Errorf("%w; while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run", err)
-		}
 		return err
 	}
 	defer d.Close()

@@ -56,6 +56,20 @@ func openDataDir(path string) (*dataDir, error) {
 	return d, nil
 }
 
+// isInUse reports whether err says the data directory is held elsewhere.
+func isInUse(err error) bool { return errors.Is(err, errInUse) }
+
+// openDataDirFor opens the data directory for a command that cannot work
+// beside serve; when serve holds it, the error ends with hint, which says
+// what to do instead.
+func openDataDirFor(path, hint string) (*dataDir, error) {
+	d, err := openDataDir(path)
+	if isInUse(err) {
+		return nil, fmt.Errorf("%w; %s", err, hint)
+	}
+	return d, err
+}
+
 // Close closes the index and the store (flushing both) and releases the lock.
 func (d *dataDir) Close() error {
 	var errs []error

@@ -441,9 +441,6 @@ func timePtr(t time.Time) *time.Time {
 
 var _ api.Sources = (*Gatherer)(nil)
 
-// isInUse reports whether err says the data directory is held elsewhere.
-func isInUse(err error) bool { return errors.Is(err, errInUse) }
-
 // perHostRuns bounds concurrent source runs against one host.
 const perHostRuns = 2
 

@@ -21,11 +21,8 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := openDataDirFor(cfg.DataDir, "stop techintel serve first, retag, then start it again with the new watch list")
 	if err != nil {
-		if isInUse(err) {
-			return fmt.Errorf("%w; stop techintel serve first, retag, then start it again with the new watch list", err)
-		}
 		return err
 	}
 	defer d.Close()

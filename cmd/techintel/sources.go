@@ -41,11 +41,8 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := openDataDirFor(cfg.DataDir, "while serve runs, see GET /api/v1/sources")
 	if err != nil {
-		if isInUse(err) {
-			return fmt.Errorf("%w; while serve runs, see GET /api/v1/sources", err)
-		}
 		return err
 	}
 	defer d.Close()
