@@ -113,6 +113,7 @@ func New(o Options) *Server {
 		route("GET", "/api/v1/subscriptions/{id}", scopeRead, s.handleGetSubscription)
 		route("DELETE", "/api/v1/subscriptions/{id}", scopeAdmin, s.handleDeleteSubscription)
 		route("GET", "/api/v1/alerts", scopeRead, s.handleAlerts)
+		route("GET", "/api/v1/subscriptions/{id}/feed.atom", scopeRead, s.handleAtom)
 	}
 	if o.Entities != nil {
 		route("GET", "/api/v1/entities", scopeRead, s.handleEntities)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -179,6 +180,26 @@ url = "%s/feed"
 	doc := alerts[0].(map[string]any)["document"].(map[string]any)
 	if doc["url"] != "https://news.example/new" {
 		t.Errorf("alert for %v", doc["url"])
+	}
+	resp, err := http.Get(api.URL + "/api/v1/subscriptions/" + subID + "/feed.atom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	atom, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var feed struct {
+		Entries []struct {
+			Title string `xml:"title"`
+			Link  struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(atom, &feed); err != nil || resp.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Fatalf("atom feed: %v %s", err, atom)
+	}
+	if len(feed.Entries) != 1 || feed.Entries[0].Link.Href != "https://news.example/new" || feed.Entries[0].Title != "Nokia ships new radios" {
+		t.Errorf("atom entries = %+v", feed.Entries)
 	}
 	if status, _ := doJSON(t, "DELETE", api.URL+"/api/v1/subscriptions/"+subID, ""); status != 204 {
 		t.Errorf("delete: %d", status)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
@@ -164,17 +163,11 @@ func printHits(w io.Writer, res *index.Result, offset int) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", offset+i+1, h.Published.Format(time.DateOnly),
 			strings.Join(h.Components, ","), h.Source, truncate(h.Title, 80))
 		fmt.Fprintf(tw, "\t\t\t\t%s\n", h.URL)
-		if s := plainSnippet(h.Snippet); s != "" {
+		if s := strings.Join(strings.Fields(api.PlainSnippet(h.Snippet)), " "); s != "" {
 			fmt.Fprintf(tw, "\t\t\t\t%s\n", truncate(s, 100))
 		}
 	}
 	tw.Flush()
-}
-
-// plainSnippet turns a snippet's <mark> tags and escapes back into text.
-func plainSnippet(s string) string {
-	s = strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s)
-	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
 }
 
 func truncate(s string, n int) string {
