@@ -290,6 +290,19 @@ url = "%s/feed"
 		t.Errorf("bad week: exit %d", code)
 	}
 
+	// Subscriptions work on the data directory directly too.
+	stdout.Reset()
+	if code := run(context.Background(), []string{"subscriptions", "add", "-config", path, "-name", "own news", "-component", "own"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("subscriptions add: exit %d: %s", code, stderr.String())
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(stdout.String(), "subscription "), " created\n")
+	if code := run(context.Background(), []string{"subscriptions", "rm", "-config", path, id}, &stdout, &stderr); code != 0 {
+		t.Errorf("subscriptions rm: exit %d: %s", code, stderr.String())
+	}
+	if code := run(context.Background(), []string{"subscriptions", "rm", "-config", path, id}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("subscriptions rm of a deleted id: exit %d", code)
+	}
+
 	// A watch list change reaches stored documents with retag.
 	cfgText, _ := os.ReadFile(path)
 	os.WriteFile(path, append(cfgText, "[[technologies]]\nname = \"Thing\"\n"...), 0o600)
@@ -371,6 +384,24 @@ func TestServeBesideOtherCommands(t *testing.T) {
 	} else if !strings.Contains(stdout.String(), `"total"`) {
 		t.Errorf("search beside serve printed %s", stdout.String())
 	}
+	// Subscriptions can be managed beside serve, through its API.
+	stdout.Reset()
+	if code := run(context.Background(), []string{"subscriptions", "add", "-config", configPath, "-name", "ran", "-entity", "Nokia", "open ran"}, &stdout, &stderr); code != 0 {
+		t.Errorf("subscriptions add beside serve: exit %d: %s", code, stderr.String())
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(stdout.String(), "subscription "), " created\n")
+	stdout.Reset()
+	run(context.Background(), []string{"subscriptions", "list", "-config", configPath}, &stdout, &stderr)
+	if !strings.Contains(stdout.String(), id) || !strings.Contains(stdout.String(), "open ran") {
+		t.Errorf("subscriptions list beside serve:\n%s", stdout.String())
+	}
+	if code := run(context.Background(), []string{"subscriptions", "add", "-config", configPath, "-name", "bad", "nokia~9"}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("bad subscription beside serve: exit %d", code)
+	}
+	if code := run(context.Background(), []string{"subscriptions", "rm", "-config", configPath, id}, &stdout, &stderr); code != 0 {
+		t.Errorf("subscriptions rm beside serve: exit %d: %s", code, stderr.String())
+	}
+
 	stderr.Reset()
 	start := time.Now()
 	if code := run(context.Background(), []string{"crawl", "-config", configPath}, &stdout, &stderr); code == 0 {

@@ -40,6 +40,7 @@ Usage:
   techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json]
   techintel sources -config FILE                    health of every source
   techintel sources discover|import|export ...      find feeds on a page; OPML in and out
+  techintel subscriptions add|list|rm -config FILE ...  saved searches that raise alerts
   techintel retag  -config FILE                     re-apply the watch list to every stored document
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSearch(ctx, args[1:], stdout, stderr)
 	case "sources":
 		err = cmdSources(ctx, args[1:], stdout, stderr)
+	case "subscriptions":
+		err = cmdSubscriptions(ctx, args[1:], stdout, stderr)
 	case "retag":
 		err = cmdRetag(ctx, args[1:], stdout, stderr)
 	case "digest":

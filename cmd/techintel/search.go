@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,16 +118,25 @@ func searchRemote(ctx context.Context, cfg *Config, params url.Values, inUse err
 // first plain token) when the data directory is in use. A 400 becomes a
 // usage error with the API's message.
 func apiGet(ctx context.Context, cfg *Config, path string, params url.Values, inUse error) ([]byte, error) {
+	return apiDo(ctx, cfg, http.MethodGet, path+"?"+params.Encode(), nil, inUse)
+}
+
+// apiDo sends a request to the running serve's API and returns the body of
+// a 2xx answer.
+func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body []byte, inUse error) ([]byte, error) {
 	host, port, _ := net.SplitHostPort(cfg.API.Listen)
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	u := "http://" + net.JoinHostPort(host, port) + path + "?" + params.Encode()
+	u := "http://" + net.JoinHostPort(host, port) + pathAndQuery
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	for _, t := range cfg.API.Tokens {
 		if t.Token != "" {
@@ -139,19 +149,19 @@ func apiGet(ctx context.Context, cfg *Config, path string, params url.Values, in
 		return nil, fmt.Errorf("%w, and its API at %s did not answer: %v", inUse, cfg.API.Listen, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s via %s: %w", path, cfg.API.Listen, err)
+		return nil, fmt.Errorf("%s via %s: %w", req.URL.Path, cfg.API.Listen, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		var e struct{ Error string }
-		_ = json.Unmarshal(body, &e)
+		_ = json.Unmarshal(out, &e)
 		if resp.StatusCode == http.StatusBadRequest {
 			return nil, &usageError{msg: e.Error}
 		}
-		return nil, fmt.Errorf("%s via %s: %s: %s", path, cfg.API.Listen, resp.Status, e.Error)
+		return nil, fmt.Errorf("%s via %s: %s: %s", req.URL.Path, cfg.API.Listen, resp.Status, e.Error)
 	}
-	return body, nil
+	return out, nil
 }
 
 // printHits prints results as a table for people.

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/techintel/techintel/api"
+)
+
+// subscriptionStore is what the subscriptions command needs: the alerter
+// when the data directory is free, the running serve's API otherwise.
+type subscriptionStore interface {
+	CreateSubscription(api.SubscriptionRequest) (api.Subscription, error)
+	ListSubscriptions() ([]api.Subscription, error)
+	DeleteSubscription(id string) error
+}
+
+// remoteSubscriptions reaches the subscriptions of a running serve.
+type remoteSubscriptions struct {
+	ctx   context.Context
+	cfg   *Config
+	inUse error
+}
+
+func (r remoteSubscriptions) CreateSubscription(req api.SubscriptionRequest) (api.Subscription, error) {
+	body, _ := json.Marshal(req)
+	out, err := apiDo(r.ctx, r.cfg, http.MethodPost, "/api/v1/subscriptions", body, r.inUse)
+	var sub api.Subscription
+	if err == nil {
+		err = json.Unmarshal(out, &sub)
+	}
+	return sub, err
+}
+
+func (r remoteSubscriptions) ListSubscriptions() ([]api.Subscription, error) {
+	out, err := apiDo(r.ctx, r.cfg, http.MethodGet, "/api/v1/subscriptions", nil, r.inUse)
+	var list struct{ Subscriptions []api.Subscription }
+	if err == nil {
+		err = json.Unmarshal(out, &list)
+	}
+	return list.Subscriptions, err
+}
+
+func (r remoteSubscriptions) DeleteSubscription(id string) error {
+	_, err := apiDo(r.ctx, r.cfg, http.MethodDelete, "/api/v1/subscriptions/"+id, nil, r.inUse)
+	return err
+}
+
+// cmdSubscriptions: techintel subscriptions add|list|rm -config FILE ...
+func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return &usageError{msg: "subscriptions: want add, list or rm"}
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("subscriptions "+sub, stderr)
+	configPath := fs.String("config", "", "config file (TOML)")
+	var req api.SubscriptionRequest
+	var components, entities multiFlag
+	if sub == "add" {
+		fs.StringVar(&req.Name, "name", "", "name of the subscription (required)")
+		fs.Var(&components, "component", "only this component (repeatable)")
+		fs.Var(&entities, "entity", "only documents about this watched entity (repeatable)")
+		fs.StringVar(&req.WebhookURL, "webhook", "", "webhook URL (stored; delivery is not implemented yet)")
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfigFlag(*configPath)
+	if err != nil {
+		return err
+	}
+	var store subscriptionStore
+	d, err := openDataDir(cfg.DataDir)
+	switch {
+	case isInUse(err):
+		store = remoteSubscriptions{ctx: ctx, cfg: cfg, inUse: err}
+	case err != nil:
+		return err
+	default:
+		defer d.Close()
+		store = &alerter{cfg: cfg, index: d.index, store: d.store, log: newLogger(io.Discard), now: time.Now}
+	}
+	switch sub {
+	case "add":
+		req.Query = strings.Join(fs.Args(), " ")
+		req.Components, req.Entities = components, entities
+		s, err := store.CreateSubscription(req)
+		if errors.Is(err, api.ErrInvalid) {
+			return &usageError{msg: err.Error()}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "subscription %s created\n", s.ID)
+		return nil
+	case "list":
+		list, err := store.ListSubscriptions()
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tQUERY\tCOMPONENTS\tENTITIES\tCREATED")
+		for _, s := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Query, strings.Join(s.Components, ","),
+				strings.Join(s.Entities, ","), s.Created.Local().Format("2006-01-02 15:04"))
+		}
+		return tw.Flush()
+	case "rm":
+		if fs.NArg() != 1 {
+			return &usageError{msg: "subscriptions rm: give one subscription ID"}
+		}
+		if err := store.DeleteSubscription(fs.Arg(0)); err != nil {
+			if errors.Is(err, api.ErrNotFound) {
+				return &usageError{msg: fmt.Sprintf("no subscription with id %q", fs.Arg(0))}
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "subscription %s deleted\n", fs.Arg(0))
+		return nil
+	}
+	return &usageError{msg: fmt.Sprintf("subscriptions: unknown subcommand %q (want add, list or rm)", sub)}
+}
