@@ -93,9 +93,7 @@ func New(o Options) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
-	allowed := map[string][]string{}
 	route := func(method, path, scope string, h http.HandlerFunc) {
-		allowed[path] = append(allowed[path], method)
 		if scope == "" {
 			s.mux.HandleFunc(method+" "+path, h)
 			return
@@ -109,6 +107,7 @@ func New(o Options) *Server {
 	route("POST", "/api/v1/sources/{name}/run", scopeAdmin, s.handleRunSource)
 	if o.Subs != nil {
 		route("POST", "/api/v1/subscriptions", scopeAdmin, s.handleCreateSubscription)
+		route("POST", "/api/v1/subscriptions/preview", scopeRead, s.handlePreviewSubscription)
 		route("GET", "/api/v1/subscriptions", scopeRead, s.handleListSubscriptions)
 		route("GET", "/api/v1/subscriptions/{id}", scopeRead, s.handleGetSubscription)
 		route("DELETE", "/api/v1/subscriptions/{id}", scopeAdmin, s.handleDeleteSubscription)
@@ -124,26 +123,47 @@ func New(o Options) *Server {
 		route("GET", "/api/v1/digest", scopeRead, s.handleDigest)
 	}
 
-	// JSON answers for a known path with another method, and for unknown
-	// paths under /api/ (after authentication, so they reveal nothing).
-	for path, methods := range allowed {
-		allow := strings.Join(methods, ", ")
-		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
-		})
-	}
-	s.mux.Handle("/api/", s.auth.require(scopeRead, func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-	}))
 	return s
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Requests no route matches get JSON
+// errors too: 405 with Allow for a known path and another method, 404
+// otherwise (after authentication under /api/, so it reveals nothing).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not
+		return
+	}
+	// Let the mux decide between 404 and 405, without its text body.
+	c := &statusCapture{header: http.Header{}}
+	h.ServeHTTP(c, r)
+	if c.code == http.StatusMethodNotAllowed {
+		allow := c.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
+		return
+	}
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.auth.require(scopeRead, notFound).ServeHTTP(w, r)
+		return
+	}
+	notFound(w, r)
 }
+
+// statusCapture records the status and headers a handler sets.
+type statusCapture struct {
+	header http.Header
+	code   int
+}
+
+func (c *statusCapture) Header() http.Header         { return c.header }
+func (c *statusCapture) Write(b []byte) (int, error) { return len(b), nil }
+func (c *statusCapture) WriteHeader(code int)        { c.code = code }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

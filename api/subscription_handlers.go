@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,22 @@ type Subscriptions interface {
 	DeleteSubscription(id string) error
 	// Alerts lists alerts after a cursor, oldest first.
 	Alerts(subscription, after string, limit int) (alerts []Alert, next string, err error)
+	// Preview says what a subscription would have matched in each of the
+	// last weeks; invalid input gives an error wrapping ErrInvalid.
+	Preview(ctx context.Context, r SubscriptionRequest) (*Preview, error)
+}
+
+// Preview is the answer of POST /api/v1/subscriptions/preview.
+type Preview struct {
+	Weeks    []PreviewWeek `json:"weeks"` // oldest first, the current week last
+	Examples []index.Hit   `json:"examples"`
+}
+
+// PreviewWeek is one week of a preview.
+type PreviewWeek struct {
+	Week  string    `json:"week"`
+	From  time.Time `json:"from"`
+	Count int       `json:"count"`
 }
 
 // Errors a Subscriptions implementation returns for the API to map.
@@ -39,6 +56,10 @@ type SubscriptionRequest struct {
 	Components []string `json:"components"`
 	Entities   []string `json:"entities"`
 	WebhookURL string   `json:"webhook_url"`
+	// Backfill raises alerts for matching documents published in the last
+	// BackfillDays days (default 7) too, not only for new ones.
+	Backfill     bool `json:"backfill,omitempty"`
+	BackfillDays int  `json:"backfill_days,omitempty"`
 }
 
 // Subscription is a stored subscription (CONTRACT.md).
@@ -165,4 +186,22 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": alerts, "next": next})
+}
+
+func (s *Server) handlePreviewSubscription(w http.ResponseWriter, r *http.Request) {
+	var req SubscriptionRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	p, err := s.subs.Preview(r.Context(), req)
+	if errors.Is(err, ErrInvalid) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
 }

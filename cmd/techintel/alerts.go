@@ -12,6 +12,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/digest"
 	"github.com/techintel/techintel/index/store"
 )
 
@@ -32,40 +33,114 @@ func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{api.ErrInvalid}, args...)...)
 }
 
-// CreateSubscription validates a subscription and stores it.
-func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscription, error) {
+// validate checks a subscription request.
+func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 	r.Name = strings.TrimSpace(r.Name)
-	if r.Name == "" {
-		return api.Subscription{}, invalidf("name: required")
+	if needName && r.Name == "" {
+		return invalidf("name: required")
 	}
 	if strings.TrimSpace(r.Query) == "" && len(r.Components) == 0 && len(r.Entities) == 0 {
-		return api.Subscription{}, invalidf("query: required unless entities or components narrow the subscription")
+		return invalidf("query: required unless entities or components narrow the subscription")
 	}
 	if err := index.ValidateQuery(context.Background(), r.Query); err != nil {
-		return api.Subscription{}, invalidf("query: %v", err)
+		return invalidf("query: %v", err)
 	}
 	for _, c := range r.Components {
 		if !index.ValidComponent(c) {
-			return api.Subscription{}, invalidf("components: unknown component %q (want one of %s)", c, strings.Join(index.Components, ", "))
+			return invalidf("components: unknown component %q (want one of %s)", c, strings.Join(index.Components, ", "))
 		}
 	}
 	for _, e := range r.Entities {
 		if !slices.ContainsFunc(a.cfg.Watch, func(w WatchConfig) bool { return w.Name == e }) {
-			return api.Subscription{}, invalidf("entities: %q is not on the watch list", e)
+			return invalidf("entities: %q is not on the watch list", e)
 		}
 	}
 	if r.WebhookURL != "" {
 		u, err := url.Parse(r.WebhookURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return api.Subscription{}, invalidf("webhook_url: %q is not an absolute http or https URL", r.WebhookURL)
+			return invalidf("webhook_url: %q is not an absolute http or https URL", r.WebhookURL)
 		}
+	}
+	if r.BackfillDays < 0 || r.BackfillDays > maxBackfillDays {
+		return invalidf("backfill_days: must be between 1 and %d", maxBackfillDays)
+	}
+	return nil
+}
+
+// Backfill limits.
+const (
+	defaultBackfillDays = 7
+	maxBackfillDays     = 365
+	maxBackfillAlerts   = 1000
+)
+
+// CreateSubscription validates a subscription and stores it; with
+// backfill, it raises alerts for matching documents of the last days too.
+func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscription, error) {
+	if err := a.validate(&r, true); err != nil {
+		return api.Subscription{}, err
 	}
 	sub, err := a.store.AddSubscription(store.Subscription{
 		Name: r.Name, Query: r.Query, Components: orEmpty(r.Components), Entities: orEmpty(r.Entities),
 		WebhookURL: r.WebhookURL, Created: a.now().UTC(),
 	})
+	if err != nil || !r.Backfill {
+		return apiSubscription(sub), err
+	}
+	days := r.BackfillDays
+	if days == 0 {
+		days = defaultBackfillDays
+	}
+	q := index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities, Since: a.now().AddDate(0, 0, -days),
+		Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
+	var matches []store.Match
+	for len(matches) < maxBackfillAlerts {
+		res, err := a.index.Search(context.Background(), q)
+		if err != nil {
+			return apiSubscription(sub), err
+		}
+		for _, h := range res.Hits {
+			matches = append(matches, store.Match{Subscription: sub.ID, Document: h.ID})
+		}
+		if res.Next == "" {
+			break
+		}
+		q.After = res.Next
+	}
+	// Oldest first, as alerts are listed.
+	slices.Reverse(matches)
+	_, err = a.store.AddAlerts(matches, a.now())
 	return apiSubscription(sub), err
 }
+
+// Preview counts what a subscription would have matched in each of the
+// last previewWeeks ISO weeks, with a few recent examples.
+func (a *alerter) Preview(ctx context.Context, r api.SubscriptionRequest) (*api.Preview, error) {
+	if err := a.validate(&r, false); err != nil {
+		return nil, err
+	}
+	p := &api.Preview{Weeks: []api.PreviewWeek{}}
+	current, _ := digest.ParseWeek(digest.WeekOf(a.now()))
+	for i := previewWeeks - 1; i >= 0; i-- {
+		from := current.AddDate(0, 0, -7*i)
+		res, err := a.index.Search(ctx, index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities,
+			Since: from, Until: from.AddDate(0, 0, 7), Limit: 1, NoFacets: true})
+		if err != nil {
+			return nil, err
+		}
+		p.Weeks = append(p.Weeks, api.PreviewWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total)})
+	}
+	res, err := a.index.Search(ctx, index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities,
+		Since: current.AddDate(0, 0, -7*(previewWeeks-1)), Sort: index.SortDate, Limit: 5, NoFacets: true})
+	if err != nil {
+		return nil, err
+	}
+	p.Examples = res.Hits
+	return p, nil
+}
+
+// previewWeeks is how many weeks a preview covers.
+const previewWeeks = 8
 
 func orEmpty(s []string) []string {
 	if s == nil {

@@ -159,6 +159,24 @@ url = "%s/feed"
 		}
 	}
 
+	// Preview: what the subscription would have matched, week by week.
+	status, body = doJSON(t, "POST", api.URL+"/api/v1/subscriptions/preview", `{"query": "radio"}`)
+	if status != 200 || len(body["weeks"].([]any)) != 8 || len(body["examples"].([]any)) != 1 {
+		t.Errorf("preview: %d %v", status, body)
+	}
+	if status, _ := doJSON(t, "POST", api.URL+"/api/v1/subscriptions/preview", `{"query": "radio~9"}`); status != 400 {
+		t.Errorf("preview of a bad query: %d", status)
+	}
+	// Backfill: alerts for what is already there.
+	status, body = doJSON(t, "POST", api.URL+"/api/v1/subscriptions", `{"name": "backfilled", "query": "radio", "backfill": true}`)
+	if status != 201 {
+		t.Fatalf("create with backfill: %d %v", status, body)
+	}
+	_, alertsBody := doJSON(t, "GET", api.URL+"/api/v1/alerts?subscription="+body["id"].(string), "")
+	if n := len(alertsBody["alerts"].([]any)); n != 1 {
+		t.Errorf("backfill raised %d alerts, want 1: %v", n, alertsBody)
+	}
+
 	time.Sleep(10 * time.Millisecond) // documents below are first fetched after the subscription
 	items.Store(items.Load().(string) +
 		`<item><title>Nokia ships new radios</title><link>https://news.example/new</link><description>Nokia radio units ship.</description></item>` +
