@@ -78,12 +78,15 @@ type TechConfig struct {
 
 // SourceConfig is one [[sources]] entry.
 type SourceConfig struct {
-	Name       string       `toml:"name"`
-	Type       string       `toml:"type"`
-	URL        string       `toml:"url"`
-	Schedule   string       `toml:"schedule"`
-	Components []string     `toml:"components"`
-	Crawl      *CrawlConfig `toml:"crawl"`
+	Name       string   `toml:"name"`
+	Type       string   `toml:"type"`
+	URL        string   `toml:"url"`
+	Schedule   string   `toml:"schedule"`
+	Components []string `toml:"components"`
+	// CrawlTable is [sources.crawl] as written; Crawl is it with the
+	// defaults applied, set for every site source.
+	CrawlTable *crawlTable  `toml:"crawl"`
+	Crawl      *CrawlConfig `toml:"-"`
 	// FullText: a feed's new items are indexed with the article text of
 	// their page instead of the feed's summary.
 	FullText bool `toml:"full_text"`
@@ -98,6 +101,19 @@ type CrawlConfig struct {
 	Include        []string `toml:"include"`
 	Exclude        []string `toml:"exclude"`
 	MaxDuration    Duration `toml:"max_duration"`
+}
+
+// crawlTable is [sources.crawl] as written: pointers tell a key left out,
+// which takes its default, from one set to zero (max_depth = 0 is the
+// start page only).
+type crawlTable struct {
+	MaxDepth       *int      `toml:"max_depth"`
+	MaxPages       *int      `toml:"max_pages"`
+	Delay          *Duration `toml:"delay"`
+	AllowedDomains []string  `toml:"allowed_domains"`
+	Include        []string  `toml:"include"`
+	Exclude        []string  `toml:"exclude"`
+	MaxDuration    Duration  `toml:"max_duration"`
 }
 
 // DigestConfig is the [digest] table.
@@ -235,9 +251,20 @@ func (c *Config) applyDefaults() {
 			}
 		}
 		if s.Type == sourceSite {
-			if s.Crawl == nil {
-				s.Crawl = &CrawlConfig{MaxDepth: defaultMaxDepth, MaxPages: defaultMaxPages, Delay: Duration(defaultDelay)}
+			crawl := &CrawlConfig{MaxDepth: defaultMaxDepth, MaxPages: defaultMaxPages, Delay: Duration(defaultDelay)}
+			if t := s.CrawlTable; t != nil {
+				if t.MaxDepth != nil {
+					crawl.MaxDepth = *t.MaxDepth
+				}
+				if t.MaxPages != nil {
+					crawl.MaxPages = *t.MaxPages
+				}
+				if t.Delay != nil {
+					crawl.Delay = *t.Delay
+				}
+				crawl.AllowedDomains, crawl.Include, crawl.Exclude, crawl.MaxDuration = t.AllowedDomains, t.Include, t.Exclude, t.MaxDuration
 			}
+			s.Crawl = crawl
 		}
 	}
 	for i := range c.API.Tokens {
@@ -245,65 +272,6 @@ func (c *Config) applyDefaults() {
 			c.API.Tokens[i].Scope = scopeRead
 		}
 	}
-}
-
-// The crawl table's defaults apply key by key, so decode it over them.
-func (c *CrawlConfig) UnmarshalTOML(v any) error {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return errors.New("crawl must be a table")
-	}
-	*c = CrawlConfig{MaxDepth: defaultMaxDepth, MaxPages: defaultMaxPages, Delay: Duration(defaultDelay)}
-	for k, val := range m {
-		switch k {
-		case "max_depth", "max_pages":
-			n, ok := val.(int64)
-			if !ok {
-				return fmt.Errorf("crawl.%s: must be an integer", k)
-			}
-			if k == "max_depth" {
-				c.MaxDepth = int(n)
-			} else {
-				c.MaxPages = int(n)
-			}
-		case "delay", "max_duration":
-			str, ok := val.(string)
-			if !ok {
-				return fmt.Errorf("crawl.%s: must be a duration string like \"1s\"", k)
-			}
-			d := &c.Delay
-			if k == "max_duration" {
-				d = &c.MaxDuration
-			}
-			if err := d.UnmarshalText([]byte(str)); err != nil {
-				return fmt.Errorf("crawl.%s: %w", k, err)
-			}
-		case "allowed_domains", "include", "exclude":
-			list, ok := val.([]any)
-			if !ok {
-				return fmt.Errorf("crawl.%s: must be a list of strings", k)
-			}
-			var out []string
-			for _, e := range list {
-				str, ok := e.(string)
-				if !ok {
-					return fmt.Errorf("crawl.%s: must be a list of strings", k)
-				}
-				out = append(out, str)
-			}
-			switch k {
-			case "allowed_domains":
-				c.AllowedDomains = out
-			case "include":
-				c.Include = out
-			default:
-				c.Exclude = out
-			}
-		default:
-			return fmt.Errorf("unknown key %q", "sources.crawl."+k)
-		}
-	}
-	return nil
 }
 
 var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -420,10 +388,10 @@ func (s SourceConfig) validate(i int) error {
 	if s.FullText && s.Type != sourceFeed {
 		return configErrorf("%s.full_text: only allowed for type = \"feed\"", field)
 	}
+	if s.CrawlTable != nil && s.Type != sourceSite {
+		return configErrorf("%s.crawl: only allowed for type = \"site\"", field)
+	}
 	if s.Crawl != nil {
-		if s.Type != sourceSite {
-			return configErrorf("%s.crawl: only allowed for type = \"site\"", field)
-		}
 		if s.Crawl.MaxDepth < 0 {
 			return configErrorf("%s.crawl.max_depth: must not be negative", field)
 		}
