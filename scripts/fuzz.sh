@@ -10,23 +10,25 @@ set -uo pipefail
 FUZZTIME="${FUZZTIME:-10s}"
 GO="${GO:-go}"
 status=0
+passed=0
+failed=0
 for pkg in $($GO list ./...); do
 	for f in $($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 		echo "fuzz $pkg $f"
 		out=$($GO test -run='^$' -fuzz="^$f\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg" 2>&1)
 		rc=$?
-		echo "$out" | tail -n 3
-		if [ $rc -ne 0 ]; then
-			if echo "$out" | grep -q "Failing input written"; then
-				echo "$out"
-				status=1
-			elif echo "$out" | grep -q "context deadline exceeded"; then
-				echo "  (the fuzzer's time ran out while it minimised an input; no failure found)"
-			else
-				echo "$out"
-				status=1
-			fi
+		if [ $rc -eq 0 ]; then
+			echo "$out" | tail -n 2
+			passed=$((passed + 1))
+		elif ! echo "$out" | grep -q "Failing input written" && echo "$out" | grep -q "context deadline exceeded"; then
+			echo "  the fuzzer's time ran out while it minimised an input; no failure found"
+			passed=$((passed + 1))
+		else
+			echo "$out"
+			failed=$((failed + 1))
+			status=1
 		fi
 	done
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
