@@ -119,6 +119,8 @@ func TestStatuses(t *testing.T) {
 		{"bad since", "GET", "/api/v1/search?since=yesterday", 400, "since"},
 		{"bad sort", "GET", "/api/v1/search?sort=random", 400, "sort"},
 		{"unknown parameter", "GET", "/api/v1/search?qq=x", 400, `unknown parameter "qq"`},
+		{"collapse by story", "GET", "/api/v1/search?q=nokia&collapse=story", 200, ""},
+		{"collapse by what", "GET", "/api/v1/search?collapse=source", 400, "collapse"},
 		{"document", "GET", "/api/v1/documents/" + docs[0].ID, 200, ""},
 		{"unknown document", "GET", "/api/v1/documents/nope", 404, "no document"},
 		{"sources", "GET", "/api/v1/sources", 200, ""},

@@ -35,7 +35,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 func ParseSearchQuery(v url.Values) (index.Query, error) {
 	for k := range v {
 		switch k {
-		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after":
+		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after", "collapse":
 		default:
 			return index.Query{}, fmt.Errorf("unknown parameter %q", k)
 		}
@@ -69,6 +69,13 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 	}
 	if q.Offset, err = intParam(v, "offset", 0); err != nil {
 		return q, err
+	}
+	switch c := v.Get("collapse"); c {
+	case "":
+	case "story":
+		q.Collapse = true
+	default:
+		return q, fmt.Errorf("collapse: %q is not supported (want \"story\")", c)
 	}
 	return q, nil
 }

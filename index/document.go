@@ -42,6 +42,10 @@ type Document struct {
 	// Gone is when the page was found missing (404/410); zero while it
 	// exists. A gone document is kept, not deleted: it is history.
 	Gone time.Time `json:"gone,omitzero"`
+	// Story groups near-duplicates: the same news told by several sources
+	// (a syndicated press release) shares the story id, which is the ID of
+	// the first of them indexed. Upsert assigns it.
+	Story string `json:"story"`
 
 	Components   []string   `json:"components"`
 	Entities     []string   `json:"entities"`

@@ -14,6 +14,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/searcher"
+
+	"github.com/techintel/techintel/index/story"
 )
 
 // Sentinel errors callers branch on.
@@ -39,7 +41,7 @@ const (
 
 	// mappingVersion is stored in the index so that a later release can
 	// tell an index built with an older mapping.
-	mappingVersion = "1"
+	mappingVersion = "2" // 2: the story field
 )
 
 var setClauseLimit sync.Once
@@ -52,6 +54,11 @@ type Index struct {
 	// writeMu serialises Upsert so that the read of existing documents
 	// and the batch that follows see no interleaved writer.
 	writeMu sync.Mutex
+
+	// stories assigns new documents to stories; it holds the documents
+	// recent enough for a new one to join their story (see loadStories).
+	stories   *story.Clusterer
+	lastPrune time.Time // guarded by writeMu
 }
 
 // Open opens the index at path, creating it if it does not exist. If
@@ -73,7 +80,16 @@ func Open(path string) (*Index, error) {
 		}
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bi: bi, path: path}, nil
+	ix := &Index{bi: bi, path: path, stories: story.NewClusterer()}
+	if err := ix.checkMapping(); err != nil {
+		bi.Close()
+		return nil, err
+	}
+	if err := ix.loadStories(context.Background(), time.Now()); err != nil {
+		bi.Close()
+		return nil, err
+	}
+	return ix, nil
 }
 
 // OpenMem returns an index held in memory only, for tests and benchmarks.
@@ -85,7 +101,7 @@ func OpenMem() (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: open in memory: %w", err)
 	}
-	return &Index{bi: bi}, nil
+	return &Index{bi: bi, stories: story.NewClusterer()}, nil
 }
 
 func configure() {
@@ -127,6 +143,7 @@ type stored struct {
 	Technologies []string  `json:"technologies"`
 	Evidence     string    `json:"evidence"`
 	Hash         string    `json:"hash"`
+	Story        string    `json:"story"`
 }
 
 // UpsertResult says what an Upsert changed.
@@ -138,8 +155,10 @@ type UpsertResult struct {
 
 // Upsert indexes docs in batches. A document whose ID is not in the index
 // is new; one whose content hash differs is updated in place, keeping its
-// Source, Fetched and (when the new copy has none) Published; an identical
-// one costs no write. A zero Fetched is set to now, a zero Published to
+// Source, Fetched, Story and (when the new copy has none) Published, with
+// Updated set to now unless the caller gave a later change time; an
+// identical one costs no write. A new document joins the story of a near
+// duplicate indexed before it (see package story), or starts its own. A zero Fetched is set to now, a zero Published to
 // Fetched. Documents with the same ID in docs are reduced to the first.
 //
 // Each batch is durable when Upsert moves on to the next one; if Upsert
@@ -147,6 +166,10 @@ type UpsertResult struct {
 func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, error) {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
+	if now := time.Now(); now.Sub(ix.lastPrune) > time.Hour {
+		ix.pruneStories(now)
+		ix.lastPrune = now
+	}
 
 	var res UpsertResult
 	seen := make(map[string]bool, len(docs))
@@ -203,7 +226,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		d.Fetched = d.Fetched.UTC()
 		published := d.Published
 		if exists {
-			d.Source, d.Fetched = old.Source, old.Fetched
+			d.Source, d.Fetched, d.Story = old.Source, old.Fetched, old.Story
 			if published.IsZero() {
 				published = old.Published
 			}
@@ -219,11 +242,18 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 			continue
 		}
 		if exists {
-			d.Updated = now
+			// The caller may know when the content changed (a page's
+			// Last-Modified); otherwise it changed now.
+			if !d.Updated.After(old.Updated) || d.Updated.After(now) {
+				d.Updated = now
+			}
 			updated = append(updated, d.ID)
 		} else {
 			d.Updated = d.Fetched
 			news = append(news, d.ID)
+		}
+		if d.Story == "" {
+			d.Story = ix.stories.Add(d.ID, story.Fingerprint(d.Title, d.Body), d.Published)
 		}
 		d.Gone = time.Time{} // fetched again: it is back
 		if err := indexDoc(b, d, h); err != nil {
@@ -249,7 +279,7 @@ func indexDoc(b *bleve.Batch, d *Document, hash string) error {
 		URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
 		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated, Gone: d.Gone,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
-		Evidence: string(ev), Hash: hash,
+		Evidence: string(ev), Hash: hash, Story: d.Story,
 	})
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
@@ -296,12 +326,13 @@ type meta struct {
 	Published, Fetched, Updated time.Time
 	Gone                        time.Time
 	Hash                        string
+	Story                       string
 }
 
 // storedMeta loads meta for those of ids that are indexed, with one search.
 func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fieldSource, fieldPublished, fieldFetched, fieldUpdated, fieldGone, fieldHash}
+	req.Fields = []string{fieldSource, fieldPublished, fieldFetched, fieldUpdated, fieldGone, fieldHash, fieldStory}
 	sr, err := ix.bi.Search(req)
 	if err != nil {
 		return nil, fmt.Errorf("index: look up %d documents: %w", len(ids), err)
@@ -315,6 +346,7 @@ func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 			Updated:   timeField(h.Fields[fieldUpdated]),
 			Gone:      timeField(h.Fields[fieldGone]),
 			Hash:      str(h.Fields[fieldHash]),
+			Story:     str(h.Fields[fieldStory]),
 		}
 	}
 	return out, nil
@@ -379,7 +411,17 @@ func documentFromFields(id string, f map[string]interface{}) Document {
 		Components:   strs(f[fieldComponents]),
 		Entities:     strs(f[fieldEntities]),
 		Technologies: strs(f[fieldTechnologies]),
+		Story:        storyOf(id, f),
 	}
+}
+
+// storyOf reads a document's story, which is its own ID when it has none
+// stored.
+func storyOf(id string, f map[string]interface{}) string {
+	if s := str(f[fieldStory]); s != "" {
+		return s
+	}
+	return id
 }
 
 func str(v interface{}) string {

@@ -24,11 +24,12 @@ const (
 	fieldTechnologies = "technologies"
 	fieldEvidence     = "evidence"
 	fieldHash         = "hash"
+	fieldStory        = "story"
 )
 
 // storedFields are loaded for every hit.
 var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fieldFetched,
-	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies}
+	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies, fieldStory}
 
 // NewMapping returns the explicit mapping of a techintel index. Nothing is
 // mapped dynamically: a field that is not listed here is neither indexed
@@ -88,6 +89,7 @@ func newMapping(store bool) mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldComponents, kw(true))
 	doc.AddFieldMappingsAt(fieldEntities, kw(true))
 	doc.AddFieldMappingsAt(fieldTechnologies, kw(true))
+	doc.AddFieldMappingsAt(fieldStory, kw(true))
 	doc.AddFieldMappingsAt(fieldPublished, date())
 	doc.AddFieldMappingsAt(fieldFetched, date())
 	doc.AddFieldMappingsAt(fieldUpdated, date())

@@ -52,12 +52,20 @@ type Query struct {
 	Sources      []string  // source names
 	Since        time.Time // published at or after (zero: no bound)
 	Until        time.Time // published before (zero: no bound)
-	Sort         string    // SortRelevance (default) or SortDate
-	Limit        int       // 1..MaxLimit, 0 means DefaultLimit
-	Offset       int
-	After        string // cursor from a previous Result.Next; replaces Offset
-	NoFacets     bool   // skip facet counting
-	FacetSize    int    // terms per facet; 0 means 25
+	// UpdatedSince and UpdatedUntil bound the time of a document's last
+	// change, as Since and Until bound publication.
+	UpdatedSince, UpdatedUntil time.Time
+	Sort                       string // SortRelevance (default) or SortDate
+	Limit                      int    // 1..MaxLimit, 0 means DefaultLimit
+	Offset                     int
+	After                      string // cursor from a previous Result.Next; replaces Offset
+	NoFacets                   bool   // skip facet counting
+	FacetSize                  int    // terms per facet; 0 means 25
+	// Collapse returns one hit per story, its best-ranked document, with
+	// the story's other documents in Hit.Also. Pages are read with Offset;
+	// Total and the facets still count documents, as Elasticsearch's
+	// field collapsing does.
+	Collapse bool
 }
 
 // Hit is one search result (CONTRACT.md).
@@ -69,11 +77,20 @@ type Hit struct {
 	Source       string    `json:"source"`
 	Published    time.Time `json:"published"`
 	Fetched      time.Time `json:"fetched"`
+	Updated      time.Time `json:"updated"` // last change of content; equals fetched until it changes
 	Components   []string  `json:"components"`
 	Entities     []string  `json:"entities"`
 	Technologies []string  `json:"technologies"`
 	Score        float64   `json:"score"`
+	Story        string    `json:"story"`
+	// With Query.Collapse: how many documents the story has, and the
+	// newest others of them (up to MaxAlso).
+	StorySize int    `json:"story_size,omitempty"`
+	Also      []Copy `json:"also,omitempty"`
 }
+
+// MaxAlso caps Hit.Also.
+const MaxAlso = 10
 
 // Facets count the matching documents per value.
 type Facets struct {
@@ -85,10 +102,13 @@ type Facets struct {
 
 // Result is one page of search results.
 type Result struct {
-	Total  uint64  `json:"total"`
-	TookMS float64 `json:"took_ms"`
-	Hits   []Hit   `json:"hits"`
-	Facets Facets  `json:"facets"`
+	Total uint64 `json:"total"`
+	// Stories counts the distinct stories among the matches (up to
+	// MaxWindow), with Query.Collapse only.
+	Stories int     `json:"stories,omitempty"`
+	TookMS  float64 `json:"took_ms"`
+	Hits    []Hit   `json:"hits"`
+	Facets  Facets  `json:"facets"`
 	// Next is the cursor of the following page (pass it as After), empty
 	// on the last page.
 	Next string `json:"next,omitempty"`
@@ -98,20 +118,17 @@ type Result struct {
 // facet counts. Malformed or too costly queries give errors wrapping
 // ErrBadQuery.
 func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+	if q.Collapse {
+		return ix.searchCollapsed(ctx, q)
+	}
 	req, err := buildRequest(q)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.search(ctx, req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("index: search: %w", ctx.Err())
-		}
-		if isQueryError(err) {
-			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-		}
-		return nil, fmt.Errorf("index: search: %w", err)
+		return nil, err
 	}
 	res := &Result{
 		Total:  sr.Total,
@@ -123,18 +140,116 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		res.Hits = append(res.Hits, toHit(h))
 	}
 	if n := len(sr.Hits); n > 0 && n == req.Size && uint64(req.From+n) < sr.Total {
-		last := sr.Hits[n-1]
-		after := slices.Clone(last.Sort)
-		for i, so := range req.Sort {
-			// bleve reports "_score" as the sort value of a score sort
-			// but resumes from the number.
-			if _, ok := so.(*search.SortScore); ok {
-				after[i] = strconv.FormatFloat(last.Score, 'g', -1, 64)
-			}
-		}
-		res.Next = encodeCursor(after)
+		res.Next = encodeCursor(cursorAfter(req, sr.Hits[n-1]))
 	}
 	return res, nil
+}
+
+// search runs req, telling the user's mistakes from the index's failures.
+func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("index: search: %w", ctx.Err())
+		}
+		if isQueryError(err) {
+			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		}
+		return nil, fmt.Errorf("index: search: %w", err)
+	}
+	return sr, nil
+}
+
+// collapseChunk is how many hits searchCollapsed reads at a time while it
+// looks for enough distinct stories.
+const collapseChunk = 100
+
+// searchCollapsed answers a Collapse query: it reads hits in rank order,
+// keeping the first of each story, until it has the page, then looks up
+// the other documents of the page's stories.
+func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) {
+	if q.After != "" {
+		return nil, fmt.Errorf("%w: collapsed results page with offset, not after", ErrBadQuery)
+	}
+	page, offset := q.Limit, q.Offset
+	if page == 0 {
+		page = DefaultLimit
+	}
+	// The chunks are read with after cursors; the window caps how far.
+	q.Offset, q.Limit = 0, collapseChunk
+	req, err := buildRequest(q)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := buildRequest(Query{Limit: page, Offset: offset}); err != nil {
+		return nil, err // limit and offset out of range
+	}
+	req.AddFacet(fieldStory, bleve.NewFacetRequest(fieldStory, MaxWindow))
+	start := time.Now()
+	res := &Result{Hits: []Hit{}}
+	seen := map[string]bool{}
+	groups := 0
+	for read := 0; read < MaxWindow; {
+		sr, err := ix.search(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if req.Facets != nil {
+			res.Total, res.Facets = sr.Total, facets(sr.Facets)
+			if f := sr.Facets[fieldStory]; f != nil && f.Terms != nil {
+				res.Stories = f.Terms.Len()
+			}
+			req.Facets = nil // counted once
+		}
+		for _, h := range sr.Hits {
+			s := storyOf(h.ID, h.Fields)
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			groups++
+			if groups > offset && len(res.Hits) < page {
+				res.Hits = append(res.Hits, toHit(h))
+			}
+		}
+		read += len(sr.Hits)
+		if len(res.Hits) == page || len(sr.Hits) < req.Size {
+			break
+		}
+		req.SetSearchAfter(cursorAfter(req, sr.Hits[len(sr.Hits)-1]))
+	}
+	stories := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		stories[i] = h.Story
+	}
+	members, sizes, err := ix.storyMembers(ctx, stories, MaxAlso+1)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Hits {
+		h := &res.Hits[i]
+		h.StorySize = max(sizes[h.Story], 1)
+		for _, c := range members[h.Story] {
+			if c.ID != h.ID && len(h.Also) < MaxAlso {
+				h.Also = append(h.Also, c)
+			}
+		}
+	}
+	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}
+
+// cursorAfter is the SearchAfter value that resumes req after hit h.
+func cursorAfter(req *bleve.SearchRequest, h *search.DocumentMatch) []string {
+	after := slices.Clone(h.Sort)
+	for i, so := range req.Sort {
+		// bleve reports "_score" as the sort value of a score sort
+		// but resumes from the number.
+		if _, ok := so.(*search.SortScore); ok {
+			after[i] = strconv.FormatFloat(h.Score, 'g', -1, 64)
+		}
+	}
+	return after
 }
 
 // BuildRequest is exported for benchmarks that compare Search with raw
@@ -179,13 +294,19 @@ func buildRequest(q Query) (*bleve.SearchRequest, error) {
 			conj = append(conj, tq)
 		}
 	}
-	if !q.Since.IsZero() || !q.Until.IsZero() {
-		if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+	for _, r := range []struct {
+		field       string
+		since, till time.Time
+	}{{fieldPublished, q.Since, q.Until}, {fieldUpdated, q.UpdatedSince, q.UpdatedUntil}} {
+		if r.since.IsZero() && r.till.IsZero() {
+			continue
+		}
+		if !r.since.IsZero() && !r.till.IsZero() && !r.till.After(r.since) {
 			return nil, fmt.Errorf("%w: until must be after since", ErrBadQuery)
 		}
 		incl, excl := true, false
-		dr := bleve.NewDateRangeInclusiveQuery(q.Since, q.Until, &incl, &excl)
-		dr.SetField(fieldPublished)
+		dr := bleve.NewDateRangeInclusiveQuery(r.since, r.till, &incl, &excl)
+		dr.SetField(r.field)
 		conj = append(conj, dr)
 	}
 	var qq query.Query = conj[0]
@@ -269,10 +390,11 @@ func toHit(h *search.DocumentMatch) Hit {
 	d := documentFromFields(h.ID, h.Fields)
 	return Hit{
 		ID: d.ID, URL: d.URL, Title: d.Title, Source: d.Source,
-		Published: d.Published, Fetched: d.Fetched,
+		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Score:   h.Score,
 		Snippet: snippet(h),
+		Story:   d.Story,
 	}
 }
 
@@ -296,9 +418,10 @@ func snippet(h *search.DocumentMatch) string {
 func HitOf(d *Document) Hit {
 	return Hit{
 		ID: d.ID, URL: d.URL, Title: d.Title, Source: d.Source,
-		Published: d.Published, Fetched: d.Fetched,
+		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Snippet: bodySnippet(d.Body),
+		Story:   d.Story,
 	}
 }
 

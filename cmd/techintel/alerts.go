@@ -216,9 +216,9 @@ func (a *alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 		standing[i] = index.Standing{ID: s.ID, Q: s.Query, Components: s.Components, Entities: s.Entities}
 		created[s.ID] = s.Created
 	}
-	fetched := map[string]time.Time{}
+	fetched, stories := map[string]time.Time{}, map[string]string{}
 	for _, d := range docs {
-		fetched[d.ID] = d.Fetched
+		fetched[d.ID], stories[d.ID] = d.Fetched, d.Story
 	}
 	matched, failed, err := index.Percolate(ctx, docs, standing)
 	if err != nil {
@@ -231,7 +231,7 @@ func (a *alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 	for subID, ids := range matched {
 		for _, id := range ids {
 			if fetched[id].After(created[subID]) {
-				matches = append(matches, store.Match{Subscription: subID, Document: id})
+				matches = append(matches, store.Match{Subscription: subID, Document: id, Story: stories[id]})
 			}
 		}
 	}

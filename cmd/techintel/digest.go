@@ -32,7 +32,13 @@ func (d digester) Digest(ctx context.Context, week string) (*digest.Digest, erro
 	for i, w := range d.cfg.Watch {
 		watch[i] = digest.Entity{Name: w.Name, Role: w.Role}
 	}
-	return digest.Build(ctx, d.index, week, watch)
+	var sites []string
+	for _, s := range d.cfg.Sources {
+		if s.Type == sourceSite {
+			sites = append(sites, s.Name)
+		}
+	}
+	return digest.Build(ctx, d.index, week, watch, sites)
 }
 
 func (d digester) LastCompleteWeek() string { return digest.LastCompleteWeek(d.now()) }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -41,6 +42,7 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	limit := fs.Int("limit", index.DefaultLimit, "results to show (1-100)")
 	offset := fs.Int("offset", 0, "results to skip")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
+	collapse := fs.Bool("collapse", false, "one result per story (the same news from several sources)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +64,9 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	params.Set("limit", strconv.Itoa(*limit))
 	params.Set("offset", strconv.Itoa(*offset))
+	if *collapse {
+		params.Set("collapse", "story")
+	}
 
 	res, err := searchLocal(ctx, cfg, params)
 	if isInUse(err) {
@@ -175,6 +180,14 @@ func printHits(w io.Writer, res *index.Result, offset int) {
 		fmt.Fprintf(tw, "\t\t\t\t%s\n", h.URL)
 		if s := strings.Join(strings.Fields(api.PlainSnippet(h.Snippet)), " "); s != "" {
 			fmt.Fprintf(tw, "\t\t\t\t%s\n", truncate(s, 100))
+		}
+		if len(h.Also) > 0 {
+			var also []string
+			for _, c := range h.Also {
+				also = append(also, c.Source)
+			}
+			slices.Sort(also)
+			fmt.Fprintf(tw, "\t\t\t\talso reported by %s\n", truncate(strings.Join(slices.Compact(also), ", "), 100))
 		}
 	}
 	tw.Flush()

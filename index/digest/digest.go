@@ -1,13 +1,17 @@
 // Package digest builds the weekly digest that decision-makers read: per
-// intelligence component, how many documents the week brought and the top
-// ones; per watched organisation, its count this week and the week before.
-// It renders the digest as JSON, Markdown or a self-contained HTML page.
+// intelligence component, how many documents and stories the week brought
+// and the top stories; per watched organisation, its count this week and
+// the week before; the technologies that appeared; and the watched pages
+// that changed. It renders the digest as JSON, Markdown or a
+// self-contained HTML page.
 package digest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +22,19 @@ import (
 // ErrBadWeek: the week is not of the form YYYY-Www.
 var ErrBadWeek = errors.New("digest: week must look like 2026-W47")
 
-// topPerComponent is how many documents each component lists.
-const topPerComponent = 5
+// Digest sizes.
+const (
+	// topPerComponent is how many stories each component lists.
+	topPerComponent = 5
+	// candidates is how many of a week's newest stories per component
+	// are ranked for the top.
+	candidates = index.MaxLimit
+	// newTechLookback is how far back a technology must be absent to
+	// count as new.
+	newTechLookback = 12 * 7 * 24 * time.Hour
+	// maxChanged caps the changed pages listed.
+	maxChanged = 20
+)
 
 // Searcher is what the digest needs from the index.
 type Searcher interface {
@@ -39,12 +54,25 @@ type Digest struct {
 	To         time.Time            `json:"to"`
 	Components map[string]Component `json:"components"`
 	Entities   []EntityCount        `json:"entities"`
+	// NewTechnologies are the technologies mentioned this week and in
+	// none of the twelve weeks before, most mentioned first.
+	NewTechnologies []TechnologyCount `json:"new_technologies"`
+	// Changed lists pages of watched sites whose content changed this
+	// week after they were first gathered, most recent change first.
+	Changed []index.Hit `json:"changed"`
 }
 
 // Component is one component's activity in the week.
 type Component struct {
-	Count int         `json:"count"`
-	Top   []index.Hit `json:"top"`
+	Count   int         `json:"count"`   // documents
+	Stories int         `json:"stories"` // distinct stories among them
+	Top     []index.Hit `json:"top"`     // one per story, with its other sources in also
+}
+
+// TechnologyCount is a technology and how many documents mention it.
+type TechnologyCount struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
 }
 
 // EntityCount is one watched organisation's activity.
@@ -84,40 +112,121 @@ func LastCompleteWeek(now time.Time) string {
 	return WeekOf(now.UTC().AddDate(0, 0, -7))
 }
 
-// Build computes the digest of a week from the index.
-func Build(ctx context.Context, s Searcher, week string, watch []Entity) (*Digest, error) {
+// Build computes the digest of a week from the index. watch is the watch
+// list; sites names the sources whose pages are watched for changes
+// (crawled sites).
+func Build(ctx context.Context, s Searcher, week string, watch []Entity, sites []string) (*Digest, error) {
 	from, err := ParseWeek(week)
 	if err != nil {
 		return nil, err
 	}
 	to := from.AddDate(0, 0, 7)
-	d := &Digest{Week: week, From: from, To: to, Components: map[string]Component{}, Entities: []EntityCount{}}
+	d := &Digest{Week: week, From: from, To: to, Components: map[string]Component{}, Entities: []EntityCount{},
+		NewTechnologies: []TechnologyCount{}, Changed: []index.Hit{}}
 	for _, c := range index.Components {
-		res, err := s.Search(ctx, index.Query{Components: []string{c}, Since: from, Until: to, Sort: index.SortDate, Limit: topPerComponent, NoFacets: true})
+		res, err := s.Search(ctx, index.Query{Components: []string{c}, Since: from, Until: to, Sort: index.SortDate,
+			Limit: candidates, Collapse: true, NoFacets: true})
 		if err != nil {
 			return nil, fmt.Errorf("digest: %s: %w", c, err)
 		}
-		d.Components[c] = Component{Count: int(res.Total), Top: res.Hits}
+		rank(res.Hits)
+		top := res.Hits[:min(topPerComponent, len(res.Hits))]
+		d.Components[c] = Component{Count: int(res.Total), Stories: res.Stories, Top: top}
 	}
-	this, err := entityCounts(ctx, s, from, to, len(watch))
+	this, err := counts(ctx, s, from, to, len(watch))
 	if err != nil {
 		return nil, err
 	}
-	prev, err := entityCounts(ctx, s, from.AddDate(0, 0, -7), from, len(watch))
+	prev, err := counts(ctx, s, from.AddDate(0, 0, -7), from, len(watch))
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range watch {
-		d.Entities = append(d.Entities, EntityCount{Name: e.Name, Role: e.Role, Count: this[e.Name], PreviousCount: prev[e.Name]})
+		d.Entities = append(d.Entities, EntityCount{Name: e.Name, Role: e.Role, Count: this.Entities[e.Name], PreviousCount: prev.Entities[e.Name]})
+	}
+	if d.NewTechnologies, err = newTechnologies(ctx, s, from, this.Technologies); err != nil {
+		return nil, err
+	}
+	if d.Changed, err = changed(ctx, s, from, to, sites); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
 
-// entityCounts counts documents per entity published in [from, to).
-func entityCounts(ctx context.Context, s Searcher, from, to time.Time, n int) (map[string]int, error) {
-	res, err := s.Search(ctx, index.Query{Since: from, Until: to, Limit: 1, FacetSize: n + 1})
-	if err != nil {
-		return nil, fmt.Errorf("digest: entities: %w", err)
+// rank orders a week's stories for the top of a component: first by how
+// many sources reported the story, then by how many watched entities and
+// technologies it concerns (its relevance to the watch list), then newest
+// first. The sort is stable, so equal stories keep the search's order.
+func rank(hits []index.Hit) {
+	key := func(h index.Hit) (sources, tags int) {
+		seen := map[string]bool{h.Source: true}
+		for _, c := range h.Also {
+			seen[c.Source] = true
+		}
+		return len(seen), len(h.Entities) + len(h.Technologies)
 	}
-	return res.Facets.Entities, nil
+	slices.SortStableFunc(hits, func(a, b index.Hit) int {
+		as, at := key(a)
+		bs, bt := key(b)
+		if c := cmp.Compare(bs, as); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(bt, at); c != 0 {
+			return c
+		}
+		return b.Published.Compare(a.Published)
+	})
+}
+
+// counts returns the facets of the documents published in [from, to),
+// with room for n entities.
+func counts(ctx context.Context, s Searcher, from, to time.Time, n int) (index.Facets, error) {
+	res, err := s.Search(ctx, index.Query{Since: from, Until: to, Limit: 1, FacetSize: max(n+1, 1000)})
+	if err != nil {
+		return index.Facets{}, fmt.Errorf("digest: counts: %w", err)
+	}
+	return res.Facets, nil
+}
+
+// newTechnologies returns the technologies of this week's counts that no
+// document mentioned in the lookback before from.
+func newTechnologies(ctx context.Context, s Searcher, from time.Time, this map[string]int) ([]TechnologyCount, error) {
+	out := []TechnologyCount{}
+	if len(this) == 0 {
+		return out, nil
+	}
+	before, err := s.Search(ctx, index.Query{Since: from.Add(-newTechLookback), Until: from, Limit: 1, FacetSize: len(this) + 1000})
+	if err != nil {
+		return nil, fmt.Errorf("digest: technologies: %w", err)
+	}
+	for name, n := range this {
+		if n > 0 && before.Facets.Technologies[name] == 0 {
+			out = append(out, TechnologyCount{Name: name, Count: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b TechnologyCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+// changed returns the pages of the sites whose content changed in [from,
+// to) after they were first gathered.
+func changed(ctx context.Context, s Searcher, from, to time.Time, sites []string) ([]index.Hit, error) {
+	out := []index.Hit{}
+	if len(sites) == 0 {
+		return out, nil
+	}
+	res, err := s.Search(ctx, index.Query{Sources: sites, UpdatedSince: from, UpdatedUntil: to, Sort: index.SortDate,
+		Limit: index.MaxLimit, NoFacets: true})
+	if err != nil {
+		return nil, fmt.Errorf("digest: changed pages: %w", err)
+	}
+	for _, h := range res.Hits {
+		if h.Updated.After(h.Fetched) && len(out) < maxChanged {
+			out = append(out, h)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b index.Hit) int { return b.Updated.Compare(a.Updated) })
+	return out, nil
 }

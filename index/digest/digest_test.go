@@ -80,34 +80,66 @@ func world(tb testing.TB) *index.Index {
 		mk(5, "2026-11-10", "Ericsson earlier news", []string{"others"}, []string{"Ericsson"}),
 		mk(6, "2026-11-11", "Ericsson more earlier news", []string{"others"}, []string{"Ericsson"}),
 		mk(7, "2026-11-23", "Next week's Nokia news", []string{"own"}, []string{"Nokia"}),
+		// The Ericsson story again, from another wire: one story, two sources.
+		mk(8, "2026-11-20", "Ericsson wins <b>big</b> [deal]", []string{"others"}, []string{"Ericsson"}),
+		// A watched page, first gathered weeks ago.
+		mk(9, "2026-11-02", "Nokia newsroom: press contacts", []string{"own"}, []string{"Nokia"}),
 	}
-	if _, err := ix.Upsert(context.Background(), docs); err != nil {
+	docs[7].Source = "wire2"
+	docs[8].Source = "nokia-site"
+	docs[0].Technologies = []string{"Open RAN"}
+	docs[3].Technologies = []string{"6G", "Open RAN"}
+	docs[4].Technologies = []string{"Open RAN"}
+	ctx := context.Background()
+	if _, err := ix.Upsert(ctx, docs); err != nil {
 		tb.Fatal(err)
+	}
+	// The watched page changes in week 47.
+	page := docs[8]
+	page.Body += " New: a contact for analysts."
+	page.Updated = time.Date(2026, 11, 18, 8, 0, 0, 0, time.UTC)
+	if res, err := ix.Upsert(ctx, []index.Document{page}); err != nil || len(res.Updated) != 1 {
+		tb.Fatalf("change the watched page: %+v, %v", res, err)
 	}
 	return ix
 }
 
+var sites = []string{"nokia-site"}
+
 var watch = []digest.Entity{{"Nokia", "own"}, {"Vodafone", "partner"}, {"Ericsson", "competitor"}, {"3GPP", "standards"}, {"Huawei", "competitor"}}
 
 func TestBuild(t *testing.T) {
-	d, err := digest.Build(context.Background(), world(t), "2026-W47", watch)
+	d, err := digest.Build(context.Background(), world(t), "2026-W47", watch, sites)
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts := map[string]int{}
+	counts, stories := map[string]int{}, map[string]int{}
 	for c, v := range d.Components {
-		counts[c] = v.Count
+		counts[c], stories[c] = v.Count, v.Stories
 	}
-	if counts["own"] != 2 || counts["alliances"] != 1 || counts["others"] != 1 || counts["industry"] != 1 {
+	if counts["own"] != 2 || counts["alliances"] != 1 || counts["others"] != 2 || counts["industry"] != 1 {
 		t.Errorf("component counts = %v", counts)
 	}
-	want := map[string][2]int{"Nokia": {2, 0}, "Vodafone": {1, 0}, "Ericsson": {1, 2}, "3GPP": {1, 0}, "Huawei": {0, 0}}
+	if stories["others"] != 1 || stories["own"] != 2 {
+		t.Errorf("stories = %v; the Ericsson deal from two wires is one story", stories)
+	}
+	others := d.Components["others"].Top
+	if len(others) != 1 || others[0].StorySize != 2 || len(others[0].Also) != 1 {
+		t.Errorf("others top = %+v; want the Ericsson story once, with its other source", others)
+	}
+	if len(d.NewTechnologies) != 1 || d.NewTechnologies[0] != (digest.TechnologyCount{Name: "6G", Count: 1}) {
+		t.Errorf("new technologies = %+v; want 6G only (Open RAN was seen the week before)", d.NewTechnologies)
+	}
+	if len(d.Changed) != 1 || d.Changed[0].Source != "nokia-site" || !d.Changed[0].Updated.Equal(time.Date(2026, 11, 18, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("changed = %+v; want the Nokia newsroom page", d.Changed)
+	}
+	want := map[string][2]int{"Nokia": {2, 0}, "Vodafone": {1, 0}, "Ericsson": {2, 2}, "3GPP": {1, 0}, "Huawei": {0, 0}}
 	for _, e := range d.Entities {
 		if got := [2]int{e.Count, e.PreviousCount}; got != want[e.Name] {
 			t.Errorf("%s: this/previous = %v, want %v", e.Name, got, want[e.Name])
 		}
 	}
-	if _, err := digest.Build(context.Background(), world(t), "2026-W99", watch); !errors.Is(err, digest.ErrBadWeek) {
+	if _, err := digest.Build(context.Background(), world(t), "2026-W99", watch, sites); !errors.Is(err, digest.ErrBadWeek) {
 		t.Errorf("bad week: %v", err)
 	}
 }
@@ -115,7 +147,7 @@ func TestBuild(t *testing.T) {
 // TestRenderGolden renders the digest in all three formats and compares
 // them with testdata/*.golden (go test -update rewrites them).
 func TestRenderGolden(t *testing.T) {
-	d, err := digest.Build(context.Background(), world(t), "2026-W47", watch)
+	d, err := digest.Build(context.Background(), world(t), "2026-W47", watch, sites)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	textTemplate "text/template"
 	"time"
@@ -75,6 +76,8 @@ func newView(d *Digest) view {
 func WriteHTML(w io.Writer, d *Digest) error {
 	t, err := template.New("digest.html").Funcs(template.FuncMap{
 		"date": dateOnly,
+		"also": alsoReported,
+		"n":    countOf,
 		"snippet": func(s string) template.HTML {
 			// Snippets are already escaped plain text with <mark> tags;
 			// keep only those tags.
@@ -92,6 +95,8 @@ func WriteMarkdown(w io.Writer, d *Digest) error {
 	t, err := textTemplate.New("digest.md").Funcs(textTemplate.FuncMap{
 		"date": dateOnly,
 		"md":   mdEscape,
+		"also": alsoReported,
+		"n":    countOf,
 	}).ParseFS(templates, "templates/digest.md")
 	if err != nil {
 		return fmt.Errorf("digest: markdown template: %w", err)
@@ -120,4 +125,29 @@ func mdEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// alsoReported names the other sources of a hit's story, "" when there are
+// none.
+func alsoReported(h index.Hit) string {
+	var names []string
+	for _, c := range h.Also {
+		if c.Source != h.Source && !slices.Contains(names, c.Source) {
+			names = append(names, c.Source)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// countOf writes a count with its noun, singular or plural: "1 story",
+// "2 documents".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		noun = strings.TrimSuffix(noun, "y") + "ie"
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

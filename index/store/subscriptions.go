@@ -161,12 +161,15 @@ func (s *Store) DeleteSubscription(id string) error {
 type Match struct {
 	Subscription string
 	Document     string
+	// Story, if set, is the document's story: a subscription alerts once
+	// per story, so the same news from a second source raises nothing.
+	Story string
 }
 
 // AddAlerts records an alert for each match that has none yet, in one
 // transaction, and returns the alerts it created. A (subscription,
 // document) pair alerts once, however often the document is fetched or
-// updated, and across restarts.
+// updated, and across restarts; so does a (subscription, story) pair.
 func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
 	var added []Alert
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -183,6 +186,13 @@ func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
 		for _, m := range matches {
 			pair := []byte(m.Subscription + "\x00" + m.Document)
 			if buckets[string(bucketAlerted)].Get(pair) != nil {
+				continue
+			}
+			// Story keys share the subscription's prefix, so deleting
+			// the subscription deletes them; \x01 cannot start a
+			// document ID.
+			storyKey := []byte(m.Subscription + "\x00\x01" + m.Story)
+			if m.Story != "" && buckets[string(bucketAlerted)].Get(storyKey) != nil {
 				continue
 			}
 			if subs == nil || subs.Get([]byte(m.Subscription)) == nil {
@@ -206,6 +216,11 @@ func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
 			}
 			if err := buckets[string(bucketAlerted)].Put(pair, key); err != nil {
 				return err
+			}
+			if m.Story != "" {
+				if err := buckets[string(bucketAlerted)].Put(storyKey, key); err != nil {
+					return err
+				}
 			}
 			added = append(added, a)
 		}

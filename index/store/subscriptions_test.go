@@ -19,7 +19,7 @@ func TestAlertsOncePerPairAcrossRestarts(t *testing.T) {
 	now := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	a, _ := s.AddSubscription(store.Subscription{Name: "a", Query: "nokia", Created: now})
 	b, _ := s.AddSubscription(store.Subscription{Name: "b", Entities: []string{"Nokia"}, Created: now.Add(time.Second)})
-	added, err := s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {a.ID, "d2"}, {b.ID, "d1"}, {a.ID, "d1"}}, now)
+	added, err := s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {a.ID, "d2", ""}, {b.ID, "d1", ""}, {a.ID, "d1", ""}}, now)
 	if err != nil || len(added) != 3 {
 		t.Fatalf("added %v, %v", added, err)
 	}
@@ -30,7 +30,7 @@ func TestAlertsOncePerPairAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	added, err = s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {b.ID, "d1"}, {a.ID, "d3"}, {"deleted-sub", "d3"}}, now)
+	added, err = s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {b.ID, "d1", ""}, {a.ID, "d3", ""}, {"deleted-sub", "d3", ""}}, now)
 	if err != nil || len(added) != 1 || added[0].Document != "d3" {
 		t.Fatalf("after restart added %v, %v", added, err)
 	}
@@ -100,5 +100,40 @@ func TestAlertCursorPaging(t *testing.T) {
 	}
 	if err := s.DeleteSubscription(a.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
+	}
+}
+
+func TestAlertsOncePerStory(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	a, _ := s.AddSubscription(store.Subscription{Name: "a", Query: "nokia", Created: now})
+	b, _ := s.AddSubscription(store.Subscription{Name: "b", Query: "vodafone", Created: now})
+	// d1 and d2 are one story told twice, in one batch and then again.
+	added, err := s.AddAlerts([]store.Match{
+		{Subscription: a.ID, Document: "d1", Story: "d1"},
+		{Subscription: a.ID, Document: "d2", Story: "d1"},
+		{Subscription: b.ID, Document: "d2", Story: "d1"},
+	}, now)
+	if err != nil || len(added) != 2 || added[0].Document != "d1" || added[1].Subscription != b.ID {
+		t.Fatalf("added %+v, %v; want one alert per subscription and story", added, err)
+	}
+	added, err = s.AddAlerts([]store.Match{
+		{Subscription: a.ID, Document: "d3", Story: "d1"},
+		{Subscription: a.ID, Document: "d4", Story: "d4"},
+	}, now)
+	if err != nil || len(added) != 1 || added[0].Document != "d4" {
+		t.Fatalf("later copy of the story: added %+v, %v", added, err)
+	}
+	// Deleting the subscription forgets its stories with it.
+	if err := s.DeleteSubscription(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.AddSubscription(store.Subscription{Name: "c", Query: "nokia", Created: now})
+	if added, err = s.AddAlerts([]store.Match{{Subscription: c.ID, Document: "d2", Story: "d1"}}, now); err != nil || len(added) != 1 {
+		t.Fatalf("new subscription: added %+v, %v", added, err)
 	}
 }

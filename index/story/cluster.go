@@ -77,6 +77,21 @@ func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (story
 	return storyID
 }
 
+// Restore adds a document whose story was assigned earlier, such as one
+// read back from the index at start-up, without assigning it anew. Later
+// documents can join its story. A document already added is left as it is.
+func (c *Clusterer) Restore(docID, storyID string, sig Signature, published time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.byID[docID]; ok {
+		return
+	}
+	if storyID == "" {
+		storyID = docID
+	}
+	c.append(docID, storyID, published.Unix(), &sig)
+}
+
 // append stores a document and puts it into the bucket of each band.
 func (c *Clusterer) append(id, story string, at int64, sig *Signature) {
 	d := int32(len(c.ids))

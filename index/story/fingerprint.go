@@ -20,7 +20,7 @@ const (
 	// added to a signature, and below which a document has to be a
 	// near-copy as a whole (Jaccard at least MinShortJaccard) to be
 	// similar: a containment estimate of a few shingles means little.
-	MinShingles = 8
+	MinShingles = 16
 	// MinContainment is the least estimated share of the smaller
 	// document's shingles that the larger one must have: a trimmed copy
 	// contains most of itself in the full release.

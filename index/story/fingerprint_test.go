@@ -120,3 +120,18 @@ func TestFingerprintTitleOnlyForShortBodies(t *testing.T) {
 		t.Error("the title did not change the signature of a short body")
 	}
 }
+
+// Short items that share a boilerplate tail but not their news are not one
+// story: below MinShingles they must be near-copies as a whole.
+func TestShortItemsWithSharedBoilerplate(t *testing.T) {
+	tail := " Read more on our website. Follow us for more text."
+	a := Fingerprint("Ericsson wins big deal", "Ericsson wins big deal."+tail)
+	b := Fingerprint("Ericsson earlier news", "Ericsson earlier news."+tail)
+	c := Fingerprint("Ericsson wins big deal", "Ericsson wins big deal."+tail)
+	if Similar(a, b) {
+		t.Errorf("different short news with one tail: similar (jaccard %.2f)", Jaccard(a, b))
+	}
+	if !Similar(a, c) {
+		t.Errorf("the same short item twice: not similar (jaccard %.2f)", Jaccard(a, c))
+	}
+}
