@@ -4,11 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 )
+
+// percolateHits is how many hits Percolate first asks a standing search
+// for.
+const percolateHits = 16
 
 // Standing is a saved search to match against new documents: the query
 // part of a subscription.
@@ -66,35 +73,71 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 		}
 		return slices.ContainsFunc(values, func(v string) bool { return present[prefix+v] })
 	}
-	for _, s := range searches {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("index: percolate: %w", err)
-		}
-		if !anyPresent("c:", s.Components) || !anyPresent("e:", s.Entities) {
-			continue
-		}
-		req, err := buildRequest(Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: MaxLimit, NoFacets: true})
-		if err != nil {
-			failed[s.ID] = err
-			continue
-		}
-		req.Size = len(docs)
-		req.Fields = nil
-		req.Highlight = nil
-		req.SortBy([]string{"_id"}) // nothing to score: no stored fields or doc values needed
-		sr, err := mem.SearchInContext(ctx, req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, fmt.Errorf("index: percolate: %w", ctx.Err())
+	// The standing searches run on every core; the in-memory index is
+	// safe for concurrent searches.
+	var (
+		mu   sync.Mutex
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	run := func() {
+		defer wg.Done()
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(searches) || ctx.Err() != nil {
+				return
 			}
-			failed[s.ID] = fmt.Errorf("index: percolate %s: %w", s.ID, err)
-			continue
-		}
-		for _, h := range sr.Hits {
-			out[s.ID] = append(out[s.ID], h.ID)
+			s := searches[i]
+			if !anyPresent("c:", s.Components) || !anyPresent("e:", s.Entities) {
+				continue
+			}
+			ids, err := matchStanding(ctx, mem, s, len(docs))
+			mu.Lock()
+			if err != nil {
+				failed[s.ID] = err
+			} else if len(ids) > 0 {
+				out[s.ID] = ids
+			}
+			mu.Unlock()
 		}
 	}
+	for range min(runtime.GOMAXPROCS(0), len(searches)) {
+		wg.Add(1)
+		go run()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("index: percolate: %w", err)
+	}
 	return out, failed, nil
+}
+
+// matchStanding returns the IDs of the documents of mem that s matches.
+func matchStanding(ctx context.Context, mem bleve.Index, s Standing, docs int) ([]string, error) {
+	req, err := buildRequest(Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: MaxLimit, NoFacets: true})
+	if err != nil {
+		return nil, err
+	}
+	// bleve's collector allocates room for Size hits up front, and most
+	// standing searches match few documents of a batch: ask for a few,
+	// and for all of them only when there are more.
+	req.Size = min(percolateHits, docs)
+	req.Fields = nil
+	req.Highlight = nil
+	req.SortBy([]string{"_id"}) // nothing to score: no stored fields or doc values needed
+	sr, err := mem.SearchInContext(ctx, req)
+	if err == nil && sr.Total > uint64(len(sr.Hits)) {
+		req.Size = int(sr.Total)
+		sr, err = mem.SearchInContext(ctx, req)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("index: percolate %s: %w", s.ID, err)
+	}
+	ids := make([]string, len(sr.Hits))
+	for i, h := range sr.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
 }
 
 // ValidateQuery checks that a query parses and can run, as a subscription
