@@ -21,6 +21,7 @@ import (
 // batch.
 type alerter struct {
 	cfg   *Config
+	watch *liveWatch
 	index *index.Index
 	store *store.Store
 	log   *slog.Logger
@@ -51,7 +52,7 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 		}
 	}
 	for _, e := range r.Entities {
-		if !slices.ContainsFunc(a.cfg.Watch, func(w WatchConfig) bool { return w.Name == e }) {
+		if !a.watch.get().watched(e) {
 			return invalidf("entities: %q is not on the watch list", e)
 		}
 	}

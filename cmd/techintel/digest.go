@@ -21,6 +21,7 @@ import (
 // digester builds digests for the configured watch list.
 type digester struct {
 	cfg   *Config
+	watch *liveWatch
 	index *index.Index
 	now   func() time.Time
 }
@@ -28,8 +29,9 @@ type digester struct {
 var _ api.Digests = digester{}
 
 func (d digester) Digest(ctx context.Context, week string) (*digest.Digest, error) {
-	watch := make([]digest.Entity, len(d.cfg.Watch))
-	for i, w := range d.cfg.Watch {
+	ws := d.watch.get()
+	watch := make([]digest.Entity, len(ws.Watch))
+	for i, w := range ws.Watch {
 		watch[i] = digest.Entity{Name: w.Name, Role: w.Role}
 	}
 	var sites []string
@@ -95,7 +97,11 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer dd.Close()
-	d, err := digester{cfg: cfg, index: dd.index, now: time.Now}.Digest(ctx, *week)
+	lw, err := newLiveWatch(cfg)
+	if err != nil {
+		return err
+	}
+	d, err := digester{cfg: cfg, watch: lw, index: dd.index, now: time.Now}.Digest(ctx, *week)
 	if err != nil {
 		return err
 	}
@@ -104,8 +110,8 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // writeWeeklyDigest writes the last complete week's digest into
 // data_dir/digests/ in every format; the [digest] schedule calls it.
-func writeWeeklyDigest(ctx context.Context, cfg *Config, ix *index.Index, now time.Time, log *slog.Logger) error {
-	dg := digester{cfg: cfg, index: ix, now: func() time.Time { return now }}
+func writeWeeklyDigest(ctx context.Context, cfg *Config, lw *liveWatch, ix *index.Index, now time.Time, log *slog.Logger) error {
+	dg := digester{cfg: cfg, watch: lw, index: ix, now: func() time.Time { return now }}
 	week := dg.LastCompleteWeek()
 	d, err := dg.Digest(ctx, week)
 	if err != nil {

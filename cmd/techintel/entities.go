@@ -17,7 +17,7 @@ const topPerWeek = 3
 // insight answers questions about the watch list from the index: it
 // implements api.Entities.
 type insight struct {
-	cfg   *Config
+	watch *liveWatch
 	index *index.Index
 	now   func() time.Time
 }
@@ -26,12 +26,13 @@ var _ api.Entities = insight{}
 
 // Entities lists the watch list with the documents about each entity.
 func (in insight) Entities(ctx context.Context) ([]api.EntityStatus, error) {
-	res, err := in.index.Search(ctx, index.Query{Limit: 1, FacetSize: len(in.cfg.Watch) + 1})
+	ws := in.watch.get()
+	res, err := in.index.Search(ctx, index.Query{Limit: 1, FacetSize: len(ws.Watch) + 1})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.EntityStatus, 0, len(in.cfg.Watch))
-	for _, w := range in.cfg.Watch {
+	out := make([]api.EntityStatus, 0, len(ws.Watch))
+	for _, w := range ws.Watch {
 		c, _ := tag.ComponentForRole(w.Role)
 		out = append(out, api.EntityStatus{Name: w.Name, Role: w.Role, Component: c, Aliases: orEmpty(w.Aliases), Documents: res.Facets.Entities[w.Name]})
 	}
@@ -41,10 +42,11 @@ func (in insight) Entities(ctx context.Context) ([]api.EntityStatus, error) {
 // Timeline counts an entity's documents per ISO week (the current one
 // included) and per component, with the latest documents of each week.
 func (in insight) Timeline(ctx context.Context, name string, weeks int) (*api.Timeline, error) {
+	ws := in.watch.get()
 	var w *WatchConfig
-	for i := range in.cfg.Watch {
-		if in.cfg.Watch[i].Name == name {
-			w = &in.cfg.Watch[i]
+	for i := range ws.Watch {
+		if ws.Watch[i].Name == name {
+			w = &ws.Watch[i]
 		}
 	}
 	if w == nil {
@@ -67,14 +69,15 @@ func (in insight) Timeline(ctx context.Context, name string, weeks int) (*api.Ti
 // Matrix counts documents per watched entity and technology: one search
 // per technology, faceted on entities.
 func (in insight) Matrix(ctx context.Context) (*api.Matrix, error) {
+	ws := in.watch.get()
 	m := &api.Matrix{Entities: []string{}, Technologies: []string{}, Counts: [][]int{}}
-	for _, w := range in.cfg.Watch {
+	for _, w := range ws.Watch {
 		m.Entities = append(m.Entities, w.Name)
-		m.Counts = append(m.Counts, make([]int, len(in.cfg.Technologies)))
+		m.Counts = append(m.Counts, make([]int, len(ws.Technologies)))
 	}
-	for j, t := range in.cfg.Technologies {
+	for j, t := range ws.Technologies {
 		m.Technologies = append(m.Technologies, t.Name)
-		res, err := in.index.Search(ctx, index.Query{Technologies: []string{t.Name}, Limit: 1, FacetSize: len(in.cfg.Watch) + 1})
+		res, err := in.index.Search(ctx, index.Query{Technologies: []string{t.Name}, Limit: 1, FacetSize: len(ws.Watch) + 1})
 		if err != nil {
 			return nil, err
 		}

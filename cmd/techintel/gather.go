@@ -17,7 +17,6 @@ import (
 	"github.com/techintel/techintel/feeds"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
-	"github.com/techintel/techintel/index/tag"
 )
 
 // maxRunErrors caps the page errors one run reports.
@@ -35,7 +34,7 @@ type Gatherer struct {
 	cfg     *Config
 	index   *index.Index
 	store   *store.Store
-	tagger  *tag.Tagger
+	watch   *liveWatch // the watch list, swapped on reload
 	fetcher *feeds.Fetcher
 	rt      http.RoundTripper
 	log     *slog.Logger
@@ -49,6 +48,8 @@ type Gatherer struct {
 
 	hosts  *hostSlots
 	alerts *alerter
+	// reloader, when set (serve), re-reads the watch list on SIGHUP.
+	reloader *reloader
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -56,7 +57,7 @@ type Gatherer struct {
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
 func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
-	tg, err := cfg.tagger()
+	lw, err := newLiveWatch(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +66,14 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 		cfg:     cfg,
 		index:   d.index,
 		store:   d.store,
-		tagger:  tg,
+		watch:   lw,
 		fetcher: feeds.NewFetcher(rt, cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes),
 		rt:      rt,
 		log:     log,
 		now:     time.Now,
 		running: map[string]bool{},
 		hosts:   newHostSlots(perHostRuns),
-		alerts:  &alerter{cfg: cfg, index: d.index, store: d.store, log: log, now: time.Now},
+		alerts:  &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
 	}, nil
 }
 
@@ -369,8 +370,9 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 	if len(docs) == 0 {
 		return nil
 	}
+	tagger := g.watch.get().tagger
 	for i := range docs {
-		g.tagger.Tag(&docs[i], src.Components)
+		tagger.Tag(&docs[i], src.Components)
 	}
 	up, err := g.index.Upsert(ctx, docs)
 	res.New += len(up.New)

@@ -21,7 +21,17 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := openDataDirFor(cfg.DataDir, "stop techintel serve first, retag, then start it again with the new watch list")
+	d, err := openDataDir(cfg.DataDir)
+	if isInUse(err) {
+		// serve holds the index: it reloads the watch list and retags
+		// on SIGHUP.
+		pid, serr := signalServe(cfg.DataDir)
+		if serr != nil {
+			return fmt.Errorf("%w; and could not ask serve to retag: %v", err, serr)
+		}
+		fmt.Fprintf(stdout, "techintel serve (PID %d) holds the data directory: asked it to reload the watch list and retag (see its log)\n", pid)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

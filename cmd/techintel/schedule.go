@@ -70,7 +70,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 	s.cron.Schedule(digestSched, cron.FuncJob(func() {
 		s.wg.Add(1)
 		defer s.wg.Done()
-		if err := writeWeeklyDigest(s.ctx, g.cfg, g.index, time.Now(), log); err != nil {
+		if err := writeWeeklyDigest(s.ctx, g.cfg, g.watch, g.index, time.Now(), log); err != nil {
 			log.Error("weekly digest failed", slog.Any("error", err))
 		}
 	}))

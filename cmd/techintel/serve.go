@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/techintel/techintel/api"
@@ -37,7 +40,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		d.Close()
 		return err
 	}
-	return serve(ctx, cfg, d, g, log, nil)
+	// SIGHUP reloads the watch list from the config file and retags.
+	g.reloader = &reloader{path: *configPath, g: g, log: log}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	hupCtx, stopHup := context.WithCancel(ctx)
+	hupDone := make(chan struct{})
+	go func() {
+		defer close(hupDone)
+		for {
+			select {
+			case <-hupCtx.Done():
+				return
+			case <-hup:
+				if err := g.reloader.reload(hupCtx); err != nil {
+					log.Error("reload failed", slog.Any("error", err))
+				}
+			}
+		}
+	}()
+	err = serve(ctx, cfg, d, g, log, nil)
+	stopHup()
+	<-hupDone
+	return err
 }
 
 // serve starts the scheduler and the API on cfg.API.Listen and blocks until
@@ -87,6 +113,9 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 	}
 	log.Info("shutting down: finishing requests, cancelling runs in flight")
 	sched.Stop()
+	if g.reloader != nil {
+		g.reloader.stop() // a retag in flight ends before the index closes
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
@@ -122,7 +151,7 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
 	return api.New(api.Options{
 		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests:  digester{cfg: g.cfg, index: g.index, now: time.Now},
-		Entities: insight{cfg: g.cfg, index: g.index, now: time.Now},
+		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
+		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 	})
 }

@@ -85,7 +85,11 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	default:
 		defer d.Close()
-		store = &alerter{cfg: cfg, index: d.index, store: d.store, log: newLogger(io.Discard), now: time.Now}
+		lw, err := newLiveWatch(cfg)
+		if err != nil {
+			return err
+		}
+		store = &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: newLogger(io.Discard), now: time.Now}
 	}
 	switch sub {
 	case "add":

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/index"
+)
+
+const reloadFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Nokia and Samsung sign a 6G pact</title><link>https://news.example/pact</link><description>Nokia and Samsung will work on 6G radios.</description></item>
+<item><title>Nokia opens a lab</title><link>https://news.example/lab</link><description>A lab in Espoo.</description></item>
+</channel></rss>`
+
+// TestReloadWatchList: a reload publishes the new watch list to tagging,
+// subscriptions and entities, and retags what is stored; a broken config
+// changes nothing.
+func TestReloadWatchList(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, reloadFeed)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "techintel.toml")
+	config := func(extra string) string {
+		return fmt.Sprintf(`data_dir = "data"
+[http]
+allow_private_networks = true
+[[watch]]
+name = "Nokia"
+role = "own"
+%s
+[[sources]]
+name = "news"
+type = "feed"
+url = %q
+schedule = "@every 1h"
+`, extra, srv.URL)
+	}
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(config(""))
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := g.RunSource(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+	samsung := func() uint64 {
+		res, err := g.index.Search(ctx, index.Query{Entities: []string{"Samsung"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	if n := samsung(); n != 0 {
+		t.Fatalf("Samsung is not watched yet, but %d documents are tagged with it", n)
+	}
+	if _, err := g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err == nil {
+		t.Fatal("a subscription on an entity not on the watch list was accepted")
+	}
+
+	r := &reloader{path: path, g: g, log: newLogger(io.Discard)}
+	write(config(`[[watch]]
+name = "Samsung"
+role = "partner"`))
+	if err := r.reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.wait()
+	if n := samsung(); n != 1 {
+		t.Errorf("after reload and retag, %d documents are about Samsung; want 1", n)
+	}
+	doc, err := g.index.Get(ctx, index.DocID("https://news.example/pact"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fmt.Sprint(doc.Components), "alliances") {
+		t.Errorf("retagged document components %v; want alliances from the partner Samsung", doc.Components)
+	}
+	if _, err := g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err != nil {
+		t.Errorf("subscription on the newly watched entity: %v", err)
+	}
+	ents, err := insight{watch: g.watch, index: g.index, now: time.Now}.Entities(ctx)
+	if err != nil || len(ents) != 2 || ents[1].Name != "Samsung" || ents[1].Documents != 1 {
+		t.Errorf("entities after reload: %+v, %v", ents, err)
+	}
+
+	// A config that does not validate is refused whole.
+	write(config(`[[watch]]
+name = "Samsung"
+role = "friend"`))
+	if err := r.reload(ctx); err == nil || !strings.Contains(err.Error(), "keeping the current watch list") {
+		t.Errorf("reload of a bad config: %v", err)
+	}
+	if !g.watch.get().watched("Samsung") {
+		t.Error("a failed reload dropped the watch list")
+	}
+	r.stop()
+}
+
+// TestSignalServe: techintel retag beside serve signals the PID in LOCK.
+func TestSignalServe(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "LOCK"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	pid, err := signalServe(dir)
+	if err != nil || pid != os.Getpid() {
+		t.Fatalf("signalServe = %d, %v", pid, err)
+	}
+	select {
+	case <-hup:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no SIGHUP arrived")
+	}
+	if _, err := signalServe(t.TempDir()); err == nil {
+		t.Error("signalServe without a LOCK file should fail")
+	}
+}
