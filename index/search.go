@@ -137,7 +137,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		Facets: facets(sr.Facets),
 	}
 	for _, h := range sr.Hits {
-		res.Hits = append(res.Hits, toHit(h))
+		res.Hits = append(res.Hits, toHit(h, q))
 	}
 	if n := len(sr.Hits); n > 0 && n == req.Size && uint64(req.From+n) < sr.Total {
 		res.Next = encodeCursor(cursorAfter(req, sr.Hits[n-1]))
@@ -209,7 +209,7 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 			seen[s] = true
 			groups++
 			if groups > offset && len(res.Hits) < page {
-				res.Hits = append(res.Hits, toHit(h))
+				res.Hits = append(res.Hits, toHit(h, q))
 			}
 		}
 		read += len(sr.Hits)
@@ -334,8 +334,9 @@ func buildRequest(q Query) (*bleve.SearchRequest, error) {
 		}
 		req.SetSearchAfter(after)
 	}
-	// The body is loaded for the snippet when nothing is highlighted.
-	req.Fields = append(req.Fields, fieldBody)
+	// The body and the evidence are loaded for the snippet when nothing
+	// is highlighted.
+	req.Fields = append(req.Fields, fieldBody, fieldEvidence)
 	if strings.TrimSpace(q.Q) != "" {
 		req.Highlight = bleve.NewHighlightWithStyle(htmlhl.Name)
 		req.Highlight.Fields = []string{fieldBody, fieldTitle}
@@ -386,14 +387,14 @@ func isQueryError(err error) bool {
 	return false
 }
 
-func toHit(h *search.DocumentMatch) Hit {
+func toHit(h *search.DocumentMatch, q Query) Hit {
 	d := documentFromFields(h.ID, h.Fields)
 	return Hit{
 		ID: d.ID, URL: d.URL, Title: d.Title, Source: d.Source,
 		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Score:   h.Score,
-		Snippet: snippet(h),
+		Snippet: snippet(h, q),
 		Story:   d.Story,
 	}
 }
@@ -404,13 +405,61 @@ const snippetChars = 240
 // snippet is plain text with matched terms in <mark>…</mark> and
 // everything else HTML-escaped (bleve's html formatter escapes the text
 // around the marks).
-func snippet(h *search.DocumentMatch) string {
+//
+// Without a highlighted query term, the snippet favours the evidence of the
+// document's tags: the excerpt around a mention of an entity or technology
+// the query filters on, or else around the first mention in the body, with
+// the mention marked; failing that, the start of the body.
+func snippet(h *search.DocumentMatch, q Query) string {
 	for _, f := range []string{fieldBody, fieldTitle} {
 		if frags := h.Fragments[f]; len(frags) > 0 && strings.Contains(frags[0], "<mark>") {
 			return strings.TrimSpace(frags[0])
 		}
 	}
+	if s := evidenceSnippet(str(h.Fields[fieldEvidence]), append(slices.Clone(q.Entities), q.Technologies...)); s != "" {
+		return s
+	}
 	return bodySnippet(str(h.Fields[fieldBody]))
+}
+
+// evidenceSnippet returns the escaped excerpt of the best evidence in the
+// stored evidence JSON, with the matched text marked: a mention of one of
+// names first, then any mention in the body, then in the title.
+func evidenceSnippet(stored string, names []string) string {
+	if stored == "" || stored == "null" {
+		return ""
+	}
+	var ev []Evidence
+	if json.Unmarshal([]byte(stored), &ev) != nil {
+		return ""
+	}
+	best, bestRank := -1, 4
+	for i, e := range ev {
+		if e.Excerpt == "" || e.Matched == "" {
+			continue
+		}
+		rank := 3
+		switch {
+		case slices.Contains(names, e.Entity) && e.Field == fieldBody:
+			rank = 0
+		case slices.Contains(names, e.Entity):
+			rank = 1
+		case e.Field == fieldBody:
+			rank = 2
+		}
+		if rank < bestRank {
+			best, bestRank = i, rank
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	e := ev[best]
+	i := strings.Index(e.Excerpt, e.Matched)
+	if i < 0 {
+		return html.EscapeString(e.Excerpt)
+	}
+	return html.EscapeString(e.Excerpt[:i]) + "<mark>" + html.EscapeString(e.Matched) + "</mark>" + html.EscapeString(e.Excerpt[i+len(e.Matched):])
 }
 
 // HitOf returns the Hit of a stored document, with the escaped start of its

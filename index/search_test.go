@@ -207,3 +207,38 @@ func TestSearchBadQueries(t *testing.T) {
 		})
 	}
 }
+
+// Without a highlighted query term, the snippet shows the evidence of the
+// tag the search filters on, marked and escaped.
+func TestSnippetFavoursEvidence(t *testing.T) {
+	ix := openMem(t)
+	ctx := context.Background()
+	d := doc("https://news.example/ev", "Quarterly roundup", "Markets were calm. <b>Later</b>, Vodafone said it would buy radios from Nokia for its <i>UK</i> network.", day, []string{"own", "alliances"}, []string{"Nokia", "Vodafone"})
+	d.Evidence = []index.Evidence{
+		{Entity: "Vodafone", Component: "alliances", Matched: "Vodafone", Field: "body", Excerpt: "<b>Later</b>, Vodafone said it would buy radios"},
+		{Entity: "Nokia", Component: "own", Matched: "Nokia", Field: "body", Excerpt: "buy radios from Nokia for its <i>UK</i> network."},
+	}
+	if _, err := ix.Upsert(ctx, []index.Document{d}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		q    index.Query
+		want string
+	}{
+		{"entity filter", index.Query{Entities: []string{"Nokia"}}, "buy radios from <mark>Nokia</mark> for its &lt;i&gt;UK&lt;/i&gt; network."},
+		{"no filter: first body evidence", index.Query{}, "&lt;b&gt;Later&lt;/b&gt;, <mark>Vodafone</mark> said it would buy radios"},
+		{"query term wins", index.Query{Q: "radios", Entities: []string{"Nokia"}}, "<mark>radios</mark>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ix.Search(ctx, tt.q)
+			if err != nil || len(res.Hits) != 1 {
+				t.Fatalf("search: %v, %+v", err, res)
+			}
+			if s := res.Hits[0].Snippet; !strings.Contains(s, tt.want) || strings.Contains(s, "<b>") || strings.Contains(s, "<i>") {
+				t.Errorf("snippet = %q, want it to contain %q and no raw markup", s, tt.want)
+			}
+		})
+	}
+}
