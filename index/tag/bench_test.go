@@ -1,10 +1,12 @@
 package tag
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/techintel/techintel/index"
 )
@@ -147,4 +149,45 @@ func TestBenchWorldTags(t *testing.T) {
 			t.Errorf("only %d entities and %d technologies tagged in %q", len(d.Entities), len(d.Technologies), d.Body)
 		}
 	}
+}
+
+// BenchmarkTagShareOfIngest tags 1,000 documents of about 2 KB with 5,000
+// entities and 500 technologies, then upserts the same documents into a
+// fresh in-memory index (the indexing half of ingest), and reports what
+// share of the two together the tagging is. The aim is under 20%.
+func BenchmarkTagShareOfIngest(b *testing.B) {
+	ents, techs, proto := benchWorld(5000, 500, 1000)
+	tg, err := New(ents, techs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tagTime, indexTime time.Duration
+	n := 0
+	for b.Loop() {
+		docs := make([]index.Document, len(proto))
+		for i, d := range proto {
+			docs[i] = *d
+			docs[i].ID = fmt.Sprintf("doc%d", i)
+			docs[i].URL = "https://bench.example/" + docs[i].ID
+		}
+		start := time.Now()
+		for i := range docs {
+			tg.Tag(&docs[i], nil)
+		}
+		tagTime += time.Since(start)
+		ix, err := index.OpenMem()
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		if _, err := ix.Upsert(context.Background(), docs); err != nil {
+			b.Fatal(err)
+		}
+		indexTime += time.Since(start)
+		ix.Close()
+		n += len(docs)
+	}
+	b.ReportMetric(float64(n)/tagTime.Seconds(), "tag-docs/s")
+	b.ReportMetric(float64(n)/indexTime.Seconds(), "index-docs/s")
+	b.ReportMetric(100*tagTime.Seconds()/(tagTime+indexTime).Seconds(), "tag-%")
 }
