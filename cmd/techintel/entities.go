@@ -57,7 +57,7 @@ func (in insight) Timeline(ctx context.Context, name string, weeks int) (*api.Ti
 	current, _ := digest.ParseWeek(digest.WeekOf(in.now()))
 	for i := weeks - 1; i >= 0; i-- {
 		from := current.AddDate(0, 0, -7*i)
-		res, err := in.index.Search(ctx, index.Query{Entities: []string{w.Name}, Since: from, Until: from.AddDate(0, 0, 7), Sort: index.SortDate, Limit: topPerWeek})
+		res, err := in.index.Search(ctx, index.Query{Entities: []string{w.Name}, Since: from, Until: from.AddDate(0, 0, 7), Sort: index.SortDate, Limit: topPerWeek, Collapse: true})
 		if err != nil {
 			return nil, err
 		}
