@@ -86,12 +86,19 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 		t.Run(ex.Title, func(t *testing.T) {
 			var res struct {
 				Total int `json:"total"`
-				Hits  []struct{ Title string }
+				Hits  []struct {
+					Title string
+					Also  []struct{ Source string }
+				}
 			}
 			if status := getJSON(t, srv.URL+"/api/v1/search?"+ex.Values().Encode(), &res); status != 200 {
 				t.Fatalf("status %d", status)
 			}
 			switch {
+			case ex.Collapse:
+				if len(res.Hits) != 1 || len(res.Hits[0].Also) != 1 || res.Total != 2 {
+					t.Errorf("collapsed: total %d, hits %+v; want 2 documents as one hit with the other under also (%s)", res.Total, res.Hits, ex.Expect)
+				}
 			case strings.HasPrefix(ex.Expect, "no hits"):
 				if res.Total != 0 {
 					t.Errorf("total = %d, want 0 (%s): %+v", res.Total, ex.Expect, res.Hits)

@@ -11,6 +11,7 @@ type Example struct {
 	Component  string // component filter
 	Technology string // technology filter (API only)
 	Source     string // source filter (API only)
+	Collapse   bool   // one hit per story
 	Expect     string // what a correct techintel answers
 }
 
@@ -27,6 +28,9 @@ func (e Example) Values() url.Values {
 	set("component", e.Component)
 	set("technology", e.Technology)
 	set("source", e.Source)
+	if e.Collapse {
+		v.Set("collapse", "story")
+	}
 	return v
 }
 
@@ -39,6 +43,9 @@ func (e Example) Args() []string {
 	var args []string
 	if e.Component != "" {
 		args = append(args, "-component", e.Component)
+	}
+	if e.Collapse {
+		args = append(args, "-collapse")
 	}
 	if e.Entity != "" {
 		args = append(args, "-entity", e.Entity)
@@ -71,6 +78,8 @@ func Examples() []Example {
 			Expect: "no hits: the upper 6GHz band story is about Wi-Fi spectrum"},
 		{Title: "One story, two feeds", Query: "WRC-27",
 			Expect: "one hit, though standards-weekly and vendor-tracker both carry it under the same link"},
+		{Title: "One press release, two write-ups: one story", Query: "Xeon", Collapse: true,
+			Expect: "one hit: the Ecosystem & Alliances release and Vendor Tracker's rewrite of it (other URL, title and trimming) share a story; the hit lists the other under also"},
 		{Title: "utm_source does not make a new document", Query: "marketplace",
 			Expect: "one hit, though analyst-notes links it with ?utm_source=analyst"},
 		{Title: "robots.txt is obeyed", Query: "Kestrel",
