@@ -403,3 +403,66 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 		t.Errorf("state: %+v", st)
 	}
 }
+
+// TestWebhookWorkerWakesOnNewAlerts runs the worker's loop as serve does:
+// an item appears in a feed, the source runs, and the webhook arrives
+// without waiting for a timer. It logs the fetch-to-webhook latency.
+func TestWebhookWorkerWakesOnNewAlerts(t *testing.T) {
+	e := newWebhookEnv(t)
+	hook := newHookServer(t)
+	e.subscribe(hook)
+	w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard)).start()
+	defer w.stop()
+	for i := range 3 {
+		e.feed.add(fmt.Sprintf("Nokia item %d", i))
+		start := time.Now()
+		if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-hook.notify:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no webhook for item %d", i)
+		}
+		got := hook.requests()
+		t.Logf("item %d: fetch to webhook received in %v", i, got[len(got)-1].at.Sub(start).Round(time.Microsecond))
+		if len(got) != i+1 || got[i].payload.Alert.Document.Title != fmt.Sprintf("Nokia item %d", i) || got[i].verified != nil {
+			t.Fatalf("requests: %+v", got)
+		}
+	}
+	w.stop()
+	w.stop() // idempotent
+}
+
+// BenchmarkFetchToWebhook measures fetch-to-alert latency end to end: a
+// feed on loopback gains an item, the source runs (fetch, parse, tag,
+// index, percolate, outbox) and the signed webhook is received. The
+// baseline is the source run alone, without a subscription.
+func BenchmarkFetchToWebhook(b *testing.B) {
+	for _, withHook := range []bool{false, true} {
+		name := "run-only"
+		if withHook {
+			name = "run+webhook"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := newWebhookEnv(b)
+			hook := newHookServer(b)
+			if withHook {
+				e.subscribe(hook)
+			}
+			w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard)).start()
+			defer w.stop()
+			i := 0
+			for b.Loop() {
+				i++
+				e.feed.add(fmt.Sprintf("Nokia item %d", i))
+				if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
+					b.Fatal(err)
+				}
+				if withHook {
+					<-hook.notify
+				}
+			}
+		})
+	}
+}
