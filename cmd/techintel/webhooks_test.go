@@ -494,3 +494,39 @@ func TestSubscriptionsAddPrintsSecret(t *testing.T) {
 		t.Errorf("a loopback webhook without allow_private_networks: exit %d", code)
 	}
 }
+
+// TestWebhookWorkerStopLetsSendInFlightFinish: stop waits for a send in
+// flight (within the grace period) and records it, so it is not sent
+// again after a restart.
+func TestWebhookWorkerStopLetsSendInFlightFinish(t *testing.T) {
+	e := newWebhookEnv(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(arrived) })
+		<-release
+	}))
+	defer slow.Close()
+	sub, err := e.g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard)).start()
+	e.feed.add("Nokia opens a lab")
+	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
+		t.Fatal(err)
+	}
+	<-arrived
+	stopped := make(chan struct{})
+	go func() { w.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("stop returned with a send in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-stopped
+	if st := e.delivery(sub.ID); st.Delivered != 1 || st.Pending != 0 {
+		t.Errorf("after stop: %+v", st)
+	}
+}
