@@ -71,6 +71,23 @@ type Subscription struct {
 	Entities   []string  `json:"entities"`
 	WebhookURL string    `json:"webhook_url"`
 	Created    time.Time `json:"created"`
+	// WebhookSecret signs the webhook deliveries. Only the answer that
+	// creates the subscription carries it: GET is open to read tokens,
+	// and whoever holds the secret can forge deliveries.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	// Delivery is the state of webhook delivery, for a subscription with
+	// a webhook URL.
+	Delivery *DeliveryStatus `json:"delivery,omitempty"`
+}
+
+// DeliveryStatus sums up a subscription's webhook deliveries.
+type DeliveryStatus struct {
+	Pending     int        `json:"pending"`
+	Delivered   int        `json:"delivered"`
+	Failed      int        `json:"failed"`
+	LastAttempt *time.Time `json:"last_attempt"`
+	LastSuccess *time.Time `json:"last_success"`
+	LastError   string     `json:"last_error"`
 }
 
 // Alert is one alert with the document that raised it.

@@ -61,6 +61,12 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return invalidf("webhook_url: %q is not an absolute http or https URL", r.WebhookURL)
 		}
+		// The transport refuses private targets when it connects (names
+		// that resolve to one included); a literal one is refused here
+		// already, so the mistake shows at once.
+		if !a.cfg.HTTP.AllowPrivateNetworks && privateHost(u.Hostname()) {
+			return invalidf("webhook_url: %s is a private or reserved address (set http.allow_private_networks = true to allow)", u.Hostname())
+		}
 	}
 	if r.BackfillDays < 0 || r.BackfillDays > maxBackfillDays {
 		return invalidf("backfill_days: must be between 1 and %d", maxBackfillDays)
@@ -85,8 +91,10 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 		Name: r.Name, Query: r.Query, Components: orEmpty(r.Components), Entities: orEmpty(r.Entities),
 		WebhookURL: r.WebhookURL, Created: a.now().UTC(),
 	})
+	created := apiSubscription(sub, nil)
+	created.WebhookSecret = sub.Secret // shown once, here
 	if err != nil || !r.Backfill {
-		return apiSubscription(sub), err
+		return created, err
 	}
 	days := r.BackfillDays
 	if days == 0 {
@@ -98,7 +106,7 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 	for len(matches) < maxBackfillAlerts {
 		res, err := a.index.Search(context.Background(), q)
 		if err != nil {
-			return apiSubscription(sub), err
+			return created, err
 		}
 		for _, h := range res.Hits {
 			matches = append(matches, store.Match{Subscription: sub.ID, Document: h.ID})
@@ -111,7 +119,7 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 	// Oldest first, as alerts are listed.
 	slices.Reverse(matches)
 	_, err = a.store.AddAlerts(matches, a.now())
-	return apiSubscription(sub), err
+	return created, err
 }
 
 // Preview counts what a subscription would have matched in each of the
@@ -150,19 +158,41 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-func apiSubscription(s store.Subscription) api.Subscription {
-	return api.Subscription{ID: s.ID, Name: s.Name, Query: s.Query, Components: orEmpty(s.Components),
+// apiSubscription is a stored subscription as the API shows it, without
+// its secret, with its delivery state from stats (by subscription ID).
+func apiSubscription(s store.Subscription, stats map[string]store.DeliveryStats) api.Subscription {
+	out := api.Subscription{ID: s.ID, Name: s.Name, Query: s.Query, Components: orEmpty(s.Components),
 		Entities: orEmpty(s.Entities), WebhookURL: s.WebhookURL, Created: s.Created}
+	if s.WebhookURL != "" {
+		st := stats[s.ID]
+		out.Delivery = &api.DeliveryStatus{Pending: st.Pending, Delivered: st.Delivered, Failed: st.Failed,
+			LastAttempt: timeOrNil(st.LastAttempt), LastSuccess: timeOrNil(st.LastSuccess), LastError: st.LastError}
+	}
+	return out
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // ListSubscriptions lists every subscription.
 func (a *alerter) ListSubscriptions() ([]api.Subscription, error) {
 	subs, err := a.store.Subscriptions()
+	if err != nil {
+		return nil, err
+	}
+	stats, err := a.store.DeliveryStats()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]api.Subscription, 0, len(subs))
 	for _, s := range subs {
-		out = append(out, apiSubscription(s))
+		out = append(out, apiSubscription(s, stats))
 	}
-	return out, err
+	return out, nil
 }
 
 // GetSubscription returns one subscription.
@@ -171,7 +201,11 @@ func (a *alerter) GetSubscription(id string) (api.Subscription, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return api.Subscription{}, fmt.Errorf("%w: %v", api.ErrNotFound, err)
 	}
-	return apiSubscription(s), err
+	if err != nil {
+		return api.Subscription{}, err
+	}
+	stats, err := a.store.DeliveryStats()
+	return apiSubscription(s, stats), err
 }
 
 // DeleteSubscription deletes a subscription and its alerts.

@@ -119,6 +119,8 @@ type crawlTable struct {
 // DigestConfig is the [digest] table.
 type DigestConfig struct {
 	Schedule string `toml:"schedule"`
+	// SMTP, when set, mails each weekly digest (maildigest.go).
+	SMTP *SMTPConfig `toml:"smtp"`
 }
 
 // Source types.
@@ -272,6 +274,9 @@ func (c *Config) applyDefaults() {
 			c.API.Tokens[i].Scope = scopeRead
 		}
 	}
+	if c.Digest.SMTP != nil {
+		c.Digest.SMTP.applyDefaults()
+	}
 }
 
 var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -338,6 +343,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := cron.ParseStandard(c.Digest.Schedule); err != nil {
 		return configErrorf("digest.schedule: invalid cron spec %q: %v", c.Digest.Schedule, err)
+	}
+	if c.Digest.SMTP != nil {
+		if err := c.Digest.SMTP.validate(); err != nil {
+			return err
+		}
 	}
 	if _, err := c.tagger(); err != nil {
 		return configErrorf("%v", err)

@@ -37,7 +37,7 @@ Usage:
   techintel serve  -config FILE                     run the scheduler and the HTTP API
   techintel crawl  -config FILE [-source NAME]      run every source (or one) once
   techintel search -config FILE [flags] QUERY       search the index
-  techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json]
+  techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json] [-send]
   techintel sources -config FILE                    health of every source
   techintel sources discover|import|export ...      find feeds on a page; OPML in and out
   techintel subscriptions add|list|rm -config FILE ...  saved searches that raise alerts

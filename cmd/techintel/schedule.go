@@ -67,12 +67,15 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 		cancel()
 		return nil, configErrorf("digest.schedule: %v", err)
 	}
+	mailer, err := newDigestMailer(g.cfg.Digest.SMTP)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	s.cron.Schedule(digestSched, cron.FuncJob(func() {
 		s.wg.Add(1)
 		defer s.wg.Done()
-		if err := writeWeeklyDigest(s.ctx, g.cfg, g.watch, g.index, time.Now(), log); err != nil {
-			log.Error("weekly digest failed", slog.Any("error", err))
-		}
+		weeklyDigestJob(s.ctx, g.cfg, g.watch, g.index, mailer, time.Now(), log)
 	}))
 	g.nextRun = s.next
 	s.cron.Start()

@@ -94,6 +94,9 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:  func(net.Listener) context.Context { return ctx },
 	}
+	// The webhook worker resumes the outbox before anything new is raised.
+	hooks := newWebhookWorker(cfg, d.store, d.index, log).start()
+	defer hooks.stop()
 	sched, err := startScheduler(ctx, g, log)
 	if err != nil {
 		ln.Close()
@@ -121,6 +124,7 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("api shutdown", slog.Any("error", serr))
 	}
+	hooks.stop() // lets sends in flight finish; what is pending stays in the outbox
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

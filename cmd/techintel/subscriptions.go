@@ -67,7 +67,7 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		fs.StringVar(&req.Name, "name", "", "name of the subscription (required)")
 		fs.Var(&components, "component", "only this component (repeatable)")
 		fs.Var(&entities, "entity", "only documents about this watched entity (repeatable)")
-		fs.StringVar(&req.WebhookURL, "webhook", "", "webhook URL (stored; delivery is not implemented yet)")
+		fs.StringVar(&req.WebhookURL, "webhook", "", "webhook URL: each alert is POSTed there as signed JSON (serve sends them)")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -103,6 +103,9 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 		fmt.Fprintf(stdout, "subscription %s created\n", s.ID)
+		if s.WebhookSecret != "" {
+			fmt.Fprintf(stdout, "webhook signing secret: %s\n(shown only now: keep it to verify X-Techintel-Signature)\n", s.WebhookSecret)
+		}
 		return nil
 	case "list":
 		list, err := store.ListSubscriptions()

@@ -1,6 +1,6 @@
 // Package store keeps techintel's small transactional state beside the
 // search index: per-source run state (last run, last error, HTTP cache
-// validators). It is a bbolt file in the data directory; bbolt is imported
+// validators), subscriptions, their alerts and the webhook outbox. It is a bbolt file in the data directory; bbolt is imported
 // here only.
 package store
 
@@ -23,7 +23,8 @@ var (
 
 // Store is an open state file. It is safe for concurrent use.
 type Store struct {
-	db *bolt.DB
+	db       *bolt.DB
+	enqueued chan struct{} // see Enqueued
 }
 
 // Open opens or creates the store at path. If another process holds it,
@@ -48,7 +49,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, enqueued: make(chan struct{}, 1)}, nil
 }
 
 // Close closes the store.

@@ -27,13 +27,16 @@ var (
 
 // Subscription is a saved search whose new matches raise alerts.
 type Subscription struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Query      string    `json:"query"`
-	Components []string  `json:"components"`
-	Entities   []string  `json:"entities"`
-	WebhookURL string    `json:"webhook_url"`
-	Created    time.Time `json:"created"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Query      string   `json:"query"`
+	Components []string `json:"components"`
+	Entities   []string `json:"entities"`
+	WebhookURL string   `json:"webhook_url"`
+	// Secret signs the subscription's webhook deliveries; AddSubscription
+	// generates it when there is a webhook URL.
+	Secret  string    `json:"secret,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // Alert says that a document matched a subscription.
@@ -51,6 +54,13 @@ func (s *Store) AddSubscription(sub Subscription) (Subscription, error) {
 		return Subscription{}, fmt.Errorf("store: subscription id: %w", err)
 	}
 	sub.ID = hex.EncodeToString(id[:])
+	if sub.WebhookURL != "" && sub.Secret == "" {
+		var secret [32]byte
+		if _, err := rand.Read(secret[:]); err != nil {
+			return Subscription{}, fmt.Errorf("store: subscription secret: %w", err)
+		}
+		sub.Secret = hex.EncodeToString(secret[:])
+	}
 	v, err := json.Marshal(sub)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("store: add subscription: %w", err)
@@ -123,6 +133,7 @@ func (s *Store) DeleteSubscription(id string) error {
 			return err
 		}
 		prefix := append([]byte(id), 0)
+		var seqs [][]byte
 		for _, pair := range []struct {
 			name     []byte
 			seqInKey bool
@@ -136,6 +147,7 @@ func (s *Store) DeleteSubscription(id string) error {
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 				keys = append(keys, bytes.Clone(k))
 				if pair.seqInKey {
+					seqs = append(seqs, bytes.Clone(k[len(prefix):]))
 					if alerts := tx.Bucket(bucketAlerts); alerts != nil {
 						if err := alerts.Delete(k[len(prefix):]); err != nil {
 							return err
@@ -149,7 +161,7 @@ func (s *Store) DeleteSubscription(id string) error {
 				}
 			}
 		}
-		return nil
+		return deleteDeliveries(tx, id, seqs)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete subscription %q: %w", id, err)
@@ -169,11 +181,18 @@ type Match struct {
 // AddAlerts records an alert for each match that has none yet, in one
 // transaction, and returns the alerts it created. A (subscription,
 // document) pair alerts once, however often the document is fetched or
-// updated, and across restarts; so does a (subscription, story) pair.
+// updated, and across restarts; so does a (subscription, story) pair. In
+// the same transaction, each new alert of a subscription with a webhook
+// URL is queued in the outbox.
 func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
 	var added []Alert
+	queued := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		added = added[:0]
+		added, queued = added[:0], 0
+		if err := createDeliveryBuckets(tx); err != nil {
+			return err
+		}
+		webhook := map[string]bool{} // sub ID → has a webhook URL
 		buckets := map[string]*bolt.Bucket{}
 		for _, name := range [][]byte{bucketAlerts, bucketSubAlerts, bucketAlerted} {
 			b, err := tx.CreateBucketIfNotExists(name)
@@ -195,8 +214,21 @@ func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
 			if m.Story != "" && buckets[string(bucketAlerted)].Get(storyKey) != nil {
 				continue
 			}
-			if subs == nil || subs.Get([]byte(m.Subscription)) == nil {
-				continue // deleted meanwhile
+			hook, known := webhook[m.Subscription]
+			if !known {
+				if subs == nil {
+					continue
+				}
+				v := subs.Get([]byte(m.Subscription))
+				if v == nil {
+					continue // deleted meanwhile
+				}
+				var sub Subscription
+				if err := json.Unmarshal(v, &sub); err != nil {
+					return err
+				}
+				hook = sub.WebhookURL != ""
+				webhook[m.Subscription] = hook
 			}
 			seq, err := buckets[string(bucketAlerts)].NextSequence()
 			if err != nil {
@@ -222,12 +254,24 @@ func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
 					return err
 				}
 			}
+			if hook {
+				if err := enqueue(tx, key, a); err != nil {
+					return err
+				}
+				queued++
+			}
 			added = append(added, a)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: add %d alerts: %w", len(matches), err)
+	}
+	if queued > 0 {
+		select {
+		case s.enqueued <- struct{}{}:
+		default: // a wake-up is pending already
+		}
 	}
 	return added, nil
 }
