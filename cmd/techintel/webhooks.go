@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/techintel/techintel/api/notify"
@@ -27,6 +28,9 @@ const (
 	// from spinning the loop.
 	webhookIdle     = time.Minute
 	webhookMinSleep = 200 * time.Millisecond
+	// webhookStoreRetry is the pause after the outbox failed to record an
+	// outcome.
+	webhookStoreRetry = 30 * time.Second
 )
 
 // webhookWorker sends the outbox's deliveries: it wakes when alerts are
@@ -49,6 +53,8 @@ type webhookWorker struct {
 	quit        chan struct{}
 	done        chan struct{}
 	stopOnce    sync.Once
+	// storeFailed is set when an outcome could not be recorded.
+	storeFailed atomic.Bool
 }
 
 // newWebhookWorker wires a worker; start runs it. Its requests go through
@@ -114,6 +120,12 @@ func (w *webhookWorker) loop() {
 		} else if ok {
 			sleep = min(sleep, next.Sub(w.now()))
 		}
+		if w.storeFailed.Swap(false) {
+			// An outcome could not be recorded (a full or read-only
+			// disk): the deliveries are still due, and sending them
+			// again at once would flood their endpoints.
+			sleep = webhookStoreRetry
+		}
 		timer := time.NewTimer(max(sleep, webhookMinSleep))
 		select {
 		case <-w.quit:
@@ -159,6 +171,9 @@ func (w *webhookWorker) round() int {
 		}()
 	}
 	wg.Wait()
+	if w.storeFailed.Load() {
+		return 0 // pause before the next round
+	}
 	return len(due)
 }
 
@@ -188,6 +203,7 @@ func (w *webhookWorker) deliverAll(list []store.Delivery) {
 				rest = append(rest, r.Alert)
 			}
 			if err := w.store.Postpone(rest, retryAt); err != nil {
+				w.storeFailed.Store(true)
 				w.log.Error("webhooks: postponing deliveries", slog.String("subscription", sub.ID), slog.Any("error", err))
 			}
 			return
@@ -231,6 +247,7 @@ func (w *webhookWorker) deliver(sub store.Subscription, d store.Delivery) (retry
 		return time.Time{} // deleted while we sent
 	}
 	if err != nil {
+		w.storeFailed.Store(true)
 		w.log.Error("webhooks: recording a delivery", slog.String("alert", d.Alert), slog.Any("error", err))
 		return time.Time{}
 	}
