@@ -25,6 +25,7 @@ type goldenPage struct {
 	Title     string   `json:"title"`
 	Body      string   `json:"body"`
 	Article   bool     `json:"article"`
+	Listing   bool     `json:"listing"`
 	Author    string   `json:"author"`
 	Published string   `json:"published"`
 	Links     []string `json:"links"`
@@ -33,7 +34,7 @@ type goldenPage struct {
 }
 
 func toGolden(p Page) goldenPage {
-	g := goldenPage{URL: p.URL, Title: p.Title, Body: p.Body, Article: p.Article, Author: p.Author, Links: p.Links,
+	g := goldenPage{URL: p.URL, Title: p.Title, Body: p.Body, Article: p.Article, Listing: p.Listing, Author: p.Author, Links: p.Links,
 		NoIndex: p.NoIndex, NoFollow: p.NoFollow}
 	if !p.Published.IsZero() {
 		g.Published = p.Published.Format(time.RFC3339)
