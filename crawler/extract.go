@@ -69,12 +69,15 @@ type parsedPage struct {
 	s       scan
 	pageURL *url.URL
 	page    Page // URL, Links, NoIndex and NoFollow
+
+	body        []byte // as given to parsePage, to parse it again
+	contentType string
 }
 
 // parsePage decodes and parses body and reads what the crawl needs before
 // extraction: the links and the robots directives.
 func parsePage(body []byte, contentType string, pageURL *url.URL) *parsedPage {
-	pp := &parsedPage{pageURL: pageURL}
+	pp := &parsedPage{pageURL: pageURL, body: body, contentType: contentType}
 	if pageURL != nil {
 		pp.page.URL, _ = index.CanonicalURL(pageURL.String())
 	}
@@ -127,7 +130,9 @@ func (pp *parsedPage) extract() Page {
 	p.Published = s.publishedMeta()
 	firstTime := firstTime(root)
 	var m mainText
-	m.read(doc, root, len(s.articles) > 1, pp.pageURL)
+	m.read(doc, root, len(s.articles) > 1, pp.pageURL, func() *parsedPage {
+		return parsePage(pp.body, pp.contentType, pp.pageURL)
+	})
 	p.Body, p.Article, p.Listing = m.body, m.article, m.listing
 	if p.Published.IsZero() && !p.Listing {
 		// On a listing the first <time> dates one entry, not the page.

@@ -3,12 +3,12 @@ package crawler
 import (
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-
-	"github.com/techintel/techintel/index/plaintext"
 )
 
 // maxReadabilityElements: readability scores every element, several
@@ -57,7 +57,7 @@ type mainText struct {
 // if the page has one; if not, the text of root (<main>, a lone
 // <article>, or <body>) is the body: an index page is still worth
 // indexing, for what it says itself.
-func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL) {
+func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL, reparse func() *parsedPage) {
 	stripBoilerplate(doc, root)
 	teasers, listing := findTeasers(root)
 	if articles || listing {
@@ -74,10 +74,6 @@ func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL) {
 		m.body = nodeText(root, nil)
 		return
 	}
-	// readability rewrites the document. Keeping a copy of root for the
-	// rare page it then finds nothing in would cost every page a copy:
-	// root's text is taken first instead, and it is cheap.
-	fallback := nodeText(root, nil)
 	art, err := ps.ParseAndMutate(doc, pageURL)
 	if err == nil && art.Node != nil {
 		if text := nodeText(art.Node, nil); text != "" {
@@ -85,7 +81,13 @@ func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL) {
 			return
 		}
 	}
-	m.body = fallback
+	// readability has rewritten the tree: for the rare page it then finds
+	// nothing in, the page is parsed again (a copy kept for it would cost
+	// every page), and root's text taken.
+	pp := reparse()
+	root = pp.s.contentRoot(pp.doc)
+	stripBoilerplate(pp.doc, root)
+	m.body = nodeText(root, nil)
 }
 
 // stripBoilerplate removes the boilerplate from doc, but never root nor
@@ -177,7 +179,61 @@ func contains(n *html.Node, f func(*html.Node) bool) bool {
 func nodeText(n *html.Node, skip map[*html.Node]bool) string {
 	var b strings.Builder
 	writeText(&b, n, skip)
-	return plaintext.Clean(b.String())
+	return cleanText(b.String())
+}
+
+// cleanText is plaintext.Clean (FuzzCleanText holds them equal) with a
+// fast path for ASCII, which is most of the text of most pages.
+func cleanText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space, newline := false, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			switch {
+			case r == '\u2028' || r == '\u2029':
+				newline = true
+			case unicode.IsSpace(r) || r == '\u00a0' || (r == utf8.RuneError && size == 1):
+				space = true
+			case unicode.IsControl(r) || r == '\u200b' || r == '\ufeff':
+				// drop
+			default:
+				if b.Len() > 0 {
+					if newline {
+						b.WriteByte('\n')
+					} else if space {
+						b.WriteByte(' ')
+					}
+				}
+				space, newline = false, false
+				b.WriteRune(r)
+			}
+			continue
+		}
+		i++
+		switch {
+		case c == '\n' || c == '\r':
+			newline = true
+		case c == ' ' || c == '\t' || c == '\v' || c == '\f':
+			space = true
+		case c < ' ' || c == 0x7f:
+			// drop
+		default:
+			if b.Len() > 0 {
+				if newline {
+					b.WriteByte('\n')
+				} else if space {
+					b.WriteByte(' ')
+				}
+			}
+			space, newline = false, false
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
