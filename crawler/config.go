@@ -136,6 +136,7 @@ type PageState struct {
 	ETag         string
 	LastModified string
 	Hash         string // ContentHash of the extracted title and body
+	Length       int    // characters (runes) of the extracted title and body
 	// BodyHash is BodyHash of the response body: a page that comes back
 	// byte for byte the same is Unchanged without being extracted again.
 	// "" (a state from before it was kept) just costs one extraction.

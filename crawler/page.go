@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"unicode/utf8"
 
 	"github.com/techintel/techintel/index"
 )
@@ -121,17 +122,23 @@ func (cr *crawl) extracted(it item, res *response, docURL string, known *PageSta
 	cr.emitted[docURL] = true
 	r := Result{URL: docURL, Status: res.status, Listing: p.Listing,
 		State: PageState{ETag: res.etag, LastModified: res.lastModified, BodyHash: bodyHash}}
+	if same {
+		r.State.Hash, r.State.Length = known.Hash, known.Length
+	} else {
+		r.State.Hash = ContentHash(p.Title, p.Body)
+		r.State.Length = utf8.RuneCountInString(p.Title) + utf8.RuneCountInString(p.Body)
+	}
 	switch {
 	case same:
-		r.Outcome, r.State.Hash = Unchanged, known.Hash
+		r.Outcome = Unchanged
 		cr.stats.Unchanged++
 		cr.log.Debug("page unchanged", slog.String("url", docURL), slog.String("by", "body hash"))
-	case known != nil && known.Hash == ContentHash(p.Title, p.Body):
-		r.Outcome, r.State.Hash = Unchanged, known.Hash
+	case known != nil && known.Hash == r.State.Hash:
+		r.Outcome = Unchanged
 		cr.stats.Unchanged++
 		cr.log.Debug("page unchanged", slog.String("url", docURL), slog.String("by", "hash"))
 	default:
-		r.Outcome, r.State.Hash = Fetched, ContentHash(p.Title, p.Body)
+		r.Outcome = Fetched
 		r.Doc = index.Document{
 			ID: index.DocID(docURL), URL: docURL, Source: cr.cfg.Source,
 			Title: p.Title, Body: p.Body, Author: p.Author, Published: p.Published,
