@@ -24,23 +24,24 @@ type Page struct {
 	// (og:site_name, application-name) or confirms its own title (og:title,
 	// <h1>): "Open RAN trial | Example News" gives "Open RAN trial".
 	Title string
-	// Body is the main text: the article readability finds, or for a
-	// listing or a page with no article the text of <main>, a lone
-	// <article> or <body>. Navigation, headers, footers, asides, forms,
-	// cookie banners, share and related-content blocks, scripts and hidden
-	// elements are left out either way.
+	// Body is the main text: the article readability finds, or for a page
+	// with no article the text of <main>, a lone <article> or <body>
+	// (without its link lists and teasers on a listing). Navigation,
+	// headers, footers, asides, forms, cookie banners, share and
+	// related-content blocks, scripts and hidden elements are left out
+	// either way.
 	Body string
 	// Article says readability found an article and Body is its text.
-	// When false (a listing of several <article>s, or a page with too
-	// little prose to be judged an article) Body is the page's text minus
-	// its boilerplate: an index page is still worth indexing.
+	// When false (a listing, or a page with too little prose to be judged
+	// an article) Body is the page's text minus its boilerplate.
 	Article bool
 	// Listing says the page is an index of other pages (a newsroom front
-	// page, a tag page, an archive): link lists and teasers (a linked
-	// headline and its summary, repeated) hold most of its text. Its Body
-	// is then the page's own text without them, so that the companies its
-	// teasers name do not tag it: the articles they lead to are pages of
-	// their own. Article is false for a listing.
+	// page, a tag page, an archive): it has several <article>s, or link
+	// lists and teasers (a linked headline and its summary, repeated) hold
+	// most of its text. Its Body is then the page's own text without them,
+	// so that the companies its teasers name do not tag it: the articles
+	// they lead to are pages of their own. Its first <time> does not date
+	// it. Article is false for a listing.
 	Listing   bool
 	Author    string    // <meta name="author">, else JSON-LD author, else itemprop="author"
 	Published time.Time // UTC; zero when the page does not say
