@@ -1,9 +1,12 @@
 package crawler
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gocolly/colly/v2"
+	"golang.org/x/net/html"
 )
 
 const benchPages = 5000
@@ -56,65 +60,154 @@ func benchSite(tb testing.TB) *httptest.Server {
 	return srv
 }
 
-// BenchmarkCrawl crawls the generated site with no politeness delay and
-// reports pages/s, with bare colly's pages/s on the same site (measured
-// once, before the timed loop) and the ratio: what our extraction
-// (readability included), canonicalisation, sitemaps and transport cost
-// over colly alone. peak-heap-MiB is the largest HeapInuse seen while
-// crawling. The site has 5,000 pages: skipped under -short.
+// BenchmarkCrawl crawls the generated site with no politeness delay, and
+// in every iteration, in the same process and on the same site, first
+// with a bare colly collector (bareColly) given the same parallelism: one
+// request at a time to the host, pages processed on other goroutines. It
+// reports:
+//
+//   - pages/s: our pages per second, each of the 5,000 pages fetched once,
+//     extracted (readability included), canonicalised, sitemaps read;
+//   - colly-pages/s: bare colly's unique pages per second, and
+//     colly-fetches/s its responses per second (its visited set keeps the
+//     ?utm_source= links apart, so it fetches most pages twice);
+//   - ratio: pages/s over colly-pages/s, the figure to judge by, and
+//     ratio-fetches: pages/s over colly-fetches/s;
+//   - recrawl-pages/s: a second crawl told what the first saw (Known):
+//     pages come back byte for byte the same and are not extracted again;
+//   - peak-heap-MiB and colly-peak-heap-MiB: the largest HeapInuse
+//     sampled while each crawled.
+//
+// Rates are summed over the iterations (-benchtime=3x runs three rounds
+// of each, interleaved). The site has 5,000 pages: skipped under -short.
 func BenchmarkCrawl(b *testing.B) {
 	if testing.Short() {
 		b.Skip("crawls 5,000 pages")
 	}
 	srv := benchSite(b)
-	start := time.Now()
-	collyRate := float64(bareColly(b, srv.URL)) / time.Since(start).Seconds()
 	cfg := testConfig(srv.URL + "/p/0")
 	cfg.MaxDepth, cfg.MaxPages = 20, 2*benchPages
-	peak := sampleHeap(b)
+	heap := newHeapSampler(b)
 	b.ReportAllocs()
-	pages := 0
+	var ours, again, colly time.Duration
+	var pages, recrawled, collyPages, collyFetches int
+	var peak, collyPeak uint64
 	for b.Loop() {
-		stats, err := Crawl(b.Context(), cfg, func(Result) {})
+		runtime.GC()
+		heap.reset()
+		start := time.Now()
+		unique, fetches := bareColly(b, srv.URL)
+		colly += time.Since(start)
+		collyPeak = max(collyPeak, heap.peak())
+		collyPages += unique
+		collyFetches += fetches
+
+		runtime.GC()
+		heap.reset()
+		known := make(map[string]PageState, benchPages)
+		start = time.Now()
+		stats, err := Crawl(b.Context(), cfg, func(r Result) { known[r.URL] = r.State })
+		ours += time.Since(start)
+		peak = max(peak, heap.peak())
 		if err != nil || stats.Fetched != benchPages {
 			b.Fatalf("Crawl: %v, %+v", err, stats)
 		}
 		pages += stats.Fetched
+
+		recfg := cfg
+		recfg.Known = func(u string) (PageState, bool) { st, ok := known[u]; return st, ok }
+		start = time.Now()
+		stats, err = Crawl(b.Context(), recfg, nil)
+		again += time.Since(start)
+		if err != nil || stats.Unchanged != benchPages {
+			b.Fatalf("recrawl: %v, %+v", err, stats)
+		}
+		recrawled += stats.Unchanged
 	}
-	rate := float64(pages) / b.Elapsed().Seconds()
+	rate := float64(pages) / ours.Seconds()
+	collyRate := float64(collyPages) / colly.Seconds()
+	collyFetchRate := float64(collyFetches) / colly.Seconds()
 	b.ReportMetric(rate, "pages/s")
 	b.ReportMetric(collyRate, "colly-pages/s")
+	b.ReportMetric(collyFetchRate, "colly-fetches/s")
 	b.ReportMetric(rate/collyRate, "ratio")
-	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(rate/collyFetchRate, "ratio-fetches")
+	b.ReportMetric(float64(recrawled)/again.Seconds(), "recrawl-pages/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(collyPeak)/(1<<20), "colly-peak-heap-MiB")
 }
 
-// BenchmarkBareColly visits the same site with a bare colly collector
-// (robots.txt on, same host only, links followed from OnHTML), extracting
-// nothing. colly's visited set keeps the ?utm_source= links apart: it
-// fetches each page twice but the home page, and pages/s counts them all.
+// BenchmarkBareColly runs bareColly alone, for its allocations.
 func BenchmarkBareColly(b *testing.B) {
 	if testing.Short() {
 		b.Skip("crawls 5,000 pages")
 	}
 	srv := benchSite(b)
-	peak := sampleHeap(b)
+	heap := newHeapSampler(b)
 	b.ReportAllocs()
-	pages := 0
+	pages, fetches := 0, 0
 	for b.Loop() {
-		pages += bareColly(b, srv.URL)
+		u, f := bareColly(b, srv.URL)
+		pages += u
+		fetches += f
 	}
 	b.ReportMetric(float64(pages)/b.Elapsed().Seconds(), "pages/s")
-	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(fetches)/b.Elapsed().Seconds(), "fetches/s")
+	b.ReportMetric(float64(heap.peak())/(1<<20), "peak-heap-MiB")
 }
 
-// bareColly crawls the bench site with colly alone and returns the pages
-// it fetched.
-func bareColly(b *testing.B, origin string) int {
-	c := colly.NewCollector()
+// BenchmarkExtract extracts one page of the bench site, beside parsing it
+// alone (html.Parse: the least any extraction costs).
+func BenchmarkExtract(b *testing.B) {
+	srv := benchSite(b)
+	resp, err := http.Get(srv.URL + "/p/7")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse(srv.URL + "/p/7")
+	b.Run("extract", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if p := Extract(body, "text/html; charset=utf-8", u); !p.Article {
+				b.Fatalf("not an article: %+v", p)
+			}
+		}
+	})
+	b.Run("html.Parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := html.Parse(bytes.NewReader(body)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// bareColly crawls the bench site with colly alone: robots.txt on, same
+// host only, links followed from OnHTML, nothing extracted. Like our
+// crawl, it has one request at a time to the host (a LimitRule of
+// Parallelism 1) and handles pages on other goroutines (Async). It
+// returns the unique pages (by path) and the responses it got.
+func bareColly(b *testing.B, origin string) (unique, fetches int) {
+	c := colly.NewCollector(colly.Async(true))
 	c.IgnoreRobotsTxt = false
 	c.AllowedDomains = []string{"127.0.0.1"}
-	n := 0
-	c.OnResponse(func(*colly.Response) { n++ })
+	if err := c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: 1}); err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := make(map[string]bool, benchPages)
+	c.OnResponse(func(r *colly.Response) {
+		mu.Lock()
+		defer mu.Unlock()
+		fetches++
+		seen[r.Request.URL.Path] = true
+	})
 	c.OnHTML("a[href]", func(e *colly.HTMLElement) {
 		e.Request.Visit(e.Attr("href"))
 	})
@@ -122,16 +215,21 @@ func bareColly(b *testing.B, origin string) int {
 		b.Fatal(err)
 	}
 	c.Wait()
-	if n < benchPages {
-		b.Fatalf("colly fetched %d pages, want at least %d", n, benchPages)
+	if len(seen) < benchPages {
+		b.Fatalf("colly fetched %d pages, want %d", len(seen), benchPages)
 	}
-	return n
+	return len(seen), fetches
 }
 
-// sampleHeap samples runtime.MemStats.HeapInuse every 10ms until the
-// benchmark ends; the function it returns gives the largest value seen.
-func sampleHeap(b *testing.B) func() uint64 {
-	var peak atomic.Uint64
+// heapSampler samples runtime.MemStats.HeapInuse every 10ms until the
+// benchmark ends, keeping the largest value seen since the last reset.
+type heapSampler struct {
+	max  atomic.Uint64
+	stop func()
+}
+
+func newHeapSampler(b *testing.B) *heapSampler {
+	h := &heapSampler{}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -140,8 +238,11 @@ func sampleHeap(b *testing.B) func() uint64 {
 		var ms runtime.MemStats
 		for {
 			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
+			for {
+				old := h.max.Load()
+				if ms.HeapInuse <= old || h.max.CompareAndSwap(old, ms.HeapInuse) {
+					break
+				}
 			}
 			select {
 			case <-done:
@@ -151,7 +252,18 @@ func sampleHeap(b *testing.B) func() uint64 {
 		}
 	})
 	var once sync.Once
-	stop := func() { once.Do(func() { close(done); wg.Wait() }) }
-	b.Cleanup(stop)
-	return func() uint64 { stop(); return peak.Load() }
+	h.stop = func() { once.Do(func() { close(done); wg.Wait() }) }
+	b.Cleanup(h.stop)
+	return h
+}
+
+// reset forgets the peak so far.
+func (h *heapSampler) reset() { h.max.Store(0) }
+
+// peak is the largest HeapInuse sampled since the last reset, this moment
+// included.
+func (h *heapSampler) peak() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return max(h.max.Load(), ms.HeapInuse)
 }

@@ -13,7 +13,7 @@ import (
 func TestCrawlPoliteness(t *testing.T) {
 	const delay = 150 * time.Millisecond
 	site := newTestSite(t, "", "", map[string]http.HandlerFunc{
-		"/":  htmlPage(`<a href="/1">1</a><a href="/2">2</a><a href="/3">3</a>`),
+		"/":  htmlPage(`<h1>Numbers</h1><a href="/1">1</a><a href="/2">2</a><a href="/3">3</a>`),
 		"/1": htmlPage("<p>one"), "/2": htmlPage("<p>two"), "/3": htmlPage("<p>three"),
 	})
 	cfg := testConfig(site.URL() + "/")

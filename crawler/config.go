@@ -136,6 +136,11 @@ type PageState struct {
 	ETag         string
 	LastModified string
 	Hash         string // ContentHash of the extracted title and body
+	Length       int    // characters (runes) of the extracted title and body
+	// BodyHash is BodyHash of the response body: a page that comes back
+	// byte for byte the same is Unchanged without being extracted again.
+	// "" (a state from before it was kept) just costs one extraction.
+	BodyHash string
 }
 
 // Outcome is what became of a page the crawl reached.
@@ -173,6 +178,10 @@ type Result struct {
 	Doc    index.Document
 	State  PageState // to remember for next time; set for Fetched and Unchanged
 	Status int       // HTTP status: 200, 304, or 404/410 for Gone
+	// Listing: the page, extracted in this run (Fetched, or Unchanged by
+	// ContentHash), is an index of other pages (Page.Listing): Doc.Body is
+	// its own text, without its link lists and teasers.
+	Listing bool
 }
 
 // maxStatsErrors bounds Stats.Errors: a broken site must not grow it
@@ -181,12 +190,15 @@ const maxStatsErrors = 50
 
 // Reasons a page is skipped, the keys of Stats.SkippedBy.
 const (
-	SkipRobots    = "robots.txt" // disallowed by robots.txt (no request made)
-	SkipNotHTML   = "not html"   // a PDF, an image...
-	SkipNoIndex   = "noindex"    // <meta name="robots" content="noindex">
-	SkipNoText    = "no text"    // neither title nor body
-	SkipDuplicate = "duplicate"  // redirected to, or ending on, a page already seen
-	SkipOffSite   = "off site"   // redirected out of scope (host, include/exclude, URL length)
+	SkipRobots  = "robots.txt" // disallowed by robots.txt (no request made)
+	SkipNotHTML = "not html"   // a PDF, an image...
+	SkipNoIndex = "noindex"    // <meta name="robots" content="noindex">
+	SkipNoText  = "no text"    // neither title nor body
+	// SkipListing: a listing (Page.Listing) with no text of its own, only
+	// link lists and teasers; its links are followed all the same.
+	SkipListing   = "listing"
+	SkipDuplicate = "duplicate" // redirected to, or ending on, a page already seen
+	SkipOffSite   = "off site"  // redirected out of scope (host, include/exclude, URL length)
 )
 
 // Stats sums up one crawl (or, given to Config.Progress, the crawl so far).

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"time"
 
 	"github.com/gocolly/colly/v2"
@@ -67,7 +68,12 @@ func Crawl(ctx context.Context, cfg Config, emit func(Result)) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	cr := &crawl{cfg: cfg, log: log, c: c, tr: tr, scope: sc, emit: emit,
+	// One worker per core: the crawl's own goroutine mostly waits on the
+	// network. A job holds a page body; 2 per worker keep them all busy.
+	workers := runtime.GOMAXPROCS(0)
+	pipe := newPipeline(ctx, workers, 2*workers)
+	defer pipe.close()
+	cr := &crawl{cfg: cfg, log: log, c: c, tr: tr, scope: sc, emit: emit, pipe: pipe,
 		seen: map[string]bool{start: true}, emitted: make(map[string]bool)}
 	return cr.run(ctx, runCtx, item{url: start, start: true})
 }
@@ -89,6 +95,7 @@ type crawl struct {
 	tr       *transport
 	scope    *scope
 	emit     func(Result)
+	pipe     *pipeline       // extracts pages; finishes every outcome in fetch order
 	seen     map[string]bool // canonical URLs queued or fetched
 	emitted  map[string]bool // result URLs reported
 	queue    []item
@@ -101,7 +108,15 @@ type crawl struct {
 
 func (cr *crawl) run(ctx, runCtx context.Context, first item) (Stats, error) {
 	next := []item{first} // a redirect target or a retry: before the queue
-	for runCtx.Err() == nil && (len(next) > 0 || cr.head < len(cr.queue)) {
+	for runCtx.Err() == nil {
+		cr.pipe.poll()
+		if len(next) == 0 && cr.head == len(cr.queue) {
+			// The pages being extracted may have links to queue.
+			if !cr.pipe.next() {
+				break
+			}
+			continue
+		}
 		if cr.pages >= cr.cfg.MaxPages {
 			cr.log.Info("max_pages reached", slog.Int("max_pages", cr.cfg.MaxPages),
 				slog.Int("not_fetched", len(cr.queue)-cr.head+len(next)))
@@ -122,11 +137,16 @@ func (cr *crawl) run(ctx, runCtx context.Context, first item) (Stats, error) {
 		if runCtx.Err() != nil {
 			break
 		}
-		if it.start && cr.startErr == nil && cr.cfg.MaxDepth > 0 {
-			cr.discoverSitemaps(runCtx)
+		if it.start {
+			// Whether the start page gave a document decides the sitemaps.
+			cr.pipe.drain()
+			if cr.startErr == nil && cr.cfg.MaxDepth > 0 {
+				cr.discoverSitemaps(runCtx)
+			}
 		}
-		cr.progress()
 	}
+	// The pages fetched are reported, even when max_duration is over.
+	cr.pipe.drain()
 	cr.stats.Queued = len(cr.queue) - cr.head
 	switch {
 	case ctx.Err() != nil:
@@ -144,7 +164,8 @@ func (cr *crawl) run(ctx, runCtx context.Context, first item) (Stats, error) {
 	return cr.stats, nil
 }
 
-// progress reports the stats so far to Config.Progress.
+// progress reports the stats so far to Config.Progress. It is called once
+// per page, as its outcome is counted.
 func (cr *crawl) progress() {
 	if cr.cfg.Progress == nil {
 		return
@@ -306,9 +327,10 @@ func (cr *crawl) skip(it item, reason, detail string, spent bool) {
 	}
 	cr.stats.skip(reason)
 	cr.log.Info("page skipped", slog.String("url", it.url), slog.String("reason", detail))
-	if it.start && reason != SkipNoIndex {
+	if it.start && reason != SkipNoIndex && reason != SkipListing {
 		cr.startErr = errors.New(detail)
 	}
+	cr.progress()
 }
 
 func (cr *crawl) fail(it item, err error, spent bool) {
@@ -320,4 +342,5 @@ func (cr *crawl) fail(it item, err error, spent bool) {
 	if it.start {
 		cr.startErr = err
 	}
+	cr.progress()
 }

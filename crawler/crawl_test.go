@@ -80,8 +80,15 @@ func TestCrawlSite(t *testing.T) {
 	// The <h1> in <main> confirms the first part of "Example Networks — Home".
 	checkDoc(t, res.docs[site.URL()+"/"], "Example Networks", "",
 		[]string{"We build radio access networks.", "Annual report (PDF)"}, []string{"© Example Networks"})
-	checkDoc(t, res.docs[site.URL()+"/blog/"], "Blog", "",
-		[]string{"Open RAN field trial", "How sleep modes cut power."}, nil)
+	// The blog's index is a listing of two <article> teasers: indexed by
+	// its own text (here none but its title), not by its teasers'.
+	checkDoc(t, res.docs[site.URL()+"/blog/"], "Blog", "", nil,
+		[]string{"Open RAN field trial", "How sleep modes cut power."})
+	for u, r := range res.results {
+		if want := u == site.URL()+"/blog/"; r.Listing != want {
+			t.Errorf("%s: Listing = %v, want %v", u, r.Listing, want)
+		}
+	}
 }
 
 // checkDoc checks a document's title, publication date (RFC 3339, "" for

@@ -5,14 +5,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/net/html"
 )
 
-// published picks the publication date, most deliberate source first:
-// Open Graph's article:published_time, schema.org microdata, JSON-LD, then
-// the first <time datetime> in the content.
-func (s *scan) published(root *html.Node) time.Time {
+// publishedMeta picks the publication date the page declares, most
+// deliberate source first: Open Graph's article:published_time, schema.org
+// microdata, then JSON-LD. Failing those, Extract takes the first <time
+// datetime> in the content of a page that is not a listing.
+func (s *scan) publishedMeta() time.Time {
 	for _, c := range []string{s.metaPublished, s.itemPublished} {
 		if t, ok := parseDate(c); ok {
 			return t
@@ -23,11 +22,7 @@ func (s *scan) published(root *html.Node) time.Time {
 			return t
 		}
 	}
-	if len(s.articles) > 1 {
-		return time.Time{} // a listing: its first <time> dates one entry, not the page
-	}
-	t, _ := parseDate(firstTime(root))
-	return t
+	return time.Time{}
 }
 
 // jsonLDDate finds the first datePublished in a JSON-LD block, through

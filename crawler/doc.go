@@ -32,13 +32,22 @@
 // and retried once (up to 60s; a host asking for longer is left alone for
 // the rest of the run).
 //
+// Speed: each page is parsed once; its links are queued from the same tree
+// that extraction then reads. Parsing and extraction run on worker
+// goroutines (one per core, at most two pages each waiting) while the
+// crawl fetches the next page, and their outcomes come back to the crawl's
+// goroutine in fetch order: results are emitted, links queued and
+// callbacks called exactly as a sequential crawl would.
+//
 // Change detection: Config.Known tells the crawl what a previous run saw.
 // A known page whose links the crawl would not follow (at MaxDepth) is
 // asked conditionally (If-None-Match, If-Modified-Since; RFC 9110 section
 // 13.1, RFC 9111 section 4.3) and a 304 is Unchanged; other known pages
 // are fetched in full, because an unchanged page can link to changed or
 // vanished ones, and are Unchanged when ContentHash of their text is the
-// one remembered. A known page answering 404 or 410 is Gone.
+// one remembered; a page whose body is byte for byte the one remembered
+// (PageState.BodyHash) is Unchanged without being extracted at all. A
+// known page answering 404 or 410 is Gone.
 //
 // All network I/O goes through one http.RoundTripper wrapper (transport.go,
 // hosts.go, robots.go) that keeps the per-host politeness, enforces the
@@ -52,10 +61,20 @@
 // main text, author, publication date and links out. Boilerplate
 // (navigation, headers, footers, asides, cookie banners, share, related
 // and comment blocks, forms, scripts, hidden elements) is removed first;
-// then go-readability finds the article. A listing, or a page too short to
-// be judged an article, keeps the text of its <main>, lone <article> or
-// <body> instead (Page.Article says which). Extract does no I/O, so it is
-// fuzzed and can be reused by anything that holds an HTML page.
+// then go-readability finds the article. A page too short to be judged an
+// article keeps the text of its <main>, lone <article> or <body> instead
+// (Page.Article says which).
+//
+// A listing (a newsroom front page, a tag page, an archive: Page.Listing)
+// is a page whose link lists and teasers (a linked headline and its
+// summary, repeated) hold most of its text, or that has several
+// <article>s. Its Body is its own text without them, so that the
+// companies its teasers name do not tag it, just as a "related news"
+// sidebar does not tag an article; it is still crawled for its links and
+// its text hash still detects changes to what it says itself. A listing
+// with no text of its own is skipped (SkipListing) but its links are
+// followed. Extract does no I/O, so it is fuzzed and can be reused by
+// anything that holds an HTML page.
 //
 // # ArticleFetcher
 //

@@ -24,17 +24,25 @@ type Page struct {
 	// (og:site_name, application-name) or confirms its own title (og:title,
 	// <h1>): "Open RAN trial | Example News" gives "Open RAN trial".
 	Title string
-	// Body is the main text: the article readability finds, or for a
-	// listing or a page with no article the text of <main>, a lone
-	// <article> or <body>. Navigation, headers, footers, asides, forms,
-	// cookie banners, share and related-content blocks, scripts and hidden
-	// elements are left out either way.
+	// Body is the main text: the article readability finds, or for a page
+	// with no article the text of <main>, a lone <article> or <body>
+	// (without its link lists and teasers on a listing). Navigation,
+	// headers, footers, asides, forms, cookie banners, share and
+	// related-content blocks, scripts and hidden elements are left out
+	// either way.
 	Body string
 	// Article says readability found an article and Body is its text.
-	// When false (a listing of several <article>s, or a page with too
-	// little prose to be judged an article) Body is the page's text minus
-	// its boilerplate: an index page is still worth indexing.
-	Article   bool
+	// When false (a listing, or a page with too little prose to be judged
+	// an article) Body is the page's text minus its boilerplate.
+	Article bool
+	// Listing says the page is an index of other pages (a newsroom front
+	// page, a tag page, an archive): it has several <article>s, or link
+	// lists and teasers (a linked headline and its summary, repeated) hold
+	// most of its text. Its Body is then the page's own text without them,
+	// so that the companies its teasers name do not tag it: the articles
+	// they lead to are pages of their own. Its first <time> does not date
+	// it. Article is false for a listing.
+	Listing   bool
 	Author    string    // <meta name="author">, else JSON-LD author, else itemprop="author"
 	Published time.Time // UTC; zero when the page does not say
 	// Links are the <a href> and <area href> targets as canonical absolute
@@ -51,28 +59,37 @@ type Page struct {
 // which links are resolved (nil keeps only absolute links). Extract does
 // no I/O and never fails: a page it cannot make sense of gives an empty Page.
 func Extract(body []byte, contentType string, pageURL *url.URL) Page {
-	var p Page
+	return parsePage(body, contentType, pageURL).extract()
+}
+
+// parsedPage is an HTML page parsed once, for the crawl's link discovery
+// first and for extraction after: the crawl queues Page.Links as soon as
+// the tree is built, and extract, the expensive part, reads the same tree.
+type parsedPage struct {
+	doc     *html.Node // nil when the page could not be parsed
+	s       scan
+	pageURL *url.URL
+	page    Page // URL, Links, NoIndex and NoFollow
+
+	body        []byte // as given to parsePage, to parse it again
+	contentType string
+}
+
+// parsePage decodes and parses body and reads what the crawl needs before
+// extraction: the links and the robots directives.
+func parsePage(body []byte, contentType string, pageURL *url.URL) *parsedPage {
+	pp := &parsedPage{pageURL: pageURL, body: body, contentType: contentType}
 	if pageURL != nil {
-		p.URL, _ = index.CanonicalURL(pageURL.String())
+		pp.page.URL, _ = index.CanonicalURL(pageURL.String())
 	}
 	doc, err := html.Parse(decode(body, contentType))
 	if err != nil {
-		return p
+		return pp
 	}
-	var s scan
+	pp.doc = doc
+	s := &pp.s
 	s.walk(doc)
-
-	root := s.contentRoot(doc)
-	p.Title = firstNonEmpty(oneLine(textOf(s.title)), oneLine(s.ogTitle), oneLine(textOf(s.h1)))
-	// An <h1> confirms the title only inside <main> or the article: one in
-	// the page header is as likely the site's logo.
-	var heading string
-	if root == s.main || (len(s.articles) == 1 && root == s.articles[0]) {
-		heading = oneLine(textOf(firstElement(root, atom.H1)))
-	}
-	p.Title = cleanTitle(p.Title, []string{oneLine(s.siteName), oneLine(s.appName)},
-		[]string{oneLine(s.ogTitle), heading})
-	p.Author = oneLine(s.author())
+	p := &pp.page
 	for _, tok := range strings.Split(strings.ToLower(s.robots), ",") {
 		switch strings.TrimSpace(tok) {
 		case "noindex":
@@ -86,11 +103,42 @@ func Extract(body []byte, contentType string, pageURL *url.URL) Page {
 	// Links come from the whole page, boilerplate included: a site's
 	// navigation is how a crawl finds its sections.
 	p.Links = resolveLinks(s.hrefs, s.baseHref, pageURL)
+	return pp
+}
+
+// extract finds the title, author, date and main text. It rewrites the
+// tree: call it once.
+func (pp *parsedPage) extract() Page {
+	p := pp.page
+	if pp.doc == nil {
+		return p
+	}
+	s, doc := &pp.s, pp.doc
+	root := s.contentRoot(doc)
+	p.Title = firstNonEmpty(oneLine(textOf(s.title)), oneLine(s.ogTitle), oneLine(textOf(s.h1)))
+	// An <h1> confirms the title only inside <main> or the article: one in
+	// the page header is as likely the site's logo.
+	var heading string
+	if root == s.main || (len(s.articles) == 1 && root == s.articles[0]) {
+		heading = oneLine(textOf(firstElement(root, atom.H1)))
+	}
+	p.Title = cleanTitle(p.Title, []string{oneLine(s.siteName), oneLine(s.appName)},
+		[]string{oneLine(s.ogTitle), heading})
+	p.Author = oneLine(s.author())
 
 	// Dates first: an <article>'s <header> often holds its <time>, and the
 	// header goes with the rest of the boilerplate below.
-	p.Published = s.published(root)
-	p.Body, p.Article = mainText(doc, root, len(s.articles) > 1, pageURL)
+	p.Published = s.publishedMeta()
+	firstTime := firstTime(root)
+	var m mainText
+	m.read(doc, root, len(s.articles) > 1, pp.pageURL, func() *parsedPage {
+		return parsePage(pp.body, pp.contentType, pp.pageURL)
+	})
+	p.Body, p.Article, p.Listing = m.body, m.article, m.listing
+	if p.Published.IsZero() && !p.Listing {
+		// On a listing the first <time> dates one entry, not the page.
+		p.Published, _ = parseDate(firstTime)
+	}
 	return p
 }
 

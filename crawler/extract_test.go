@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/techintel/techintel/index/plaintext"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/extract")
@@ -25,6 +27,7 @@ type goldenPage struct {
 	Title     string   `json:"title"`
 	Body      string   `json:"body"`
 	Article   bool     `json:"article"`
+	Listing   bool     `json:"listing"`
 	Author    string   `json:"author"`
 	Published string   `json:"published"`
 	Links     []string `json:"links"`
@@ -33,7 +36,7 @@ type goldenPage struct {
 }
 
 func toGolden(p Page) goldenPage {
-	g := goldenPage{URL: p.URL, Title: p.Title, Body: p.Body, Article: p.Article, Author: p.Author, Links: p.Links,
+	g := goldenPage{URL: p.URL, Title: p.Title, Body: p.Body, Article: p.Article, Listing: p.Listing, Author: p.Author, Links: p.Links,
 		NoIndex: p.NoIndex, NoFollow: p.NoFollow}
 	if !p.Published.IsZero() {
 		g.Published = p.Published.Format(time.RFC3339)
@@ -243,6 +246,90 @@ func TestCleanTitle(t *testing.T) {
 		t.Run(tt.title, func(t *testing.T) {
 			if got := cleanTitle(tt.title, tt.siteNames, tt.heads); got != tt.want {
 				t.Errorf("cleanTitle = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzCleanText holds cleanText to what plaintext.Clean does.
+func FuzzCleanText(f *testing.F) {
+	for _, s := range []string{"", " a  b\n\n c ", "\t\v\f\r\n\x00\x7f\x85\u00a0x", "\u2028y\u2029\u200b\ufeffz",
+		"caf\xe9 \xff\xfe ok", "Ünïcödé  text\u3000more", "a\x1fb\x85c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := cleanText(s), plaintext.Clean(s); got != want {
+			t.Errorf("cleanText(%q) = %q, plaintext.Clean gives %q", s, got, want)
+		}
+	})
+}
+
+// TestExtractListing: listings (teasers or link lists holding most of the
+// text) keep only their own text; pages that merely have a few links in
+// lists, or a linked headline, are not listings and keep all their text.
+func TestExtractListing(t *testing.T) {
+	prose := strings.Repeat("<p>Operators are trialling Open RAN radios, and the results so far show energy use on par "+
+		"with the single-vendor network, which was the condition for going further, said the engineers involved.</p>\n", 6)
+	tests := []struct {
+		name           string
+		page           string
+		listing        bool
+		has, hasNot    []string
+		wantArticleish bool // the body keeps the prose
+	}{
+		{
+			name: "teaser sections under an intro",
+			page: `<title>News</title><main><h1>Newsroom</h1><p>Our own news.</p>` +
+				strings.Repeat(`<section><h2><a href="/n">Nokia and Ericsson sign a deal</a></h2><p>Summary naming Huawei.</p></section>`, 3) +
+				`</main>`,
+			listing: true, has: []string{"Newsroom", "Our own news."}, hasNot: []string{"Nokia", "Huawei"},
+		},
+		{
+			name: "a bare link list",
+			page: `<title>Archive</title><body><h1>Archive</h1><ul>` +
+				strings.Repeat(`<li><a href="/x">Ericsson results for the quarter</a> 12 May</li>`, 4) + `</ul></body>`,
+			listing: true, has: []string{"Archive"}, hasNot: []string{"Ericsson", "12 May"},
+		},
+		{
+			name: "an article with previous and next links",
+			page: `<title>Trial</title><article><h1>Trial results</h1>` + prose +
+				`<p><a href="/prev">Previous: Nokia opens a lab</a></p><p><a href="/next">Next: ZTE results</a></p></article>`,
+			wantArticleish: true,
+		},
+		{
+			name: "an article with a permalink headline and further reading",
+			page: `<title>Trial</title><main><h1><a href="/trial">Trial results</a></h1>` + prose +
+				`<h2>Further reading</h2><ul><li><a href="/a">Huawei wins a deal</a></li><li><a href="/b">ZTE results</a></li>` +
+				`<li><a href="/c">Samsung vRAN</a></li></ul></main>`,
+			wantArticleish: true,
+		},
+		{
+			name: "a short page of annotated links",
+			page: `<title>Specs</title><main><h1>Specifications</h1><ul>` +
+				strings.Repeat(`<li><a href="/ts">TS 38.300</a>: the overall description of NR and NG-RAN, stage 2, `+
+					`with the architecture, the protocols and the procedures that tie them together.</li>`, 3) + `</ul></main>`,
+			has: []string{"TS 38.300", "overall description"},
+		},
+	}
+	base, _ := url.Parse(extractURL)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Extract([]byte(tt.page), "text/html", base)
+			if p.Listing != tt.listing || (p.Listing && p.Article) {
+				t.Errorf("Listing %v, Article %v; want Listing %v", p.Listing, p.Article, tt.listing)
+			}
+			if tt.wantArticleish {
+				tt.has = append(tt.has, "Operators are trialling Open RAN radios")
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(p.Body, s) {
+					t.Errorf("body lacks %q:\n%s", s, p.Body)
+				}
+			}
+			for _, s := range tt.hasNot {
+				if strings.Contains(p.Body, s) {
+					t.Errorf("body has %q:\n%s", s, p.Body)
+				}
 			}
 		})
 	}

@@ -146,3 +146,57 @@ func TestCrawlStartPageGone(t *testing.T) {
 		t.Errorf("err = %v, want the start page's 410", res.err)
 	}
 }
+
+// TestCrawlRecrawlBodyHash: a known page whose body comes back byte for
+// byte the same is Unchanged without being extracted again (the remembered
+// Hash, not a real one, proves it), and its links are still followed; a
+// page whose bytes changed but whose text did not is Unchanged by
+// ContentHash, with the new BodyHash to remember.
+func TestCrawlRecrawlBodyHash(t *testing.T) {
+	const (
+		home    = `<title>Home</title><p>Welcome. <a href="/same">same</a> <a href="/markup">markup</a> <a href="/nohash">n</a>`
+		same    = `<title>Same</title><p>Same bytes as last time.`
+		markup  = `<title>Markup</title><p class="v2">Same text, new markup.`
+		noHash  = `<title>No hash</title><p>Known, but never extracted.`
+		sentHsh = "remembered, not computed"
+	)
+	site := newTestSite(t, "", "", map[string]http.HandlerFunc{
+		"/": htmlPage(home), "/same": htmlPage(same), "/markup": htmlPage(markup), "/nohash": htmlPage(noHash),
+	})
+	o := site.URL()
+	known := map[string]PageState{
+		o + "/":       {Hash: sentHsh, BodyHash: BodyHash([]byte(home))},
+		o + "/same":   {Hash: sentHsh, BodyHash: BodyHash([]byte(same))},
+		o + "/markup": {Hash: ContentHash("Markup", "Same text, new markup."), BodyHash: BodyHash([]byte("old markup"))},
+		o + "/nohash": {BodyHash: BodyHash([]byte(noHash))},
+	}
+	cfg := testConfig(o + "/")
+	cfg.MaxDepth = 1
+	cfg.Known = func(u string) (PageState, bool) { s, ok := known[u]; return s, ok }
+	res := runCrawl(t, t.Context(), cfg)
+	if res.err != nil {
+		t.Fatalf("Crawl: %v", res.err)
+	}
+	tests := []struct {
+		path    string
+		outcome Outcome
+		hash    string
+	}{
+		{"/", Unchanged, sentHsh},
+		{"/same", Unchanged, sentHsh},
+		{"/markup", Unchanged, known[o+"/markup"].Hash},
+		{"/nohash", Fetched, ContentHash("No hash", "Known, but never extracted.")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			r, ok := res.results[o+tt.path]
+			if !ok || r.Outcome != tt.outcome || r.State.Hash != tt.hash {
+				t.Fatalf("result %+v (reported %v), want %v with hash %q", r, ok, tt.outcome, tt.hash)
+			}
+			body := map[string]string{"/": home, "/same": same, "/markup": markup, "/nohash": noHash}[tt.path]
+			if r.State.BodyHash != BodyHash([]byte(body)) {
+				t.Errorf("BodyHash %q, want the hash of the body served", r.State.BodyHash)
+			}
+		})
+	}
+}

@@ -1,15 +1,14 @@
 package crawler
 
 import (
-	"bytes"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-
-	"github.com/techintel/techintel/index/plaintext"
 )
 
 // maxReadabilityElements: readability scores every element, several
@@ -44,32 +43,51 @@ var (
 		"popup": true, "modal": true, "comment": true, "comments": true, "subscribe": true, "sponsored": true}
 )
 
-// mainText returns the page's main text and whether it is an article.
-// Boilerplate goes first, from the whole document. Then readability
-// (Mozilla's algorithm, ported) finds the article, if the page has one
-// and is not a listing of several <article>s; otherwise the text of root
-// (<main>, a lone <article>, or <body>) is the body: an index page is
-// still worth indexing, for what it says and links to.
-func mainText(doc, root *html.Node, listing bool, pageURL *url.URL) (string, bool) {
+// mainText is what read finds: the page's main text, and what kind of
+// page it is.
+type mainText struct {
+	body             string
+	article, listing bool
+}
+
+// read finds the main text of doc. Boilerplate goes first, from the whole
+// document. A listing (several <article>s, or link lists and teasers
+// holding most of root's text) keeps root's text without its teasers.
+// Otherwise readability (Mozilla's algorithm, ported) finds the article,
+// if the page has one; if not, the text of root (<main>, a lone
+// <article>, or <body>) is the body: an index page is still worth
+// indexing, for what it says itself.
+func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL, reparse func() *parsedPage) {
 	stripBoilerplate(doc, root)
+	teasers, listing := findTeasers(root)
+	if articles || listing {
+		m.listing = true
+		m.body = nodeText(root, teasers)
+		return
+	}
 	ps := readability.NewParser()
 	ps.MaxElemsToParse = maxReadabilityElements
+	ps.DisableJSONLD = true // Extract reads JSON-LD itself; readability's metadata is not used
 	// Its readerable check first: on a short page the article it would
 	// return is a guess, where root's text is exactly what the page says.
-	if listing || !ps.CheckDocument(doc) {
-		return nodeText(root), false
+	if !ps.CheckDocument(doc) {
+		m.body = nodeText(root, nil)
+		return
 	}
-	// readability rewrites the document: keep root's markup for the case
-	// it finds nothing after all.
-	var fallback bytes.Buffer
-	_ = html.Render(&fallback, root) // a bytes.Buffer does not fail; a partial render is still text
 	art, err := ps.ParseAndMutate(doc, pageURL)
 	if err == nil && art.Node != nil {
-		if text := nodeText(art.Node); text != "" {
-			return text, true
+		if text := nodeText(art.Node, nil); text != "" {
+			m.body, m.article = text, true
+			return
 		}
 	}
-	return plaintext.FromReader(&fallback), false
+	// readability has rewritten the tree: for the rare page it then finds
+	// nothing in, the page is parsed again (a copy kept for it would cost
+	// every page), and root's text taken.
+	pp := reparse()
+	root = pp.s.contentRoot(pp.doc)
+	stripBoilerplate(pp.doc, root)
+	m.body = nodeText(root, nil)
 }
 
 // stripBoilerplate removes the boilerplate from doc, but never root nor
@@ -154,10 +172,117 @@ func contains(n *html.Node, f func(*html.Node) bool) bool {
 	return false
 }
 
-// nodeText renders n and lets plaintext turn it into text, as everywhere
-// else in techintel.
-func nodeText(n *html.Node) string {
-	var buf bytes.Buffer
-	_ = html.Render(&buf, n) // a bytes.Buffer does not fail; a partial render is still text
-	return plaintext.FromReader(&buf)
+// nodeText returns the plain text under n, leaving out the subtrees in
+// skip, the way plaintext.FromReader would read n rendered as HTML (the
+// same elements skipped, the same line breaks, image alt text), without
+// rendering and tokenising it again.
+func nodeText(n *html.Node, skip map[*html.Node]bool) string {
+	var b strings.Builder
+	writeText(&b, n, skip)
+	return cleanText(b.String())
+}
+
+// cleanText is plaintext.Clean (FuzzCleanText holds them equal) with a
+// fast path for ASCII, which is most of the text of most pages.
+func cleanText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space, newline := false, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			switch {
+			case r == '\u2028' || r == '\u2029':
+				newline = true
+			case unicode.IsSpace(r) || r == '\u00a0' || (r == utf8.RuneError && size == 1):
+				space = true
+			case unicode.IsControl(r) || r == '\u200b' || r == '\ufeff':
+				// drop
+			default:
+				if b.Len() > 0 {
+					if newline {
+						b.WriteByte('\n')
+					} else if space {
+						b.WriteByte(' ')
+					}
+				}
+				space, newline = false, false
+				b.WriteRune(r)
+			}
+			continue
+		}
+		i++
+		switch {
+		case c == '\n' || c == '\r':
+			newline = true
+		case c == ' ' || c == '\t' || c == '\v' || c == '\f':
+			space = true
+		case c < ' ' || c == 0x7f:
+			// drop
+		default:
+			if b.Len() > 0 {
+				if newline {
+					b.WriteByte('\n')
+				} else if space {
+					b.WriteByte(' ')
+				}
+			}
+			space, newline = false, false
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
+	switch n.Type {
+	case html.TextNode:
+		b.WriteString(n.Data)
+		return
+	case html.ElementNode:
+		if skip[n] || textSkipped[n.DataAtom] {
+			return
+		}
+	case html.DocumentNode:
+	default:
+		return // comments, doctypes
+	}
+	blk := n.Type == html.ElementNode && textBlock[n.DataAtom]
+	if blk {
+		b.WriteByte('\n')
+	}
+	if n.DataAtom == atom.Img {
+		if alt := attr(n, "alt"); alt != "" {
+			b.WriteByte(' ')
+			b.WriteString(alt)
+			b.WriteByte(' ')
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		writeText(b, c, skip)
+	}
+	if blk {
+		b.WriteByte('\n')
+	}
+}
+
+// textSkipped and textBlock are plaintext's skipped and block elements.
+var (
+	textSkipped = atomSet(atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Svg,
+		atom.Math, atom.Object, atom.Select, atom.Button, atom.Textarea, atom.Canvas, atom.Audio, atom.Video)
+	textBlock = atomSet(atom.P, atom.Div, atom.Br, atom.Li, atom.Ul, atom.Ol, atom.H1, atom.H2, atom.H3,
+		atom.H4, atom.H5, atom.H6, atom.Tr, atom.Td, atom.Th, atom.Table, atom.Blockquote, atom.Pre,
+		atom.Section, atom.Article, atom.Header, atom.Footer, atom.Dt, atom.Dd, atom.Dl, atom.Hr,
+		atom.Figcaption, atom.Figure, atom.Aside, atom.Nav, atom.Main, atom.Address, atom.Title,
+		atom.Caption, atom.Summary, atom.Details)
+)
+
+func atomSet(as ...atom.Atom) map[atom.Atom]bool {
+	m := make(map[atom.Atom]bool, len(as))
+	for _, a := range as {
+		m[a] = true
+	}
+	return m
 }

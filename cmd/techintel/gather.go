@@ -300,10 +300,10 @@ func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunRe
 		case crawler.Fetched:
 			res.Fetched++
 			batch = append(batch, r.Doc)
-			states[r.URL] = &store.PageState{ETag: r.State.ETag, LastModified: r.State.LastModified, Hash: r.State.Hash}
+			states[r.URL] = pageState(r.State, g.now())
 		case crawler.Unchanged:
 			res.Fetched++
-			states[r.URL] = &store.PageState{ETag: r.State.ETag, LastModified: r.State.LastModified, Hash: r.State.Hash}
+			states[r.URL] = pageState(r.State, g.now())
 		case crawler.Gone:
 			gone = append(gone, index.DocID(r.URL))
 			states[r.URL] = nil // forget it: it is reported gone once
@@ -324,7 +324,8 @@ func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunRe
 		if err != nil || !ok {
 			return crawler.PageState{}, false
 		}
-		return crawler.PageState{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash}, true
+		return crawler.PageState{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash, Length: st.Length,
+			BodyHash: st.BodyHash}, true
 	}
 	var lastReport time.Time
 	cc.Progress = func(st crawler.Stats) {
@@ -347,6 +348,13 @@ func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunRe
 		return seen, err
 	}
 	return seen, upErr
+}
+
+// pageState is what the store keeps of a crawled page's state, seen at
+// the given time (the store records a change of its text with it).
+func pageState(st crawler.PageState, seen time.Time) *store.PageState {
+	return &store.PageState{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash, Length: st.Length,
+		BodyHash: st.BodyHash, Seen: seen.UTC()}
 }
 
 // crawlProgress says how a crawl is going: pages fetched, queued, skipped

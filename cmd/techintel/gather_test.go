@@ -321,6 +321,11 @@ delay = "0s"
 	if d, _ := g.index.Get(ctx, index.DocID(ua)); !strings.Contains(d.Body, "Espoo") || d.Updated.Before(d.Fetched) {
 		t.Errorf("changed page: %+v", d)
 	}
+	// The change is in the page's history, with the text lengths.
+	h, err := g.store.PageHistory("site", ua)
+	if err != nil || len(h) != 1 || h[0].NewLength != h[0].OldLength+len(" and Espoo") || h[0].At.IsZero() {
+		t.Errorf("history of the changed page = %+v, %v", h, err)
+	}
 }
 
 // TestFullTextFeed: with full_text, a new item is indexed with its page's

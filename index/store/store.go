@@ -119,11 +119,43 @@ func (s *Store) UpdateSource(name string, fn func(*SourceState)) error {
 }
 
 // PageState is what a site crawl remembers about one page: its HTTP cache
-// validators (RFC 9111) and the hash of its extracted text.
+// validators (RFC 9111), the hash and length of its extracted text, the
+// hash of the body as received (a page that comes back byte for byte the
+// same is not extracted again), and the history of its changes.
 type PageState struct {
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
 	Hash         string `json:"hash,omitempty"`
+	Length       int    `json:"length,omitempty"` // characters of the extracted text
+	BodyHash     string `json:"body_hash,omitempty"`
+	// Seen is when the crawl saw the page in this state: the time a
+	// change is recorded with. PutPages uses the time of the call when
+	// it is zero.
+	Seen time.Time `json:"seen,omitzero"`
+	// History is kept by the store, oldest first, the last MaxPageHistory
+	// changes: PutPages ignores what a caller puts here.
+	History []PageChange `json:"history,omitempty"`
+}
+
+// MaxPageHistory is how many changes of a page the store keeps.
+const MaxPageHistory = 20
+
+// PageChange is one change of a page's extracted text, as PutPages saw
+// it: Hash differed from the one stored.
+type PageChange struct {
+	At        time.Time `json:"at"`
+	OldLength int       `json:"old_length"` // characters before; 0 if the length was not known
+	NewLength int       `json:"new_length"` // characters after
+}
+
+// PageHistory returns the recorded changes of a page of a source, oldest
+// first; none for a page never changed or not known.
+func (s *Store) PageHistory(source, url string) ([]PageChange, error) {
+	st, _, err := s.Page(source, url)
+	if err != nil {
+		return nil, err
+	}
+	return st.History, nil
 }
 
 func pageKey(source, url string) []byte { return []byte(source + "\x00" + url) }
@@ -147,11 +179,13 @@ func (s *Store) Page(source, url string) (PageState, bool, error) {
 }
 
 // PutPages records the state of many pages of a source in one transaction;
-// a nil state forgets the page.
+// a nil state forgets the page, history included. A page whose Hash
+// differs from the one stored gets a PageChange in its history.
 func (s *Store) PutPages(source string, pages map[string]*PageState) error {
 	if len(pages) == 0 {
 		return nil
 	}
+	now := time.Now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPages)
 		for url, st := range pages {
@@ -161,7 +195,25 @@ func (s *Store) PutPages(source string, pages map[string]*PageState) error {
 				}
 				continue
 			}
-			v, err := json.Marshal(st)
+			var old PageState
+			if v := b.Get(pageKey(source, url)); v != nil {
+				if err := json.Unmarshal(v, &old); err != nil {
+					return fmt.Errorf("page %q: %w", url, err)
+				}
+			}
+			next := *st // the caller's state is left as it was
+			next.History = old.History
+			if old.Hash != "" && next.Hash != "" && old.Hash != next.Hash {
+				at := next.Seen
+				if at.IsZero() {
+					at = now
+				}
+				next.History = append(next.History, PageChange{At: at.UTC(), OldLength: old.Length, NewLength: next.Length})
+				if n := len(next.History); n > MaxPageHistory {
+					next.History = next.History[n-MaxPageHistory:]
+				}
+			}
+			v, err := json.Marshal(next)
 			if err != nil {
 				return err
 			}
