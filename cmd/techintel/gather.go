@@ -186,17 +186,27 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 	if err != nil {
 		return 0, err
 	}
-	docs, skipped := feed.Documents(src.Name, g.now().UTC())
+	fetched := g.now().UTC()
+	docs, keys, skipped := feed.DocumentsWithKeys(src.Name, fetched)
 	if skipped > 0 {
-		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: no usable http(s) link", skipped))
+		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: neither a link nor any text", skipped))
 	}
 	res.Fetched = len(docs)
+	// An item known by its GUID (or title and date) updates the document
+	// it was indexed as, even when its link changed.
+	itemIDs, err := g.feedIdentities(src.Name, docs, keys)
+	if err != nil {
+		return len(docs), err
+	}
 	if src.FullText {
 		if err := g.fullText(ctx, docs, res); err != nil {
 			return len(docs), err
 		}
 	}
 	if err := g.indexDocs(ctx, src, docs, res); err != nil {
+		return len(docs), err
+	}
+	if err := g.store.PutItemIDs(src.Name, itemIDs, fetched); err != nil {
 		return len(docs), err
 	}
 	// Validators are stored only once the items are indexed: a failure
@@ -232,6 +242,9 @@ func (g *Gatherer) fullText(ctx context.Context, docs []index.Document, res *api
 	defer af.Close()
 	for i := range docs {
 		d := &docs[i]
+		if feeds.ItemAnchor(d.URL) {
+			continue // a linkless item: its URL is the feed's page, not an article
+		}
 		if known[d.ID] {
 			// Keep the article text fetched when the item was new; the
 			// feed's summary must not overwrite it.
