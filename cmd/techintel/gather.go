@@ -71,7 +71,7 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 		log:     log,
 		now:     time.Now,
 		running: map[string]bool{},
-		hosts:   newHostSlots(perHostRuns),
+		hosts:   newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
 		alerts:  &alerter{cfg: cfg, index: d.index, store: d.store, log: log, now: time.Now},
 	}, nil
 }
@@ -80,6 +80,12 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 // source that is still running. The result is returned even when the run
 // failed, with the reason in Errors and in the error.
 func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, error) {
+	return g.runSource(ctx, name, nil)
+}
+
+// runSource is RunSource; slot, when set, is a further limit (the run
+// pool's) waited for once the host's slot is held.
+func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context.Context) (func(), error)) (api.RunResult, error) {
 	src, ok := g.cfg.source(name)
 	if !ok {
 		return api.RunResult{}, fmt.Errorf("run %q: %w", name, api.ErrUnknownSource)
@@ -97,13 +103,20 @@ func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, e
 		g.mu.Unlock()
 	}()
 
-	// At most perHostRuns sources of one host run at once, so that many
-	// feeds of one site do not hammer it.
+	// At most http.max_runs_per_host sources of one host run at once, so
+	// that many feeds of one site do not hammer it.
 	release, err := g.hosts.acquire(ctx, src.URL)
 	if err != nil {
 		return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
 	}
 	defer release()
+	if slot != nil {
+		release, err := slot(ctx)
+		if err != nil {
+			return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
+		}
+		defer release()
+	}
 
 	start := g.now()
 	res := api.RunResult{Source: name, Errors: []string{}}
@@ -453,9 +466,6 @@ func timePtr(t time.Time) *time.Time {
 }
 
 var _ api.Sources = (*Gatherer)(nil)
-
-// perHostRuns bounds concurrent source runs against one host.
-const perHostRuns = 2
 
 // hostSlots is a counting semaphore per host.
 type hostSlots struct {
