@@ -214,7 +214,7 @@ func refresh5000(tb testing.TB, feeds, items int, extraHTTP string) (g *Gatherer
 // TestRefresh5000Feeds refreshes 5,000 feeds of one loopback server
 // through the run pool twice: the first round fetches and indexes every
 // feed, the second is answered 304 everywhere and writes nothing. Under the
-// race detector it checks 500 feeds (the race build checks the concurrency,
+// race detector it checks 100 feeds (the race build checks the concurrency,
 // this build the scale).
 func TestRefresh5000Feeds(t *testing.T) {
 	if testing.Short() {
@@ -222,7 +222,7 @@ func TestRefresh5000Feeds(t *testing.T) {
 	}
 	feeds, items := 5000, 2
 	if raceEnabled {
-		feeds = 500
+		feeds = 100
 	}
 	g, farm, full, notMod := refresh5000(t, feeds, items, "")
 	for i, r := range []roundStats{full, notMod} {
