@@ -1,6 +1,8 @@
 package feeds
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 	"strings"
 	"time"
@@ -31,23 +33,30 @@ func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Documen
 //
 // Each document's URL is the item's link made absolute and canonical
 // (index.CanonicalURL); an item without a usable http(s) link falls back to
-// its GUID when that is an absolute http(s) URL, and is skipped and counted
-// otherwise. Items whose URLs or keys coincide are reduced to the first, so
-// that neither repeats. Title and Body are plain text. Published is the
+// its GUID when that is an absolute http(s) URL. An item with neither (a
+// JSON Feed status, an RSS item with only a description, a tag: GUID) is
+// kept under its feed's page with a fragment naming the item (ItemAnchor),
+// so that title and date (or its GUID) still identify it on every fetch; it
+// is skipped and counted only when it has no text at all or the feed has no
+// http(s) address. Items whose URLs or keys coincide are reduced to the
+// first, so that neither repeats. Title and Body are plain text. Published is the
 // item's date, or zero when it has none or one more than a day after fetched
 // (index.Upsert then uses the first-fetch time); Fetched and Updated are
 // fetched. DocumentsWithKeys only reads f.
 func (f *Feed) DocumentsWithKeys(source string, fetched time.Time) (docs []index.Document, keys []string, skipped int) {
 	fetched = fetched.UTC()
 	urls, itemKeys := f.identities()
+	base := f.base()
 	seen := make(map[string]bool, len(f.Items))
 	docs = make([]index.Document, 0, len(f.Items))
 	keys = make([]string, 0, len(f.Items))
 	for i, it := range f.Items {
 		u, key := urls[i], itemKeys[i]
 		if u == "" {
-			skipped++
-			continue
+			if u = itemAnchor(base, key); u == "" || (strings.TrimSpace(it.Title) == "" && strings.TrimSpace(it.HTML) == "") {
+				skipped++
+				continue
+			}
 		}
 		// URL and key live in one set: "url:" keys cannot be mistaken for
 		// URLs, which always start with "http".
@@ -82,6 +91,35 @@ func (f *Feed) DocumentsWithKeys(source string, fetched time.Time) (docs []index
 		keys = append(keys, key)
 	}
 	return docs, keys, skipped
+}
+
+// anchorPrefix starts the fragment of a linkless item's URL.
+const anchorPrefix = "#item-"
+
+// itemAnchor returns the URL a linkless item is indexed under: the feed's
+// page (the site's, else the feed's own), canonical, with "#item-" and 16
+// bytes of the hash of the item's key in hex as fragment. It opens the page
+// the item was published on, is the same on every fetch, and is never a
+// linked item's URL, since canonical URLs have no fragment. It returns ""
+// when the feed has no http(s) address.
+func itemAnchor(base *url.URL, key string) string {
+	if base == nil {
+		return ""
+	}
+	page, err := index.CanonicalURL(base.String())
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(key))
+	return page + anchorPrefix + hex.EncodeToString(sum[:16])
+}
+
+// ItemAnchor reports whether a document URL is that of an item without a
+// link of its own (see DocumentsWithKeys): the page it names is the feed's,
+// not the item's, so there is no article to fetch there.
+func ItemAnchor(docURL string) bool {
+	_, frag, ok := strings.Cut(docURL, "#")
+	return ok && strings.HasPrefix("#"+frag, anchorPrefix)
 }
 
 // base returns the URL that relative item links resolve against: the

@@ -11,7 +11,8 @@ import (
 )
 
 // checkDocuments fails unless every document holds what Documents promises:
-// a canonical http(s) URL, the matching ID, valid UTF-8 plain text, sane
+// a canonical http(s) URL (with an item anchor for a linkless item), the
+// matching ID, valid UTF-8 plain text, sane
 // times, and no URL twice.
 func checkDocuments(tb testing.TB, docs []index.Document, fetched time.Time) {
 	tb.Helper()
@@ -21,8 +22,12 @@ func checkDocuments(tb testing.TB, docs []index.Document, fetched time.Time) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			tb.Errorf("doc %d: URL %q is not absolute http(s)", i, d.URL)
 		}
-		if c, err := index.CanonicalURL(d.URL); err != nil || c != d.URL {
+		page, frag, anchored := strings.Cut(d.URL, "#")
+		if c, err := index.CanonicalURL(page); err != nil || c != page {
 			tb.Errorf("doc %d: URL %q is not canonical (%q, %v)", i, d.URL, c, err)
+		}
+		if anchored && (!ItemAnchor(d.URL) || len(frag) != len("item-")+32) {
+			tb.Errorf("doc %d: URL %q has a fragment that is no item anchor", i, d.URL)
 		}
 		if d.ID != index.DocID(d.URL) {
 			tb.Errorf("doc %d: ID %q, want DocID(URL) %q", i, d.ID, index.DocID(d.URL))
@@ -82,18 +87,33 @@ func TestDocuments(t *testing.T) {
 			wantPub:    []time.Time{{}},
 		},
 		{
-			name: "GUID fallback only for http(s) GUIDs",
+			name: "GUID fallback only for http(s) GUIDs; other items anchored on the feed's page",
 			feed: Feed{FeedURL: "https://e.org/feed", Items: []Item{
 				{GUID: "https://e.org/by-guid", Title: "guid"},
 				{GUID: "tag:e.org,2024:1", Title: "tag guid"},
 				{GUID: "relative/guid", Title: "relative guid"},
 				{URL: "javascript:alert(1)", GUID: "https://e.org/js", Title: "js link"},
 				{URL: "mailto:a@e.org", Title: "mail"},
+				{URL: "mailto:b@e.org"}, // nothing to show
 			}},
-			wantURLs:    []string{"https://e.org/by-guid", "https://e.org/js"},
-			wantTitles:  []string{"guid", "js link"},
-			wantPub:     []time.Time{{}, {}},
-			wantSkipped: 3,
+			wantURLs:    []string{"https://e.org/by-guid", "https://e.org/feed#item-", "https://e.org/feed#item-", "https://e.org/js", "https://e.org/feed#item-"},
+			wantTitles:  []string{"guid", "tag guid", "relative guid", "js link", "mail"},
+			wantPub:     []time.Time{{}, {}, {}, {}, {}},
+			wantSkipped: 1,
+		},
+		{
+			name: "linkless items anchor on the site's page; without any address they are skipped",
+			feed: Feed{SiteURL: "HTTPS://Site.Example", FeedURL: "https://e.org/feed", Items: []Item{
+				{Title: "status", HTML: "<p>text</p>"},
+			}},
+			wantURLs:   []string{"https://site.example/#item-"},
+			wantTitles: []string{"status"},
+			wantPub:    []time.Time{{}},
+		},
+		{
+			name:        "no address to anchor on",
+			feed:        Feed{Items: []Item{{Title: "status"}}},
+			wantSkipped: 1,
 		},
 		{
 			name: "published dates",
@@ -132,12 +152,58 @@ func TestDocuments(t *testing.T) {
 				t.Fatalf("%d documents, want %d: %+v", len(docs), len(tt.wantURLs), docs)
 			}
 			for i, d := range docs {
-				if d.URL != tt.wantURLs[i] || d.Title != tt.wantTitles[i] || !d.Published.Equal(tt.wantPub[i]) || d.Source != "src" {
+				wantURL := tt.wantURLs[i]
+				if strings.HasSuffix(wantURL, "#item-") && strings.HasPrefix(d.URL, wantURL) {
+					wantURL = d.URL // the rest is a hash, checked by checkDocuments
+				}
+				if d.URL != wantURL || d.Title != tt.wantTitles[i] || !d.Published.Equal(tt.wantPub[i]) || d.Source != "src" {
 					t.Errorf("doc %d = %q %q %v %q, want %q %q %v", i, d.URL, d.Title, d.Published, d.Source,
 						tt.wantURLs[i], tt.wantTitles[i], tt.wantPub[i])
 				}
 			}
 		})
+	}
+}
+
+// TestItemAnchorsAreStable: a linkless item gets the same URL on every
+// fetch as long as its identity (GUID, else title and date) stays, and
+// another URL when that changes.
+func TestItemAnchorsAreStable(t *testing.T) {
+	day := time.Date(2024, 3, 5, 9, 30, 0, 0, time.UTC)
+	urlOf := func(it Item) string {
+		t.Helper()
+		f := Feed{SiteURL: "https://e.org/", Items: []Item{it}}
+		docs, _ := f.Documents("src", fetchedAt)
+		if len(docs) != 1 {
+			t.Fatalf("%d documents from %+v", len(docs), it)
+		}
+		return docs[0].URL
+	}
+	first := urlOf(Item{Title: "Status", HTML: "first text", Published: day})
+	tests := []struct {
+		name string
+		item Item
+		same bool
+	}{
+		{"text edited", Item{Title: "Status", HTML: "edited text", Published: day}, true},
+		{"markup in the title", Item{Title: "<b>Status</b>", HTML: "first text", Published: day}, true},
+		{"other date", Item{Title: "Status", HTML: "first text", Published: day.Add(time.Hour)}, false},
+		{"other title", Item{Title: "Status 2", HTML: "first text", Published: day}, false},
+		{"a GUID decides", Item{GUID: "tag:e.org,1", Title: "Status", HTML: "first text", Published: day}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := urlOf(tt.item); (got == first) != tt.same {
+				t.Errorf("URL %q, first %q, want same: %v", got, first, tt.same)
+			}
+		})
+	}
+	retitled := urlOf(Item{GUID: "tag:e.org,1", Title: "Retitled", HTML: "x", Published: day.Add(time.Hour)})
+	if g := urlOf(Item{GUID: "tag:e.org,1", Title: "Status"}); g != retitled {
+		t.Errorf("same GUID, other title and date: %q, want %q", g, retitled)
+	}
+	if !ItemAnchor(first) || ItemAnchor("https://e.org/a#section") || ItemAnchor("https://e.org/a") {
+		t.Errorf("ItemAnchor misjudges %q or a plain fragment", first)
 	}
 }
 

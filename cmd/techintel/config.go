@@ -53,6 +53,8 @@ type HTTPConfig struct {
 	Timeout              Duration `toml:"timeout"`
 	MaxBodyBytes         int64    `toml:"max_body_bytes"`
 	AllowPrivateNetworks bool     `toml:"allow_private_networks"`
+	// MaxRunsPerHost bounds how many sources of one host run at once.
+	MaxRunsPerHost int `toml:"max_runs_per_host"`
 }
 
 // WatchConfig is one [[watch]] entry: an organisation we track.
@@ -166,6 +168,7 @@ const (
 	defaultMaxPages     = 500
 	defaultDelay        = time.Second
 	defaultDigest       = "0 7 * * MON"
+	defaultRunsPerHost  = 2
 )
 
 // DefaultConfig returns the configuration used for every key the file
@@ -178,6 +181,8 @@ func DefaultConfig() Config {
 			UserAgent:    defaultUserAgent,
 			Timeout:      Duration(defaultTimeout),
 			MaxBodyBytes: defaultMaxBodyBytes,
+
+			MaxRunsPerHost: defaultRunsPerHost,
 		},
 		Digest: DigestConfig{Schedule: defaultDigest},
 	}
@@ -297,6 +302,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return configErrorf("http.max_body_bytes: must be positive, got %d", c.HTTP.MaxBodyBytes)
+	}
+	if c.HTTP.MaxRunsPerHost < 1 || c.HTTP.MaxRunsPerHost > maxConcurrentRuns {
+		return configErrorf("http.max_runs_per_host: must be between 1 and %d (the runs at once in all), got %d", maxConcurrentRuns, c.HTTP.MaxRunsPerHost)
 	}
 	seen := map[string]bool{}
 	for i, w := range c.Watch {

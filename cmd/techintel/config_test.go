@@ -63,6 +63,8 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"unknown top-level key", `datadir = "x"`, `unknown key "datadir"`},
 		{"unknown nested key", "[http]\nuser_agnt = \"x\"", `unknown key "http.user_agnt"`},
+		{"no runs per host", "[http]\nmax_runs_per_host = 0", `http.max_runs_per_host: must be between 1 and 8`},
+		{"more runs per host than in all", "[http]\nmax_runs_per_host = 9", `http.max_runs_per_host: must be between 1 and 8`},
 		{"unknown watch key", "[[watch]]\nname = \"A\"\nrole = \"own\"\nalias = [\"B\"]", `unknown key "watch.alias"`},
 		{"unknown crawl key", minimalConfig + "[[sources]]\nname = \"s\"\ntype = \"site\"\nurl = \"https://e.com/\"\n[sources.crawl]\nmaxpages = 3", `unknown key "sources.crawl.maxpages"`},
 		{"bad role", "[[watch]]\nname = \"Acme\"\nrole = \"partnr\"", `watch[0] (Acme).role: unknown role "partnr"`},

@@ -72,7 +72,7 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 		log:     log,
 		now:     time.Now,
 		running: map[string]bool{},
-		hosts:   newHostSlots(perHostRuns),
+		hosts:   newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
 		alerts:  &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
 	}, nil
 }
@@ -81,6 +81,12 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 // source that is still running. The result is returned even when the run
 // failed, with the reason in Errors and in the error.
 func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, error) {
+	return g.runSource(ctx, name, nil)
+}
+
+// runSource is RunSource; slot, when set, is a further limit (the run
+// pool's) waited for once the host's slot is held.
+func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context.Context) (func(), error)) (api.RunResult, error) {
 	src, ok := g.cfg.source(name)
 	if !ok {
 		return api.RunResult{}, fmt.Errorf("run %q: %w", name, api.ErrUnknownSource)
@@ -98,13 +104,20 @@ func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, e
 		g.mu.Unlock()
 	}()
 
-	// At most perHostRuns sources of one host run at once, so that many
-	// feeds of one site do not hammer it.
+	// At most http.max_runs_per_host sources of one host run at once, so
+	// that many feeds of one site do not hammer it.
 	release, err := g.hosts.acquire(ctx, src.URL)
 	if err != nil {
 		return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
 	}
 	defer release()
+	if slot != nil {
+		release, err := slot(ctx)
+		if err != nil {
+			return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
+		}
+		defer release()
+	}
 
 	start := g.now()
 	res := api.RunResult{Source: name, Errors: []string{}}
@@ -187,17 +200,27 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 	if err != nil {
 		return 0, err
 	}
-	docs, skipped := feed.Documents(src.Name, g.now().UTC())
+	fetched := g.now().UTC()
+	docs, keys, skipped := feed.DocumentsWithKeys(src.Name, fetched)
 	if skipped > 0 {
-		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: no usable http(s) link", skipped))
+		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: neither a link nor any text", skipped))
 	}
 	res.Fetched = len(docs)
+	// An item known by its GUID (or title and date) updates the document
+	// it was indexed as, even when its link changed.
+	itemIDs, err := g.feedIdentities(src.Name, docs, keys)
+	if err != nil {
+		return len(docs), err
+	}
 	if src.FullText {
 		if err := g.fullText(ctx, docs, res); err != nil {
 			return len(docs), err
 		}
 	}
 	if err := g.indexDocs(ctx, src, docs, res); err != nil {
+		return len(docs), err
+	}
+	if err := g.store.PutItemIDs(src.Name, itemIDs, fetched); err != nil {
 		return len(docs), err
 	}
 	// Validators are stored only once the items are indexed: a failure
@@ -233,6 +256,9 @@ func (g *Gatherer) fullText(ctx context.Context, docs []index.Document, res *api
 	defer af.Close()
 	for i := range docs {
 		d := &docs[i]
+		if feeds.ItemAnchor(d.URL) {
+			continue // a linkless item: its URL is the feed's page, not an article
+		}
 		if known[d.ID] {
 			// Keep the article text fetched when the item was new; the
 			// feed's summary must not overwrite it.
@@ -450,9 +476,6 @@ func timePtr(t time.Time) *time.Time {
 }
 
 var _ api.Sources = (*Gatherer)(nil)
-
-// perHostRuns bounds concurrent source runs against one host.
-const perHostRuns = 2
 
 // hostSlots is a counting semaphore per host.
 type hostSlots struct {

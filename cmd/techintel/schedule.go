@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -17,6 +18,71 @@ import (
 // the Gatherer allows fewer.
 const maxConcurrentRuns = 8
 
+// errBackingOff: a scheduled run was skipped because the source is backing
+// off after failures.
+var errBackingOff = errors.New("backing off after failures")
+
+// runPool is the bounded worker pool every scheduled run goes through: at
+// most maxConcurrentRuns sources run at once, and a source that is backing
+// off is skipped. A run first waits for its host's slot (the Gatherer's
+// per-host limit) and only then for a pool slot, so that thousands of
+// sources of one host waiting their turn do not hold pool slots that the
+// sources of other hosts could use.
+type runPool struct {
+	g   *Gatherer
+	log *slog.Logger
+	sem chan struct{}
+}
+
+func newRunPool(g *Gatherer, log *slog.Logger) *runPool {
+	return &runPool{g: g, log: log, sem: make(chan struct{}, maxConcurrentRuns)}
+}
+
+// slot waits for a free pool slot and returns its release.
+func (p *runPool) slot(ctx context.Context) (func(), error) {
+	select {
+	case p.sem <- struct{}{}:
+		return func() { <-p.sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free run slot: %w", ctx.Err())
+	}
+}
+
+// run runs one source through the pool, unless it is backing off
+// (errBackingOff).
+func (p *runPool) run(ctx context.Context, name string) (api.RunResult, error) {
+	st, err := p.g.store.Source(name)
+	if err == nil && time.Now().Before(st.BackoffUntil) {
+		p.log.Info("skipping scheduled run: backing off after failures", slog.String("source", name),
+			slog.Int("consecutive_failures", st.ConsecutiveFailures), slog.Time("until", st.BackoffUntil))
+		return api.RunResult{Source: name}, errBackingOff
+	}
+	res, err := p.g.runSource(ctx, name, p.slot)
+	if errors.Is(err, api.ErrSourceRunning) {
+		p.log.Info("skipping scheduled run: previous run still going", slog.String("source", name))
+	}
+	// Other errors were logged by the Gatherer and recorded on the source.
+	return res, err
+}
+
+// runAll runs the named sources through the pool and returns when all
+// have finished or ctx ended; done, when set, hears each outcome (from
+// several goroutines at once).
+func (p *runPool) runAll(ctx context.Context, names []string, done func(api.RunResult, error)) {
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := p.run(ctx, name)
+			if done != nil {
+				done(res, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // scheduler runs every source on its cron schedule. A source whose last
 // run is older than its schedule (or that never ran) runs soon after start,
 // so a restart does not wait a whole interval. Runs of one source never
@@ -29,7 +95,7 @@ type scheduler struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	sem    chan struct{}
+	pool   *runPool
 	wg     sync.WaitGroup
 }
 
@@ -41,7 +107,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 		cron:   cron.New(cron.WithLogger(cron.DiscardLogger)),
 		ctx:    ctx,
 		cancel: cancel,
-		sem:    make(chan struct{}, maxConcurrentRuns),
+		pool:   newRunPool(g, log),
 	}
 	now := time.Now()
 	var catchUp []string
@@ -79,46 +145,25 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 	}))
 	g.nextRun = s.next
 	s.cron.Start()
-	for i, name := range catchUp {
-		// Spread the catch-up runs a little instead of firing all at once.
-		delay := time.Duration(i) * 500 * time.Millisecond
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			select {
-			case <-time.After(delay):
-				s.run(name)
-			case <-s.ctx.Done():
-			}
-		}()
-	}
+	// Overdue sources all go to the pool at once: its bound and the
+	// per-host limit pace them, so 5,000 of them catch up in minutes, not
+	// in the 40 a fixed delay between them would take.
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.pool.runAll(s.ctx, catchUp, nil)
+	}()
 	return s, nil
 }
 
-// run runs one source, waiting for a free slot.
+// run runs one source on its schedule, through the pool.
 func (s *scheduler) run(name string) {
 	s.wg.Add(1)
 	defer s.wg.Done()
-	select {
-	case s.sem <- struct{}{}:
-	case <-s.ctx.Done():
-		return
-	}
-	defer func() { <-s.sem }()
 	if s.ctx.Err() != nil {
 		return
 	}
-	st, err := s.g.store.Source(name)
-	if err == nil && time.Now().Before(st.BackoffUntil) {
-		s.log.Info("skipping scheduled run: backing off after failures", slog.String("source", name),
-			slog.Int("consecutive_failures", st.ConsecutiveFailures), slog.Time("until", st.BackoffUntil))
-		return
-	}
-	_, err = s.g.RunSource(s.ctx, name)
-	if errors.Is(err, api.ErrSourceRunning) {
-		s.log.Info("skipping scheduled run: previous run still going", slog.String("source", name))
-	}
-	// Other errors were logged by RunSource and recorded on the source.
+	_, _ = s.pool.run(s.ctx, name) // outcomes are logged and recorded on the source
 }
 
 // next returns when a source runs next (zero if unknown).
