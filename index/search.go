@@ -281,11 +281,11 @@ const snippetChars = 240
 
 // snippet is plain text with matched terms in <mark>…</mark> and
 // everything else HTML-escaped (bleve's html formatter escapes the text
-// around the marks).
+// around the marks; the allow-list sanitiser makes sure of it).
 func snippet(h *search.DocumentMatch) string {
 	for _, f := range []string{fieldBody, fieldTitle} {
 		if frags := h.Fragments[f]; len(frags) > 0 && strings.Contains(frags[0], "<mark>") {
-			return strings.TrimSpace(frags[0])
+			return SanitizeSnippet(strings.TrimSpace(frags[0]))
 		}
 	}
 	return bodySnippet(str(h.Fields[fieldBody]))
