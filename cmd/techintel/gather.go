@@ -369,14 +369,22 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 	if len(docs) == 0 {
 		return nil
 	}
+	ids := make([]string, len(docs))
 	for i := range docs {
 		g.tagger.Tag(&docs[i], src.Components)
+		ids[i] = docs[i].ID
+	}
+	// Journalled before the index write, cleared once the alerts are
+	// stored: a crash in between is replayed at the next start.
+	seq, err := g.store.JournalAdd(ids)
+	if err != nil {
+		return indexWriteError(err)
 	}
 	up, err := g.index.Upsert(ctx, docs)
 	res.New += len(up.New)
 	res.Updated += len(up.Updated)
 	if err != nil {
-		return err
+		return indexWriteError(err)
 	}
 	// Percolate what was written, right after it was indexed. Upsert set
 	// each document's first-fetch time, which decides whether it is newer
@@ -395,7 +403,7 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 	if _, err := g.alerts.percolate(ctx, changed); err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
-	return nil
+	return g.store.JournalDone(seq)
 }
 
 func (g *Gatherer) report(source, msg string) {

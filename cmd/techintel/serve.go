@@ -37,6 +37,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		d.Close()
 		return err
 	}
+	if _, err := g.replayJournal(ctx); err != nil {
+		log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
+	}
 	return serve(ctx, cfg, d, g, log, nil)
 }
 
