@@ -70,6 +70,7 @@ type Options struct {
 	Subs     Subscriptions
 	Digests  Digests
 	Entities Entities
+	Backups  Backups // optional: POST /api/v1/admin/backup
 	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
 	Logger   *slog.Logger
 	// RateLimit applies per token (per client IP without one) to /api/;
@@ -89,6 +90,7 @@ type Server struct {
 	subs     Subscriptions
 	digests  Digests
 	entities Entities
+	backups  Backups
 	auth     *authenticator
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -107,7 +109,7 @@ func New(o Options) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(),
+	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, backups: o.Backups, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(),
 		limiter: newRateLimiter(o.RateLimit, now), cors: newCORS(o.CORSOrigins)}
 	limited := s.limit(http.HandlerFunc(s.dispatch))
 	s.handler = s.cors.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,6 +147,9 @@ func New(o Options) *Server {
 	}
 	if o.Digests != nil {
 		route("GET", "/api/v1/digest", scopeRead, s.handleDigest)
+	}
+	if o.Backups != nil {
+		route("POST", "/api/v1/admin/backup", scopeAdmin, s.handleBackup)
 	}
 
 	return s

@@ -52,6 +52,12 @@ type Gatherer struct {
 
 	mu      sync.Mutex
 	running map[string]bool
+
+	// gate is held for reading by every section that writes the index
+	// together with the state that goes with it (validators, page states,
+	// alerts), and for writing by Backup, so that a backup copies index
+	// and store at one consistent point.
+	gate sync.RWMutex
 }
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
@@ -196,6 +202,8 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 			return len(docs), err
 		}
 	}
+	g.gate.RLock()
+	defer g.gate.RUnlock()
 	if err := g.indexDocs(ctx, src, docs, res); err != nil {
 		return len(docs), err
 	}
@@ -280,6 +288,8 @@ func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunRe
 		if upErr != nil {
 			return
 		}
+		g.gate.RLock()
+		defer g.gate.RUnlock()
 		upErr = g.indexDocs(ctx, src, batch, res)
 		if upErr == nil && len(gone) > 0 {
 			var n int

@@ -133,6 +133,7 @@ func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler 
 	o := apiOptions(g, tokens)
 	o.RateLimit = api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}
 	o.CORSOrigins = cfg.CORSOrigins
+	o.Backups = g
 	return api.New(o)
 }
 
