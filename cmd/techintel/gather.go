@@ -410,7 +410,9 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 			delete(written, d.ID) // duplicates within docs
 		}
 	}
-	if _, err := g.alerts.percolate(ctx, changed); err != nil {
+	// What is in the index gets its alerts even when a shutdown cancels
+	// ctx meanwhile: a clean stop leaves no batch for the journal replay.
+	if _, err := g.alerts.percolate(context.WithoutCancel(ctx), changed); err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
 	return g.store.JournalDone(seq)
