@@ -257,7 +257,10 @@ func anyTerm(field string, values []string) query.Query {
 // messages are all there is to go on.
 func isQueryError(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"TooManyClauses", "fuzziness", "regexp", "parse", "invalid", "unknown field"} {
+	// The vellum messages are its regexp and automaton limits ("/$/" is
+	// "zero width assertions not allowed"), found by FuzzValidateQuery.
+	for _, s := range []string{"TooManyClauses", "fuzziness", "regexp", "parse", "invalid", "unknown field",
+		"not allowed", "too many instructions", "contains more than", "maxNumStates"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
