@@ -35,7 +35,7 @@ func TestLoadWhileIndexing(t *testing.T) {
 			title, body := worldText(i)
 			u := fmt.Sprintf("https://load.example/%d", i)
 			docs = append(docs, index.Document{ID: index.DocID(u), URL: u, Title: title, Body: body, Source: "load",
-				Published: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour),
+				Published:  time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour),
 				Components: []string{"own"}, Entities: []string{worldOrgs[i%len(worldOrgs)]}, Technologies: []string{}})
 		}
 		if _, err := ix.Upsert(ctx, docs); err != nil && ctx.Err() == nil {
