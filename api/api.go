@@ -70,8 +70,17 @@ type Options struct {
 	Subs     Subscriptions
 	Digests  Digests
 	Entities Entities
+	Backups  Backups // optional: POST /api/v1/admin/backup
 	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
 	Logger   *slog.Logger
+	// RateLimit applies per token (per client IP without one) to /api/;
+	// the zero value is no limit.
+	RateLimit RateLimit
+	// CORSOrigins are the browser origins allowed to call the API; none
+	// means no CORS headers at all.
+	CORSOrigins []string
+	// Now is the clock of the rate limiter (default time.Now).
+	Now func() time.Time
 }
 
 // Server serves the API.
@@ -81,9 +90,13 @@ type Server struct {
 	subs     Subscriptions
 	digests  Digests
 	entities Entities
+	backups  Backups
 	auth     *authenticator
 	log      *slog.Logger
 	mux      *http.ServeMux
+	limiter  *rateLimiter
+	cors     *cors
+	handler  http.Handler // mux behind CORS and the rate limit
 }
 
 // New returns the API server.
@@ -92,7 +105,20 @@ func New(o Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, backups: o.Backups, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(),
+		limiter: newRateLimiter(o.RateLimit, now), cors: newCORS(o.CORSOrigins)}
+	limited := s.limit(http.HandlerFunc(s.dispatch))
+	s.handler = s.cors.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			limited.ServeHTTP(w, r) // /healthz stays unlimited for monitors
+			return
+		}
+		s.dispatch(w, r)
+	}))
 	route := func(method, path, scope string, h http.HandlerFunc) {
 		if scope == "" {
 			s.mux.HandleFunc(method+" "+path, h)
@@ -122,6 +148,9 @@ func New(o Options) *Server {
 	if o.Digests != nil {
 		route("GET", "/api/v1/digest", scopeRead, s.handleDigest)
 	}
+	if o.Backups != nil {
+		route("POST", "/api/v1/admin/backup", scopeAdmin, s.handleBackup)
+	}
 
 	return s
 }
@@ -131,6 +160,11 @@ func New(o Options) *Server {
 // otherwise (after authentication under /api/, so it reveals nothing).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.handler.ServeHTTP(w, r)
+}
+
+// dispatch hands a request to its route.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not

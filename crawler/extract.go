@@ -115,15 +115,15 @@ func (pp *parsedPage) extract() Page {
 	}
 	s, doc := &pp.s, pp.doc
 	root := s.contentRoot(doc)
-	p.Title = firstNonEmpty(oneLine(textOf(s.title)), oneLine(s.ogTitle), oneLine(textOf(s.h1)))
+	p.Title = untag(firstNonEmpty(oneLine(textOf(s.title)), oneLine(s.ogTitle), oneLine(textOf(s.h1))))
 	// An <h1> confirms the title only inside <main> or the article: one in
 	// the page header is as likely the site's logo.
 	var heading string
 	if root == s.main || (len(s.articles) == 1 && root == s.articles[0]) {
 		heading = oneLine(textOf(firstElement(root, atom.H1)))
 	}
-	p.Title = cleanTitle(p.Title, []string{oneLine(s.siteName), oneLine(s.appName)},
-		[]string{oneLine(s.ogTitle), heading})
+	p.Title = cleanTitle(p.Title, []string{untag(oneLine(s.siteName)), untag(oneLine(s.appName))},
+		[]string{untag(oneLine(s.ogTitle)), untag(heading)})
 	p.Author = oneLine(s.author())
 
 	// Dates first: an <article>'s <header> often holds its <time>, and the
@@ -363,4 +363,15 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// untag strips markup from a title. <title> is raw text in HTML, so a page
+// can put tags in it that its parser leaves alone ("<b>News</b>" from a
+// careless CMS, or a script meant for whoever shows the title as HTML);
+// titles are plain text, so they are read as HTML once more.
+func untag(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	return oneLine(plaintext.FromHTML(s))
 }

@@ -379,7 +379,10 @@ func anyTerm(field string, values []string) query.Query {
 // messages are all there is to go on.
 func isQueryError(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"TooManyClauses", "fuzziness", "regexp", "parse", "invalid", "unknown field"} {
+	// The vellum messages are its regexp and automaton limits ("/$/" is
+	// "zero width assertions not allowed"), found by FuzzValidateQuery.
+	for _, s := range []string{"TooManyClauses", "fuzziness", "regexp", "parse", "invalid", "unknown field",
+		"not allowed", "too many instructions", "contains more than", "maxNumStates"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
@@ -404,7 +407,7 @@ const snippetChars = 240
 
 // snippet is plain text with matched terms in <mark>…</mark> and
 // everything else HTML-escaped (bleve's html formatter escapes the text
-// around the marks).
+// around the marks; the allow-list sanitiser makes sure of it).
 //
 // Without a highlighted query term, the snippet favours the evidence of the
 // document's tags: the excerpt around a mention of an entity or technology
@@ -413,7 +416,7 @@ const snippetChars = 240
 func snippet(h *search.DocumentMatch, q Query) string {
 	for _, f := range []string{fieldBody, fieldTitle} {
 		if frags := h.Fragments[f]; len(frags) > 0 && strings.Contains(frags[0], "<mark>") {
-			return strings.TrimSpace(frags[0])
+			return SanitizeSnippet(strings.TrimSpace(frags[0]))
 		}
 	}
 	if s := evidenceSnippet(str(h.Fields[fieldEvidence]), append(slices.Clone(q.Entities), q.Technologies...)); s != "" {

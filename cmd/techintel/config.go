@@ -37,6 +37,12 @@ type Config struct {
 type APIConfig struct {
 	Listen string        `toml:"listen"`
 	Tokens []TokenConfig `toml:"tokens"`
+	// RateLimit is requests a second per token (per client IP without
+	// one), RateBurst how many may come at once; rate_limit = 0 disables.
+	RateLimit float64 `toml:"rate_limit"`
+	RateBurst int     `toml:"rate_burst"`
+	// CORSOrigins are browser origins allowed to call the API.
+	CORSOrigins []string `toml:"cors_origins"`
 }
 
 // TokenConfig is one [[api.tokens]] entry.
@@ -169,6 +175,8 @@ const (
 	defaultDelay        = time.Second
 	defaultDigest       = "0 7 * * MON"
 	defaultRunsPerHost  = 2
+	defaultRateLimit    = 20
+	defaultRateBurst    = 40
 )
 
 // DefaultConfig returns the configuration used for every key the file
@@ -176,7 +184,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		DataDir: "./data",
-		API:     APIConfig{Listen: defaultListen},
+		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst},
 		HTTP: HTTPConfig{
 			UserAgent:    defaultUserAgent,
 			Timeout:      Duration(defaultTimeout),
@@ -474,8 +482,33 @@ func (c *Config) validateAPI() error {
 			return configErrorf("%s.scope: unknown scope %q (want read or admin)", field, t.Scope)
 		}
 	}
+	if c.API.RateLimit < 0 || c.API.RateLimit != c.API.RateLimit {
+		return configErrorf("api.rate_limit: must be 0 (off) or a positive number of requests a second, got %v", c.API.RateLimit)
+	}
+	if c.API.RateLimit > 0 && c.API.RateBurst < 1 {
+		return configErrorf("api.rate_burst: must be at least 1 while api.rate_limit is on, got %d", c.API.RateBurst)
+	}
+	for i, o := range c.API.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			return configErrorf("api.cors_origins[%d]: %v", i, err)
+		}
+	}
 	if len(c.API.Tokens) == 0 && !isLoopbackHost(host) {
 		return configErrorf("api.listen: %q is not a loopback address; configure [[api.tokens]] to serve beyond this machine", c.API.Listen)
+	}
+	return nil
+}
+
+// checkOrigin accepts "*" or a browser origin: scheme://host[:port],
+// nothing after it.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(o, "/") {
+		return fmt.Errorf("%q is not an origin like \"https://app.example.com\" (scheme and host, no path) or \"*\"", o)
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if _, err := g.replayJournal(ctx); err != nil {
+		log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
+	}
 	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
 	return crawlAndReport(ctx, g, names, stdout)
 }

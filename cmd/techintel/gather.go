@@ -53,6 +53,12 @@ type Gatherer struct {
 
 	mu      sync.Mutex
 	running map[string]bool
+
+	// gate is held for reading by every section that writes the index
+	// together with the state that goes with it (validators, page states,
+	// alerts), and for writing by Backup, so that a backup copies index
+	// and store at one consistent point.
+	gate sync.RWMutex
 }
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
@@ -217,6 +223,8 @@ func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunRe
 			return len(docs), err
 		}
 	}
+	g.gate.RLock()
+	defer g.gate.RUnlock()
 	if err := g.indexDocs(ctx, src, docs, res); err != nil {
 		return len(docs), err
 	}
@@ -307,6 +315,8 @@ func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunRe
 		if upErr != nil {
 			return
 		}
+		g.gate.RLock()
+		defer g.gate.RUnlock()
 		upErr = g.indexDocs(ctx, src, batch, res)
 		if upErr == nil && len(gone) > 0 {
 			var n int
@@ -405,14 +415,22 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 		return nil
 	}
 	tagger := g.watch.get().tagger
+	ids := make([]string, len(docs))
 	for i := range docs {
 		tagger.Tag(&docs[i], src.Components)
+		ids[i] = docs[i].ID
+	}
+	// Journalled before the index write, cleared once the alerts are
+	// stored: a crash in between is replayed at the next start.
+	seq, err := g.store.JournalAdd(ids)
+	if err != nil {
+		return indexWriteError(err)
 	}
 	up, err := g.index.Upsert(ctx, docs)
 	res.New += len(up.New)
 	res.Updated += len(up.Updated)
 	if err != nil {
-		return err
+		return indexWriteError(err)
 	}
 	// Percolate what was written, right after it was indexed. Upsert set
 	// each document's first-fetch time, which decides whether it is newer
@@ -428,10 +446,12 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 			delete(written, d.ID) // duplicates within docs
 		}
 	}
-	if _, err := g.alerts.percolate(ctx, changed); err != nil {
+	// What is in the index gets its alerts even when a shutdown cancels
+	// ctx meanwhile: a clean stop leaves no batch for the journal replay.
+	if _, err := g.alerts.percolate(context.WithoutCancel(ctx), changed); err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
-	return nil
+	return g.store.JournalDone(seq)
 }
 
 func (g *Gatherer) report(source, msg string) {

@@ -42,6 +42,7 @@ Usage:
   techintel sources discover|import|export ...      find feeds on a page; OPML in and out
   techintel subscriptions add|list|rm -config FILE ...  saved searches that raise alerts
   techintel retag  -config FILE                     re-apply the watch list to every stored document
+  techintel backup -config FILE DIR                 consistent copy of the data directory, also while serve runs
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
 
 Run "techintel COMMAND -h" for a command's flags.
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRetag(ctx, args[1:], stdout, stderr)
 	case "digest":
 		err = cmdDigest(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

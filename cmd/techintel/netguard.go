@@ -30,9 +30,11 @@ var blockedPrefixes = func() []netip.Prefix {
 }()
 
 // blockedAddr reports whether ip is in a blocked range. IPv4-mapped IPv6
-// addresses are checked as IPv4.
+// addresses are checked as IPv4. The zone is dropped first: netip never
+// finds a zoned address (fe80::1%eth0) inside a prefix, which would let
+// link-local targets through.
 func blockedAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
+	ip = ip.Unmap().WithZone("")
 	for _, p := range blockedPrefixes {
 		if p.Contains(ip) {
 			return true
@@ -46,14 +48,24 @@ func blockedAddr(ip netip.Addr) bool {
 // DNS resolution, so redirects and DNS answers that change between a check
 // and the connection are covered too (the way miniflux does it).
 func newTransport(allowPrivate bool, timeout time.Duration) *http.Transport {
+	if allowPrivate {
+		return guardedTransport(nil, timeout)
+	}
+	return guardedTransport(blockedAddr, timeout)
+}
+
+// guardedTransport is newTransport with the address check given: refuse
+// (nil: none) is asked about every address right before it is dialled.
+// Tests use it to let one loopback test server stand for the internet.
+func guardedTransport(refuse func(netip.Addr) bool, timeout time.Duration) *http.Transport {
 	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
-	if !allowPrivate {
+	if refuse != nil {
 		d.Control = func(network, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
 			if err != nil {
 				return fmt.Errorf("refusing to connect to %s: %w", address, err)
 			}
-			if blockedAddr(ap.Addr()) {
+			if refuse(ap.Addr()) {
 				return fmt.Errorf("refusing to connect to %s: private or reserved address (set http.allow_private_networks = true to allow)", ap.Addr())
 			}
 			return nil

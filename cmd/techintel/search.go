@@ -134,8 +134,11 @@ func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body [
 		host = "127.0.0.1"
 	}
 	u := "http://" + net.JoinHostPort(host, port) + pathAndQuery
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -143,11 +146,8 @@ func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body [
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	for _, t := range cfg.API.Tokens {
-		if t.Token != "" {
-			req.Header.Set("Authorization", "Bearer "+t.Token)
-			break
-		}
+	if tok := clientToken(cfg.API.Tokens, method != http.MethodGet); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -167,6 +167,24 @@ func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body [
 		return nil, fmt.Errorf("%s via %s: %s: %s", req.URL.Path, cfg.API.Listen, resp.Status, e.Error)
 	}
 	return out, nil
+}
+
+// clientToken is the token a command sends to serve: the first one whose
+// secret is in the config, an admin one first when the call writes.
+func clientToken(tokens []TokenConfig, write bool) string {
+	first := ""
+	for _, t := range tokens {
+		if t.Token == "" {
+			continue
+		}
+		if !write || t.Scope == scopeAdmin {
+			return t.Token
+		}
+		if first == "" {
+			first = t.Token
+		}
+	}
+	return first
 }
 
 // printHits prints results as a table for people.

@@ -60,6 +60,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}()
+	if _, err := g.replayJournal(ctx); err != nil {
+		log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
+	}
 	err = serve(ctx, cfg, d, g, log, nil)
 	stopHup()
 	<-hupDone
@@ -85,7 +88,7 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		return err
 	}
 	srv := &http.Server{
-		Handler:           apiHandler(g, tokens...),
+		Handler:           apiHandlerFor(g, cfg.API, tokens),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// POST /sources/{name}/run answers when the run is done.
@@ -151,11 +154,26 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 	return out, nil
 }
 
-// apiHandler is the API over a gatherer's index, sources and subscriptions.
+// apiHandler is the API over a gatherer's index, sources and
+// subscriptions, with no rate limit and no CORS.
 func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
-	return api.New(api.Options{
+	return api.New(apiOptions(g, tokens))
+}
+
+// apiHandlerFor is the API as serve runs it: with the [api] rate limit
+// and CORS origins.
+func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler {
+	o := apiOptions(g, tokens)
+	o.RateLimit = api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}
+	o.CORSOrigins = cfg.CORSOrigins
+	o.Backups = g
+	return api.New(o)
+}
+
+func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
+	return api.Options{
 		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
-	})
+	}
 }

@@ -3,7 +3,6 @@ package digest
 import (
 	"embed"
 	"fmt"
-	"html"
 	"html/template"
 	"io"
 	"slices"
@@ -80,8 +79,8 @@ func WriteHTML(w io.Writer, d *Digest) error {
 		"n":    countOf,
 		"snippet": func(s string) template.HTML {
 			// Snippets are already escaped plain text with <mark> tags;
-			// keep only those tags.
-			return template.HTML(keepMarks(s))
+			// the allow-list sanitiser keeps only those tags.
+			return template.HTML(index.SanitizeSnippet(s))
 		},
 	}).ParseFS(templates, "templates/digest.html")
 	if err != nil {
@@ -105,14 +104,6 @@ func WriteMarkdown(w io.Writer, d *Digest) error {
 }
 
 func dateOnly(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
-// keepMarks re-escapes s except for <mark> and </mark>, so a snippet that
-// does not come from index.Search cannot inject markup.
-func keepMarks(s string) string {
-	s = strings.NewReplacer("<mark>", "\x00", "</mark>", "\x01").Replace(s)
-	s = template.HTMLEscapeString(html.UnescapeString(s))
-	return strings.NewReplacer("\x00", "<mark>", "\x01", "</mark>").Replace(s)
-}
 
 // mdEscape escapes the characters that would make crawled text into
 // Markdown links, emphasis or HTML.

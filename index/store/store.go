@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -225,6 +226,30 @@ func (s *Store) PutPages(source string, pages map[string]*PageState) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: put %d pages of %q: %w", len(pages), source, err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the store to path (a new file) from
+// one read transaction, while the store stays in use, and syncs it.
+func (s *Store) Backup(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		_, err := tx.WriteTo(f)
+		return err
+	})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("store: backup to %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
+)
+
+// growingFeeds serves feeds that never stop producing: /feed/N lists the
+// newest 100 of the items published so far, one every 3 ms, each with a
+// paragraph of text, so that every scheduled run indexes a batch.
+func growingFeeds(tb testing.TB) *httptest.Server {
+	tb.Helper()
+	start := time.Now()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		feed := strings.TrimPrefix(r.URL.Path, "/feed/")
+		n := int(time.Since(start) / (3 * time.Millisecond))
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>growing</title>`)
+		for k := n; k > max(n-100, 0); k-- {
+			fmt.Fprintf(w, `<item><title>Nokia radio item %s-%d</title><link>https://news.example/%s/%d</link>
+<description>Nokia shipped radio number %d of feed %s. %s</description></item>`,
+				feed, k, feed, k, k, feed, itemText(feed, k))
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// itemText is a paragraph of words drawn for item k of a feed, so that
+// items are distinct news, not one story told again (they would share a
+// story and alert once).
+func itemText(feed string, k int) string {
+	words := strings.Fields("open ran networks carry traffic for operators radio spectrum core cloud edge slicing " +
+		"antenna baseband fibre backhaul tower site energy latency throughput uplink downlink handover beam " +
+		"massive mimo small cell private campus factory port rail satellite direct device roaming billing")
+	seed := uint64(k)
+	for _, c := range feed {
+		seed = seed*31 + uint64(c)
+	}
+	r := rand.New(rand.NewPCG(seed, 7))
+	out := make([]string, 60)
+	for i := range out {
+		out[i] = words[r.IntN(len(words))]
+	}
+	return strings.Join(out, " ") + "."
+}
+
+// allIDs pages through every document serve can find and returns their
+// IDs: what serve has reported indexed.
+func allIDs(listen string) (map[string]bool, error) {
+	ids := map[string]bool{}
+	after := ""
+	for {
+		v := url.Values{"sort": {"date"}, "limit": {"100"}}
+		if after != "" {
+			v.Set("after", after)
+		}
+		resp, err := http.Get("http://" + listen + "/api/v1/search?" + v.Encode())
+		if err != nil {
+			return nil, err
+		}
+		var res struct {
+			Hits []struct{ ID string }
+			Next string
+		}
+		err = json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range res.Hits {
+			ids[h.ID] = true
+		}
+		if res.Next == "" || len(res.Hits) == 0 {
+			return ids, nil
+		}
+		after = res.Next
+	}
+}
+
+// startServe runs serve as a child process (TestMain's re-exec) and
+// waits until its API answers.
+func startServe(t *testing.T, configPath, listen string, stderr io.Writer) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "TECHINTEL_TEST_MAIN="+strings.Join([]string{"serve", "-config", configPath}, "\x1f"))
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + listen + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("serve did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSIGKILLDuringIngest kills serve with SIGKILL at random moments while
+// it indexes feeds that keep growing, restarts it, and repeats. At the
+// end the index opens, every document serve reported before a kill is
+// there once, and the subscription's alerts match a search for it: none
+// lost, none duplicated.
+func TestSIGKILLDuringIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts serve in a loop; skipped with -short")
+	}
+	feeds := growingFeeds(t)
+	dir := t.TempDir()
+	listen := freePort(t)
+	var cfgText strings.Builder
+	fmt.Fprintf(&cfgText, "data_dir = %q\n[api]\nlisten = %q\nrate_limit = 0\n[http]\nallow_private_networks = true\n", filepath.Join(dir, "data"), listen)
+	fmt.Fprint(&cfgText, "[[watch]]\nname = \"Nokia\"\nrole = \"own\"\n")
+	for i := range 6 {
+		fmt.Fprintf(&cfgText, "[[sources]]\nname = \"feed%d\"\ntype = \"feed\"\nurl = \"%s/feed/%d\"\nschedule = \"@every 1s\"\n", i, feeds.URL, i)
+	}
+	configPath := filepath.Join(dir, "techintel.toml")
+	if err := os.WriteFile(configPath, []byte(cfgText.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The subscription exists before anything is indexed, so every
+	// document must raise exactly one alert.
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := d.store.AddSubscription(store.Subscription{Name: "radios", Query: "radio", Components: []string{}, Entities: []string{}, Created: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	reported := map[string]bool{}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	const rounds = 6
+	for round := range rounds {
+		var stderr bytes.Buffer
+		cmd := startServe(t, configPath, listen, &stderr)
+		// Let it ingest for a random while, read what it reports, then
+		// kill it at once, most likely in the middle of a batch.
+		time.Sleep(time.Duration(400+rng.IntN(1200)) * time.Millisecond)
+		ids, err := allIDs(listen)
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("round %d: %v\n%s", round, err, stderr.String())
+		}
+		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		for id := range ids {
+			reported[id] = true
+		}
+		t.Logf("round %d: %d documents reported, killed", round, len(ids))
+		if strings.Contains(stderr.String(), "panic") {
+			t.Fatalf("round %d: serve panicked:\n%s", round, stderr.String())
+		}
+	}
+	if len(reported) == 0 {
+		t.Fatal("serve never reported a document")
+	}
+
+	// One last start replays the journal of the last kill; then a clean
+	// stop.
+	var stderr bytes.Buffer
+	cmd := startServe(t, configPath, listen, &stderr)
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	select {
+	case err := <-waitErr:
+		if err != nil {
+			t.Fatalf("serve after the kills exited with %v:\n%s", err, stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("serve did not stop after SIGTERM:\n%s", stderr.String())
+	}
+
+	d, err = openDataDir(cfg.DataDir)
+	if err != nil {
+		t.Fatalf("the data directory does not open after the kills: %v", err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	for id := range reported {
+		if _, err := d.index.Get(ctx, id); err != nil {
+			t.Errorf("document %s was reported indexed and is gone: %v", id, err)
+		}
+	}
+	// No duplicates: one document per URL.
+	urls := map[string]string{}
+	var matching []string
+	q := index.Query{Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
+	for {
+		res, err := d.index.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			if other, ok := urls[h.URL]; ok && other != h.ID {
+				t.Errorf("%s indexed twice: %s and %s", h.URL, other, h.ID)
+			}
+			urls[h.URL] = h.ID
+		}
+		if res.Next == "" {
+			break
+		}
+		q.After = res.Next
+	}
+	q = index.Query{Q: sub.Query, Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
+	for {
+		res, err := d.index.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			matching = append(matching, h.ID)
+		}
+		if res.Next == "" {
+			break
+		}
+		q.After = res.Next
+	}
+	// A subscription alerts once per story: each matching document's
+	// story must have exactly one alert.
+	storyOf := map[string]string{}
+	for _, id := range matching {
+		doc, err := d.index.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		storyOf[id] = doc.Story
+	}
+	alerted := map[string]int{}
+	after := ""
+	for {
+		alerts, next, err := d.store.Alerts(sub.ID, after, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range alerts {
+			s, ok := storyOf[a.Document]
+			if !ok {
+				t.Errorf("alert %s for document %s, which does not match the subscription", a.ID, a.Document)
+			}
+			alerted[s]++
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	stories := map[string]bool{}
+	for _, s := range storyOf {
+		stories[s] = true
+	}
+	for s, n := range alerted {
+		if n > 1 {
+			t.Errorf("story %s alerted %d times", s, n)
+		}
+	}
+	lost := 0
+	for s := range stories {
+		if alerted[s] == 0 {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d matching stories have no alert", lost, len(stories))
+	}
+	if len(alerted) != len(stories) {
+		t.Errorf("%d stories alerted, %d match the subscription", len(alerted), len(stories))
+	}
+	if p, _ := d.store.Pending(); len(p) != 0 {
+		t.Errorf("journal not empty after a clean stop: %d batches", len(p))
+	}
+	t.Logf("%d documents reported before kills, %d in the index, %d matching in %d stories, %d alerts", len(reported), len(urls), len(matching), len(stories), len(alerted))
+}
