@@ -72,6 +72,9 @@ type Options struct {
 	Entities Entities
 	Tokens   []Token // empty: no authentication (loopback only; the caller enforces that)
 	Logger   *slog.Logger
+	// Pages, if set, serves every path outside /api/ and /healthz: the
+	// web pages (package api/web). /api/ keeps its JSON errors.
+	Pages http.Handler
 }
 
 // Server serves the API.
@@ -84,6 +87,7 @@ type Server struct {
 	auth     *authenticator
 	log      *slog.Logger
 	mux      *http.ServeMux
+	pages    http.Handler
 }
 
 // New returns the API server.
@@ -92,7 +96,7 @@ func New(o Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux()}
+	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(), pages: o.Pages}
 	route := func(method, path, scope string, h http.HandlerFunc) {
 		if scope == "" {
 			s.mux.HandleFunc(method+" "+path, h)
@@ -134,6 +138,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not
+		return
+	}
+	if s.pages != nil && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/healthz" {
+		s.pages.ServeHTTP(w, r)
 		return
 	}
 	// Let the mux decide between 404 and 405, without its text body.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/api/web"
 )
 
 // cmdServe runs the scheduler and the HTTP API until SIGINT or SIGTERM,
@@ -118,11 +119,24 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 	return out, nil
 }
 
-// apiHandler is the API over a gatherer's index, sources and subscriptions.
+// apiHandler is the API and the web pages over a gatherer's index,
+// sources and subscriptions.
 func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
-	return api.New(api.Options{
+	o := api.Options{
 		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  digester{cfg: g.cfg, index: g.index, now: time.Now},
 		Entities: insight{cfg: g.cfg, index: g.index, now: time.Now},
+	}
+	pages, err := web.New(web.Options{
+		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
+		Tokens: tokens, Logger: g.log,
 	})
+	if err != nil {
+		// The templates are embedded, so this is a bug that tests catch;
+		// the JSON API still works without the pages.
+		g.log.Error("web pages disabled", slog.Any("error", err))
+	} else {
+		o.Pages = pages
+	}
+	return api.New(o)
 }
