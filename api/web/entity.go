@@ -34,9 +34,9 @@ type heatRow struct {
 
 type heatCell struct {
 	Entity, Tech string
-	Count int
-	Shade int
-	URL   string
+	Count        int
+	Shade        int
+	URL          string
 }
 
 func newHeatMap(m *api.Matrix) heatMap {

@@ -148,7 +148,7 @@ func TestPages(t *testing.T) {
 		{"search, snippet marks", "/?q=script", 200, []string{"&lt;<mark>script</mark>&gt;alert(3)", "1–1 of 1 documents"}},
 		{"search, chips and counts", "/?q=vodafone&component=alliances", 200, []string{
 			`Alliances <span class="count">30</span><span class="visually-hidden"> (selected`,
-			`href="/?q=vodafone"`,                                        // the active chip removes itself
+			`href="/?q=vodafone"`, // the active chip removes itself
 			`href="/?component=alliances&amp;entity=Vodafone&amp;q=vodafone"`, // an entity chip adds itself
 			`Vodafone <span class="count">30</span>`,
 			`href="/api/v1/search?component=alliances&amp;q=vodafone"`,

@@ -65,9 +65,9 @@ var funcs = template.FuncMap{
 	"searchURL": func(param, value string) string {
 		return "/?" + url.Values{param: {value}}.Encode()
 	},
-	"entityURL": func(name string) string { return "/entities/" + url.PathEscape(name) },
-	"pathEscape": url.PathEscape,
-	"join":       strings.Join,
+	"entityURL":     func(name string) string { return "/entities/" + url.PathEscape(name) },
+	"pathEscape":    url.PathEscape,
+	"join":          strings.Join,
 	"componentList": func() []string { return index.Components },
 }
 
