@@ -339,3 +339,16 @@ func (e memEntities) Matrix(ctx context.Context) (*api.Matrix, error) {
 	}
 	return m, nil
 }
+
+type apiToken struct {
+	name, secret string
+	admin        bool
+}
+
+func toks(ts []apiToken) []api.Token {
+	var out []api.Token
+	for _, t := range ts {
+		out = append(out, token(t.name, t.secret, t.admin))
+	}
+	return out
+}
