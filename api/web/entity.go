@@ -56,8 +56,7 @@ func newHeatMap(m *api.Matrix) heatMap {
 			}
 			shade := 0
 			if n > 0 {
-				shade = 1 + (n*4+top-1)/top // 1..5, rounding up so any count shows
-				shade = min(shade, 5)
+				shade = 1 + (n*5-1)/top // 1..5: any count shows, the maximum is 5
 			}
 			row.Cells = append(row.Cells, heatCell{Entity: e, Tech: t, Count: n, Shade: shade,
 				URL: "/?" + url.Values{"entity": {e}, "technology": {t}}.Encode()})

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"testing"
+
+	"github.com/techintel/techintel/api"
 )
 
 func TestSnippetHTML(t *testing.T) {
@@ -87,4 +90,24 @@ func FuzzSnippetHTML(f *testing.F) {
 			t.Fatalf("snippetHTML(%q) = %q: mark left open", s, out)
 		}
 	})
+}
+
+func TestHeatMapShades(t *testing.T) {
+	m := newHeatMap(&api.Matrix{
+		Entities: []string{"A", "B"}, Technologies: []string{"x", "y", "z"},
+		Counts: [][]int{{0, 1, 20}, {10, 19, 4}},
+	})
+	var got []int
+	for _, r := range m.Rows {
+		for _, c := range r.Cells {
+			got = append(got, c.Shade)
+		}
+	}
+	want := []int{0, 1, 5, 3, 5, 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("shades %v, want %v", got, want)
+	}
+	if u := m.Rows[1].Cells[0].URL; u != "/?entity=B&technology=x" {
+		t.Errorf("cell URL %q", u)
+	}
 }
