@@ -81,6 +81,9 @@ type Options struct {
 	CORSOrigins []string
 	// Now is the clock of the rate limiter (default time.Now).
 	Now func() time.Time
+	// Pages, if set, serves every path outside /api/ and /healthz: the
+	// web pages (package api/web). /api/ keeps its JSON errors.
+	Pages http.Handler
 }
 
 // Server serves the API.
@@ -97,6 +100,7 @@ type Server struct {
 	limiter  *rateLimiter
 	cors     *cors
 	handler  http.Handler // mux behind CORS and the rate limit
+	pages    http.Handler
 }
 
 // New returns the API server.
@@ -110,7 +114,7 @@ func New(o Options) *Server {
 		now = time.Now
 	}
 	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, backups: o.Backups, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(),
-		limiter: newRateLimiter(o.RateLimit, now), cors: newCORS(o.CORSOrigins)}
+		limiter: newRateLimiter(o.RateLimit, now), cors: newCORS(o.CORSOrigins), pages: o.Pages}
 	limited := s.limit(http.HandlerFunc(s.dispatch))
 	s.handler = s.cors.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -168,6 +172,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not
+		return
+	}
+	if s.pages != nil && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/healthz" {
+		s.pages.ServeHTTP(w, r)
 		return
 	}
 	// Let the mux decide between 404 and 405, without its text body.

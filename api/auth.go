@@ -56,12 +56,16 @@ func (a *authenticator) require(scope string, h http.HandlerFunc) http.Handler {
 
 // match compares hashes in constant time and looks at every token, so
 // timing tells nothing about which one nearly matched.
-func (a *authenticator) match(raw string) *Token {
+func (a *authenticator) match(raw string) *Token { return MatchToken(a.tokens, raw) }
+
+// MatchToken returns the token whose hash is raw's SHA-256, or nil. The
+// web pages check tokens with it too.
+func MatchToken(tokens []Token, raw string) *Token {
 	sum := sha256.Sum256([]byte(raw))
 	var found *Token
-	for i := range a.tokens {
-		if subtle.ConstantTimeCompare(sum[:], a.tokens[i].SHA256[:]) == 1 {
-			found = &a.tokens[i]
+	for i := range tokens {
+		if subtle.ConstantTimeCompare(sum[:], tokens[i].SHA256[:]) == 1 {
+			found = &tokens[i]
 		}
 	}
 	return found

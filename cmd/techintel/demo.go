@@ -85,6 +85,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func printDemoHelp(w io.Writer, addr, configPath, source string) {
 	base := "http://" + addr
+	fmt.Fprintf(w, "\nThe web pages are up at %[1]s/ (search), %[1]s/entities, %[1]s/alerts, %[1]s/digest and %[1]s/sources.\n", base)
 	fmt.Fprintf(w, "\nThe API is up at %s. Searches that show what techintel gets right:\n\n", base)
 	for _, ex := range demoworld.Examples() {
 		fmt.Fprintf(w, "  # %s: expect %s\n", ex.Title, ex.Expect)

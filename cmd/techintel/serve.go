@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/api/web"
 )
 
 // cmdServe runs the scheduler and the HTTP API until SIGINT or SIGTERM,
@@ -154,8 +155,8 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 	return out, nil
 }
 
-// apiHandler is the API over a gatherer's index, sources and
-// subscriptions, with no rate limit and no CORS.
+// apiHandler is the API and the web pages over a gatherer's index,
+// sources and subscriptions, with no rate limit and no CORS.
 func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
 	return api.New(apiOptions(g, tokens))
 }
@@ -171,9 +172,21 @@ func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler 
 }
 
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
-	return api.Options{
+	o := api.Options{
 		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 	}
+	pages, err := web.New(web.Options{
+		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
+		Tokens: tokens, Logger: g.log,
+	})
+	if err != nil {
+		// The templates are embedded, so this is a bug that tests catch;
+		// the JSON API still works without the pages.
+		g.log.Error("web pages disabled", slog.Any("error", err))
+	} else {
+		o.Pages = pages
+	}
+	return o
 }

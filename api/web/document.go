@@ -1,0 +1,54 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+
+	"github.com/techintel/techintel/index"
+)
+
+// documentView is a document with its body and evidence excerpts
+// highlighted where the tags matched.
+type documentView struct {
+	Doc      *index.Document
+	Body     template.HTML
+	Evidence []evidenceView
+	APIURL   string
+}
+
+type evidenceView struct {
+	index.Evidence
+	IsTech  bool
+	Excerpt template.HTML
+}
+
+func (h *Handler) handleDocument(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	d, err := h.o.Searcher.Get(r.Context(), id)
+	if errors.Is(err, index.ErrNotFound) {
+		h.errorPage(w, r, http.StatusNotFound, "There is no document with id "+id+".")
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	entities := map[string]bool{}
+	for _, e := range d.Entities {
+		entities[e] = true
+	}
+	var matched []string
+	v := documentView{Doc: d, APIURL: "/api/v1/documents/" + d.ID}
+	for _, e := range d.Evidence {
+		if e.Field != "source" {
+			matched = append(matched, e.Matched)
+		}
+		v.Evidence = append(v.Evidence, evidenceView{
+			Evidence: e, IsTech: e.Component == "" && !entities[e.Entity],
+			Excerpt: highlight(e.Excerpt, []string{e.Matched}),
+		})
+	}
+	v.Body = highlight(d.Body, matched)
+	h.render(w, r, http.StatusOK, "document", d.Title, "search", v)
+}

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/techintel/techintel/index"
+)
+
+// componentTitles are the components as the digest names them.
+var componentTitles = map[string]string{
+	index.ComponentIndustry:  "Industry and customer requirements",
+	index.ComponentOwn:       "What we are doing",
+	index.ComponentAlliances: "What our alliances and partners are doing",
+	index.ComponentOthers:    "What others are doing",
+}
+
+// componentLabels are short names for chips and legends.
+var componentLabels = map[string]string{
+	index.ComponentIndustry:  "Industry",
+	index.ComponentOwn:       "Own",
+	index.ComponentAlliances: "Alliances",
+	index.ComponentOthers:    "Others",
+}
+
+var funcs = template.FuncMap{
+	"snippet":   snippetHTML,
+	"highlight": highlight,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"timeptr": func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"componentTitle": func(c string) string {
+		if t, ok := componentTitles[c]; ok {
+			return t
+		}
+		return c
+	},
+	"componentLabel": func(c string) string {
+		if t, ok := componentLabels[c]; ok {
+			return t
+		}
+		return c
+	},
+	"searchURL": func(param, value string) string {
+		return "/?" + url.Values{param: {value}}.Encode()
+	},
+	"entityURL":     func(name string) string { return "/entities/" + url.PathEscape(name) },
+	"pathEscape":    url.PathEscape,
+	"join":          strings.Join,
+	"componentList": func() []string { return index.Components },
+}
+
+// parseTemplates parses every page with the layout and the shared
+// partials; each page defines "content".
+func parseTemplates() (map[string]*template.Template, error) {
+	shared := []string{"templates/layout.html", "templates/partials.html"}
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		if n == shared[0] || n == shared[1] {
+			continue
+		}
+		t, err := template.New("").Funcs(funcs).ParseFS(assets, append(shared, n)...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", n, err)
+		}
+		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return pages, nil
+}
