@@ -15,6 +15,7 @@ type documentView struct {
 	Body     template.HTML
 	Evidence []evidenceView
 	APIURL   string
+	Story    []index.Hit // the other documents of its story, newest first
 }
 
 type evidenceView struct {
@@ -50,5 +51,16 @@ func (h *Handler) handleDocument(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	v.Body = highlight(d.Body, matched)
+	if d.Story != "" {
+		// The story's other copies; a failure here only loses that list.
+		res, err := h.o.Searcher.Search(r.Context(), index.Query{Q: "story:" + d.Story, Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true})
+		if err == nil {
+			for _, hit := range res.Hits {
+				if hit.ID != d.ID {
+					v.Story = append(v.Story, hit)
+				}
+			}
+		}
+	}
 	h.render(w, r, http.StatusOK, "document", d.Title, "search", v)
 }

@@ -144,8 +144,8 @@ func TestPages(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{"search, everything", "/", 200, []string{"1–20 of 31 documents", "Nokia &lt;script&gt;alert(1)&lt;/script&gt; ships &#34;&gt;&lt;img src=x onerror=alert(2)&gt; radios", `href="/?offset=20"`}},
-		{"search, snippet marks", "/?q=script", 200, []string{"&lt;<mark>script</mark>&gt;alert(3)", "1–1 of 1 documents"}},
+		{"search, everything", "/", 200, []string{"1–20 of 31 stories (31 documents)", "Nokia &lt;script&gt;alert(1)&lt;/script&gt; ships &#34;&gt;&lt;img src=x onerror=alert(2)&gt; radios", `href="/?offset=20"`}},
+		{"search, snippet marks", "/?q=script", 200, []string{"&lt;<mark>script</mark>&gt;alert(3)", "1–1 of 1 story (1 document)"}},
 		{"search, chips and counts", "/?q=vodafone&component=alliances", 200, []string{
 			`Alliances <span class="count">30</span><span class="visually-hidden"> (selected`,
 			`href="/?q=vodafone"`, // the active chip removes itself
@@ -154,7 +154,7 @@ func TestPages(t *testing.T) {
 			`href="/api/v1/search?component=alliances&amp;q=vodafone"`,
 			`href="/alerts/new?component=alliances&amp;q=vodafone"`}},
 		{"search, second page", "/?q=vodafone&limit=10&offset=10", 200, []string{"11–20 of 30", `href="/?limit=10&amp;q=vodafone"`, `href="/?limit=10&amp;offset=20&amp;q=vodafone"`}},
-		{"search, date range and sort", "/?since=2026-11-10&until=2026-11-10&sort=date", 200, []string{"1–3 of 3 documents", `value="2026-11-10"`, `<option value="date" selected>`}},
+		{"search, date range and sort", "/?since=2026-11-10&until=2026-11-10&sort=date", 200, []string{"1–3 of 3 stories (3 documents)", `value="2026-11-10"`, `<option value="date" selected>`}},
 		{"search, malformed query", "/?q=%22open+ran", 400, []string{"Cannot search:", `value="&#34;open ran"`}},
 		{"search, bad parameter", "/?limit=1000", 400, []string{"limit: must be between 1 and 100"}},
 		{"document", "/documents/" + hostile, 200, []string{

@@ -45,6 +45,11 @@ type searchView struct {
 	Hidden                []hidden
 	PrevURL, NextURL      string
 	APIURL, AlertURL      string
+	// Collapsed: one hit per story (the default; collapse=none shows
+	// every copy). CollapseURL switches.
+	Collapsed   bool
+	Stories     int
+	CollapseURL string
 }
 
 // hidden is a form field that keeps a filter when the query box is sent.
@@ -70,12 +75,26 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 			v.Hidden = append(v.Hidden, hidden{f.param, val})
 		}
 	}
-	for _, k := range []string{"limit"} {
+	for _, k := range []string{"limit", "collapse"} {
 		if s := vals.Get(k); s != "" {
 			v.Hidden = append(v.Hidden, hidden{k, s})
 		}
 	}
-	q, err := api.ParseSearchQuery(vals)
+	// One hit per story unless the page asks for every copy.
+	qvals := clone(vals)
+	switch qvals.Get("collapse") {
+	case "none":
+		qvals.Del("collapse")
+		v.CollapseURL = withValue(without(vals, "collapse"), "offset", "0")
+	case "":
+		qvals.Set("collapse", "story")
+		v.Collapsed = true
+		v.CollapseURL = withValue(vals, "collapse", "none")
+	default:
+		v.Collapsed = true
+		v.CollapseURL = withValue(vals, "collapse", "none")
+	}
+	q, err := api.ParseSearchQuery(qvals)
 	v.Limit = cmp.Or(q.Limit, index.DefaultLimit)
 	if err != nil {
 		v.Err = err.Error()
@@ -93,13 +112,17 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Searched = true
-	v.Total, v.TookMS, v.Hits = res.Total, res.TookMS, res.Hits
+	v.Total, v.TookMS, v.Hits, v.Stories = res.Total, res.TookMS, res.Hits, res.Stories
 	v.From, v.To = q.Offset+1, q.Offset+len(res.Hits)
 	v.Groups, v.Active = chips(vals, res.Facets)
 	if q.Offset > 0 && q.After == "" {
 		v.PrevURL = withValue(vals, "offset", strconv.Itoa(max(q.Offset-v.Limit, 0)))
 	}
-	if uint64(q.Offset+len(res.Hits)) < res.Total && q.After == "" && q.Offset+2*v.Limit <= index.MaxWindow {
+	total := int(res.Total)
+	if q.Collapse {
+		total = res.Stories
+	}
+	if q.Offset+len(res.Hits) < total && q.After == "" && q.Offset+2*v.Limit <= index.MaxWindow {
 		v.NextURL = withValue(vals, "offset", strconv.Itoa(q.Offset+v.Limit))
 	}
 	alert := url.Values{}
@@ -208,4 +231,11 @@ func pageURL(v url.Values) string {
 		return "/"
 	}
 	return "/?" + clone(v).Encode()
+}
+
+// without returns a copy of vals without key k.
+func without(vals url.Values, k string) url.Values {
+	nv := clone(vals)
+	nv.Del(k)
+	return nv
 }

@@ -29,8 +29,17 @@ var componentLabels = map[string]string{
 }
 
 var funcs = template.FuncMap{
-	"snippet":   snippetHTML,
-	"highlight": highlight,
+	"snippet": snippetHTML,
+	"plural": func(n any, one, many string) string {
+		if fmt.Sprint(n) == "1" {
+			return "1 " + one
+		}
+		return fmt.Sprint(n) + " " + many
+	},
+	// moreCopies: how many documents of a collapsed hit's story neither
+	// the hit nor its also list shows.
+	"moreCopies": func(h index.Hit) int { return max(h.StorySize-1-len(h.Also), 0) },
+	"highlight":  highlight,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "-"

@@ -293,8 +293,12 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 		}
 	}
 	lost := 0
-	for s := range stories {
+	for id, s := range storyOf {
 		if alerted[s] == 0 {
+			if lost < 5 {
+				doc, _ := d.index.Get(ctx, id)
+				t.Logf("no alert for %s (%s): fetched %v, updated %v, story %s; subscription created %v", id, doc.URL, doc.Fetched, doc.Updated, doc.Story, sub.Created)
+			}
 			lost++
 		}
 	}

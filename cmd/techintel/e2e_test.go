@@ -115,6 +115,37 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 		})
 	}
 
+	// The search page collapses stories by default and lists the other
+	// sources; collapse=none shows every copy.
+	for _, c := range []struct{ path, want, not string }{
+		{"/?q=Xeon", "Also reported by", ""},
+		{"/?q=Xeon&collapse=none", "Every copy shown", "Also reported by"},
+	} {
+		resp, err := http.Get(srv.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(page), c.want) || (c.not != "" && strings.Contains(string(page), c.not)) {
+			t.Errorf("GET %s: status %d; want %q and not %q in the page", c.path, resp.StatusCode, c.want, c.not)
+		}
+	}
+
+	var xeon struct{ Hits []struct{ ID string } }
+	getJSON(t, srv.URL+"/api/v1/search?q=Xeon&collapse=story", &xeon)
+	if len(xeon.Hits) == 1 {
+		resp, err := http.Get(srv.URL + "/documents/" + xeon.Hits[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "The same story elsewhere") {
+			t.Error("the document page does not list the story's other copy")
+		}
+	}
+
 	// Facets and evidence.
 	var res struct {
 		Total  int
