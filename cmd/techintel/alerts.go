@@ -264,8 +264,14 @@ func (a *alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 	}
 	var matches []store.Match
 	for subID, ids := range matched {
+		// The index keeps times to the second, so a document read back
+		// (a journal replay) has lost the fraction its first fetch had:
+		// compare at that precision, or a document fetched in the second
+		// the subscription was created would alert or not depending on
+		// the path it took.
+		since := created[subID].Truncate(time.Second)
 		for _, id := range ids {
-			if fetched[id].After(created[subID]) {
+			if !fetched[id].Before(since) {
 				matches = append(matches, store.Match{Subscription: subID, Document: id, Story: stories[id]})
 			}
 		}

@@ -53,6 +53,7 @@ type Gatherer struct {
 
 	mu      sync.Mutex
 	running map[string]bool
+	unsaved map[string]store.SourceState // outcomes the store could not record
 
 	// gate is held for reading by every section that writes the index
 	// together with the state that goes with it (validators, page states,
@@ -137,7 +138,7 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
-	serr := g.store.UpdateSource(name, func(st *store.SourceState) {
+	record := func(st *store.SourceState) {
 		if err != nil && ctx.Err() != nil {
 			return // interrupted by shutdown: not the source's failure
 		}
@@ -153,10 +154,13 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 		st.LastError = ""
 		st.ConsecutiveFailures = 0
 		st.BackoffUntil = time.Time{}
-	})
+	}
+	serr := g.store.UpdateSource(name, record)
 	if serr != nil && err == nil {
 		err = serr
+		res.Errors = append(res.Errors, err.Error())
 	}
+	g.keepUnsaved(name, serr, record, err)
 	level := slog.LevelInfo
 	if err != nil {
 		level = slog.LevelWarn
@@ -472,6 +476,11 @@ func (g *Gatherer) Sources(ctx context.Context) ([]api.SourceStatus, error) {
 		if err != nil {
 			return nil, err
 		}
+		g.mu.Lock()
+		if u, ok := g.unsaved[s.Name]; ok {
+			st = u
+		}
+		g.mu.Unlock()
 		ss := api.SourceStatus{
 			Name: s.Name, Type: s.Type, URL: s.URL, Schedule: s.Schedule,
 			LastRun: timePtr(st.LastRun), LastSuccess: timePtr(st.LastSuccess),
@@ -496,6 +505,30 @@ func timePtr(t time.Time) *time.Time {
 }
 
 var _ api.Sources = (*Gatherer)(nil)
+
+// keepUnsaved keeps a run's outcome in memory when the state store could
+// not record it (a full or read-only disk), so that the sources API still
+// shows the failure; a later outcome that is saved replaces it.
+func (g *Gatherer) keepUnsaved(name string, serr error, record func(*store.SourceState), runErr error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if serr == nil {
+		delete(g.unsaved, name)
+		return
+	}
+	st, err := g.store.Source(name)
+	if err != nil {
+		return
+	}
+	record(&st)
+	if runErr != nil && st.LastError == "" {
+		st.LastError = runErr.Error()
+	}
+	if g.unsaved == nil {
+		g.unsaved = map[string]store.SourceState{}
+	}
+	g.unsaved[name] = st
+}
 
 // hostSlots is a counting semaphore per host.
 type hostSlots struct {

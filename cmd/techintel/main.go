@@ -49,6 +49,9 @@ Run "techintel COMMAND -h" for a command's flags.
 `
 
 func main() {
+	// A file size limit (ulimit -f) must fail the write that passes it
+	// with EFBIG, reported on the source, not kill the server.
+	signal.Ignore(syscall.SIGXFSZ)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -20,6 +20,9 @@ import (
 func TestMain(m *testing.M) {
 	if args := os.Getenv("TECHINTEL_TEST_MAIN"); args != "" {
 		os.Args = append([]string{"techintel"}, strings.Split(args, "\x1f")...)
+		if n := os.Getenv("TECHINTEL_TEST_FSIZE"); n != "" {
+			limitFileSize(n)
+		}
 		main()
 		return
 	}

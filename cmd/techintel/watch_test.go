@@ -17,6 +17,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
 )
 
 const reloadFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
@@ -146,5 +147,34 @@ func TestSignalServe(t *testing.T) {
 	}
 	if _, err := signalServe(t.TempDir()); err == nil {
 		t.Error("signalServe without a LOCK file should fail")
+	}
+}
+
+// TestPercolateAtStoredPrecision: a document read back from the index
+// (journal replay) has its first-fetch time to the second; fetched in the
+// second its subscription was created, it still alerts, as it did live.
+func TestPercolateAtStoredPrecision(t *testing.T) {
+	g := newTestGatherer(t, `[[watch]]
+name = "Nokia"
+role = "own"`)
+	created := time.Date(2026, 11, 23, 13, 11, 24, 113_000_000, time.UTC)
+	sub, err := g.store.AddSubscription(store.Subscription{Name: "s", Query: "radio", Created: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(url string, fetched time.Time) index.Document {
+		return index.Document{ID: index.DocID(url), URL: url, Title: "Nokia radio", Body: "A radio.", Fetched: fetched, Story: index.DocID(url)}
+	}
+	docs := []index.Document{
+		mk("https://news.example/same-second", created.Truncate(time.Second)),
+		mk("https://news.example/before", created.Add(-2*time.Second)),
+	}
+	n, err := g.alerts.percolate(context.Background(), docs)
+	if err != nil || n != 1 {
+		t.Fatalf("percolate: %d alerts, %v; want 1", n, err)
+	}
+	alerts, _, _ := g.store.Alerts(sub.ID, "", 10)
+	if len(alerts) != 1 || alerts[0].Document != docs[0].ID {
+		t.Errorf("alerts = %+v; want the document fetched in the second of creation only", alerts)
 	}
 }
