@@ -16,6 +16,7 @@ type documentView struct {
 	Evidence []evidenceView
 	APIURL   string
 	Story    []index.Hit // the other documents of its story, newest first
+	Changes  []Change    // of a watched page, newest first
 }
 
 type evidenceView struct {
@@ -51,6 +52,14 @@ func (h *Handler) handleDocument(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	v.Body = highlight(d.Body, matched)
+	if h.o.History != nil {
+		// A failure here only loses the history.
+		if changes, err := h.o.History(d.Source, d.URL); err == nil {
+			for i := len(changes) - 1; i >= 0; i-- {
+				v.Changes = append(v.Changes, changes[i])
+			}
+		}
+	}
 	if d.Story != "" {
 		// The story's other copies; a failure here only loses that list.
 		res, err := h.o.Searcher.Search(r.Context(), index.Query{Q: "story:" + d.Story, Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true})

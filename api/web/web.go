@@ -44,6 +44,15 @@ type Options struct {
 	Now func() time.Time
 	// SessionTTL is how long a login lasts; 0 means 12 hours.
 	SessionTTL time.Duration
+	// History, if set, returns the recorded content changes of a watched
+	// page (a site source's page), oldest first, for the document page.
+	History func(source, url string) ([]Change, error)
+}
+
+// Change is one recorded change of a watched page's text.
+type Change struct {
+	At                   time.Time
+	OldLength, NewLength int // characters of extracted text before and after
 }
 
 // Handler serves the pages. Build it with New.

@@ -326,6 +326,18 @@ delay = "0s"
 	if err != nil || len(h) != 1 || h[0].NewLength != h[0].OldLength+len(" and Espoo") || h[0].At.IsZero() {
 		t.Errorf("history of the changed page = %+v, %v", h, err)
 	}
+	// The document page shows it.
+	api := httptest.NewServer(apiHandler(g))
+	defer api.Close()
+	resp, err := http.Get(api.URL + "/documents/" + index.DocID(ua))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Change history") {
+		t.Errorf("the document page of a changed page shows no change history (status %d)", resp.StatusCode)
+	}
 }
 
 // TestFullTextFeed: with full_text, a new item is indexed with its page's

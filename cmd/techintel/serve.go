@@ -180,6 +180,14 @@ func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	pages, err := web.New(web.Options{
 		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
 		Tokens: tokens, Logger: g.log,
+		History: func(source, url string) ([]web.Change, error) {
+			h, err := g.store.PageHistory(source, url)
+			out := make([]web.Change, len(h))
+			for i, c := range h {
+				out[i] = web.Change{At: c.At, OldLength: c.OldLength, NewLength: c.NewLength}
+			}
+			return out, err
+		},
 	})
 	if err != nil {
 		// The templates are embedded, so this is a bug that tests catch;
