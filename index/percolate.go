@@ -17,6 +17,10 @@ import (
 // for.
 const percolateHits = 16
 
+// percolateSplit is the least number of documents per part when Percolate
+// splits a batch to index it on several cores.
+const percolateSplit = 200
+
 // Standing is a saved search to match against new documents: the query
 // part of a subscription.
 type Standing struct {
@@ -50,11 +54,17 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 		return nil, nil, fmt.Errorf("index: percolate: %w", err)
 	}
 	defer mem.Close()
-	b := mem.NewBatch()
+	// Scorch builds a batch's segment in the calling goroutine, one core
+	// each: a big batch is split so that its parts are built at once.
+	parts := min(runtime.GOMAXPROCS(0), max(len(docs)/percolateSplit, 1))
+	batches := make([]*bleve.Batch, parts)
+	for i := range batches {
+		batches[i] = mem.NewBatch()
+	}
 	present := map[string]bool{} // "c:"+component, "e:"+entity present in the batch
 	for i := range docs {
 		d := &docs[i]
-		if err := indexDoc(b, d, ""); err != nil {
+		if err := indexDoc(batches[i%parts], d, ""); err != nil {
 			return nil, nil, err
 		}
 		for _, c := range d.Components {
@@ -64,7 +74,17 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 			present["e:"+e] = true
 		}
 	}
-	if err := mem.Batch(b); err != nil {
+	errs := make([]error, parts)
+	var built sync.WaitGroup
+	for i, b := range batches {
+		built.Add(1)
+		go func() {
+			defer built.Done()
+			errs[i] = mem.Batch(b)
+		}()
+	}
+	built.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, nil, fmt.Errorf("index: percolate: %w", err)
 	}
 	anyPresent := func(prefix string, values []string) bool {
