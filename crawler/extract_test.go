@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/techintel/techintel/index/plaintext"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/extract")
@@ -249,19 +247,6 @@ func TestCleanTitle(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzCleanText holds cleanText to what plaintext.Clean does.
-func FuzzCleanText(f *testing.F) {
-	for _, s := range []string{"", " a  b\n\n c ", "\t\v\f\r\n\x00\x7f\x85\u00a0x", "\u2028y\u2029\u200b\ufeffz",
-		"caf\xe9 \xff\xfe ok", "Ünïcödé  text\u3000more", "a\x1fb\x85c"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := cleanText(s), plaintext.Clean(s); got != want {
-			t.Errorf("cleanText(%q) = %q, plaintext.Clean gives %q", s, got, want)
-		}
-	})
 }
 
 // TestExtractListing: listings (teasers or link lists holding most of the

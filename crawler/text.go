@@ -1,10 +1,9 @@
 package crawler
 
 import (
+	"github.com/techintel/techintel/index/plaintext"
 	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
@@ -179,61 +178,7 @@ func contains(n *html.Node, f func(*html.Node) bool) bool {
 func nodeText(n *html.Node, skip map[*html.Node]bool) string {
 	var b strings.Builder
 	writeText(&b, n, skip)
-	return cleanText(b.String())
-}
-
-// cleanText is plaintext.Clean (FuzzCleanText holds them equal) with a
-// fast path for ASCII, which is most of the text of most pages.
-func cleanText(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space, newline := false, false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			i += size
-			switch {
-			case r == '\u2028' || r == '\u2029':
-				newline = true
-			case unicode.IsSpace(r) || r == '\u00a0' || (r == utf8.RuneError && size == 1):
-				space = true
-			case unicode.IsControl(r) || r == '\u200b' || r == '\ufeff':
-				// drop
-			default:
-				if b.Len() > 0 {
-					if newline {
-						b.WriteByte('\n')
-					} else if space {
-						b.WriteByte(' ')
-					}
-				}
-				space, newline = false, false
-				b.WriteRune(r)
-			}
-			continue
-		}
-		i++
-		switch {
-		case c == '\n' || c == '\r':
-			newline = true
-		case c == ' ' || c == '\t' || c == '\v' || c == '\f':
-			space = true
-		case c < ' ' || c == 0x7f:
-			// drop
-		default:
-			if b.Len() > 0 {
-				if newline {
-					b.WriteByte('\n')
-				} else if space {
-					b.WriteByte(' ')
-				}
-			}
-			space, newline = false, false
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return plaintext.Clean(b.String())
 }
 
 func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
