@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/techintel/techintel/index"
 )
 
 // cmdRetag re-applies the current watch list and technologies to every
@@ -36,7 +34,7 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer d.Close()
-	tg, err := cfg.tagger()
+	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
 	if err != nil {
 		return err
 	}
@@ -45,13 +43,7 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	start := time.Now()
-	sources := map[string][]string{}
-	for _, s := range cfg.Sources {
-		sources[s.Name] = s.Components
-	}
-	seen, changed, err := d.index.Retag(ctx, func(doc *index.Document) {
-		tg.Tag(doc, sources[doc.Source])
-	}, func(seen, changed int) {
+	seen, changed, err := g.retag(ctx, func(seen, changed int) {
 		fmt.Fprintf(stderr, "\r%s %d/%d documents, %d retagged", progressBar(seen, int(total), 30), seen, total, changed)
 	})
 	fmt.Fprintln(stderr)
