@@ -59,6 +59,10 @@ type Index struct {
 	// recent enough for a new one to join their story (see loadStories).
 	stories   *story.Clusterer
 	lastPrune time.Time // guarded by writeMu
+	// storiesLoaded: the clusterer holds the recent documents. The first
+	// Upsert loads them, so that commands that only read (search, digest)
+	// do not pay for it at open. Guarded by writeMu.
+	storiesLoaded bool
 }
 
 // Open opens the index at path, creating it if it does not exist. If
@@ -85,10 +89,6 @@ func Open(path string) (*Index, error) {
 		bi.Close()
 		return nil, err
 	}
-	if err := ix.loadStories(context.Background(), time.Now()); err != nil {
-		bi.Close()
-		return nil, err
-	}
 	return ix, nil
 }
 
@@ -101,7 +101,7 @@ func OpenMem() (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: open in memory: %w", err)
 	}
-	return &Index{bi: bi, stories: story.NewClusterer()}, nil
+	return &Index{bi: bi, stories: story.NewClusterer(), storiesLoaded: true}, nil
 }
 
 func configure() {
@@ -166,6 +166,12 @@ type UpsertResult struct {
 func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, error) {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
+	if !ix.storiesLoaded {
+		if err := ix.loadStories(ctx, time.Now()); err != nil {
+			return UpsertResult{}, err
+		}
+		ix.storiesLoaded = true
+	}
 	if now := time.Now(); now.Sub(ix.lastPrune) > time.Hour {
 		ix.pruneStories(now)
 		ix.lastPrune = now

@@ -18,8 +18,9 @@ import (
 const storyHorizon = 2 * story.Window
 
 // loadStories gives the clusterer the documents published within
-// storyHorizon of now, oldest first, with the stories they were assigned,
-// so that news arriving after a restart joins the stories it belongs to.
+// storyHorizon of now, oldest first, with the stories they were
+// assigned, so that news arriving after a restart joins the stories it
+// belongs to. The first Upsert calls it.
 // Their signatures are recomputed from the stored title and body (about
 // 36 µs a document) rather than stored: it costs no disk and the
 // fingerprint stays free to change.
