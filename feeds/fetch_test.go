@@ -290,7 +290,7 @@ func TestFetchFailures(t *testing.T) {
 					}
 				}
 			}, "the answer did not arrive in full within 200ms"},
-		{"context cancelled", 5 * time.Second, func(ctx context.Context) (context.Context, context.CancelFunc) {
+		{"context cancelled", time.Minute, func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(ctx, 100*time.Millisecond)
 		}, Validators{},
 			func(release <-chan struct{}) http.HandlerFunc {
@@ -301,7 +301,7 @@ func TestFetchFailures(t *testing.T) {
 					}
 				}
 			}, "stopped: context deadline exceeded"},
-		{"304 to an unconditional request", 5 * time.Second, nil, Validators{},
+		{"304 to an unconditional request", time.Minute, nil, Validators{},
 			func(<-chan struct{}) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) }
 			}, "304 Not Modified to an unconditional request"},
@@ -317,13 +317,11 @@ func TestFetchFailures(t *testing.T) {
 				ctx, cancel = tt.ctx(ctx)
 				defer cancel()
 			}
-			start := time.Now()
+			// The handlers hang until the test ends, so the error names
+			// the timeout that fired; no wall-clock bound is needed.
 			_, err := NewFetcher(nil, testUA, tt.timeout, 1<<20).Fetch(ctx, srv.URL, tt.v)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "feeds: fetch ") {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
-			}
-			if elapsed := time.Since(start); elapsed > 3*time.Second {
-				t.Errorf("took %v", elapsed)
 			}
 		})
 	}

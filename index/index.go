@@ -166,11 +166,8 @@ type UpsertResult struct {
 func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, error) {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
-	if !ix.storiesLoaded {
-		if err := ix.loadStories(ctx, time.Now()); err != nil {
-			return UpsertResult{}, err
-		}
-		ix.storiesLoaded = true
+	if err := ix.prepareWritesLocked(ctx); err != nil {
+		return UpsertResult{}, err
 	}
 	if now := time.Now(); now.Sub(ix.lastPrune) > time.Hour {
 		ix.pruneStories(now)
@@ -210,6 +207,27 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		}
 	}
 	return res, flush()
+}
+
+// PrepareWrites loads what the first Upsert needs (the story clusterer's
+// recent documents) if it is not loaded yet. A caller that journals a
+// batch before upserting it calls PrepareWrites first, so that the work
+// that may fail or be cancelled is done before anything is journaled.
+func (ix *Index) PrepareWrites(ctx context.Context) error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	return ix.prepareWritesLocked(ctx)
+}
+
+func (ix *Index) prepareWritesLocked(ctx context.Context) error {
+	if ix.storiesLoaded {
+		return nil
+	}
+	if err := ix.loadStories(ctx, time.Now()); err != nil {
+		return err
+	}
+	ix.storiesLoaded = true
+	return nil
 }
 
 func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {

@@ -19,8 +19,9 @@ import (
 // the demo world: search, filter with a component chip, open a document,
 // create a subscription from a search and read the digest, at a phone's
 // and a laptop's width. Screenshots go to $TECHINTEL_ARTIFACTS when set.
-// Without a Chromium the test skips, unless TECHINTEL_BROWSER_TESTS=1
-// (CI), where it fails.
+// It is a long test (TECHINTEL_LONG_TESTS=1, make test-long). Without a
+// Chromium it skips, unless TECHINTEL_BROWSER_TESTS=1 (CI), where it
+// fails.
 
 // chromiumPath finds a Chromium or Chrome binary.
 func chromiumPath() string {
@@ -33,6 +34,7 @@ func chromiumPath() string {
 }
 
 func TestBrowser(t *testing.T) {
+	requireLong(t, "drives a browser")
 	bin := chromiumPath()
 	if bin == "" {
 		if os.Getenv("TECHINTEL_BROWSER_TESTS") == "1" {

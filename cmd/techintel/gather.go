@@ -424,12 +424,20 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 		tagger.Tag(&docs[i], src.Components)
 		ids[i] = docs[i].ID
 	}
+	// Whatever may fail or be cancelled comes before the journal entry:
+	// once a batch is journaled, only a crash may leave it there.
+	if err := g.index.PrepareWrites(ctx); err != nil {
+		return indexWriteError(err)
+	}
 	// Journalled before the index write, cleared once the alerts are
-	// stored: a crash in between is replayed at the next start.
+	// stored: a crash in between is replayed at the next start. From here
+	// a shutdown does not cancel the batch: it is committed whole, so a
+	// clean stop leaves the journal empty.
 	seq, err := g.store.JournalAdd(ids)
 	if err != nil {
 		return indexWriteError(err)
 	}
+	ctx = context.WithoutCancel(ctx)
 	up, err := g.index.Upsert(ctx, docs)
 	res.New += len(up.New)
 	res.Updated += len(up.Updated)
@@ -452,7 +460,7 @@ func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index
 	}
 	// What is in the index gets its alerts even when a shutdown cancels
 	// ctx meanwhile: a clean stop leaves no batch for the journal replay.
-	if _, err := g.alerts.percolate(context.WithoutCancel(ctx), changed); err != nil {
+	if _, err := g.alerts.percolate(ctx, changed); err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
 	return g.store.JournalDone(seq)
