@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/feeds"
 	"github.com/techintel/techintel/index"
@@ -68,7 +69,7 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt := newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D())
+	rt := netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D())
 	return &Gatherer{
 		cfg:     cfg,
 		index:   d.index,

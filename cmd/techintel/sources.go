@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
 )
 
@@ -99,7 +100,7 @@ func cmdSourcesDiscover(ctx context.Context, args []string, stdout, stderr io.Wr
 		}
 		cfg = *c
 	}
-	f := feeds.NewFetcher(newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()), cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes)
+	f := feeds.NewFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()), cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes)
 	feedURL, links, err := f.Resolve(ctx, fs.Arg(0))
 	for _, l := range links {
 		fmt.Fprintf(stdout, "%s\t%s\t%s\n", l.URL, l.Type, l.Title)

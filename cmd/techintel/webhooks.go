@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api/notify"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
 )
@@ -64,7 +65,7 @@ func newWebhookWorker(cfg *Config, st *store.Store, ix *index.Index, log *slog.L
 	return &webhookWorker{
 		store:   st,
 		index:   ix,
-		sender:  notify.NewSender(newTransport(cfg.HTTP.AllowPrivateNetworks, webhookTimeout), cfg.HTTP.UserAgent, webhookTimeout),
+		sender:  notify.NewSender(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, webhookTimeout), cfg.HTTP.UserAgent, webhookTimeout),
 		log:     log,
 		now:     time.Now,
 		jitter:  rand.Float64,
@@ -271,11 +272,11 @@ func privateHost(host string) bool {
 		return true
 	}
 	if ip, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
-		return blockedAddr(ip)
+		return netguard.BlockedAddr(ip)
 	}
 	// Numeric forms the resolver accepts but ParseAddr does not ("2130706433").
 	if n, err := strconv.ParseUint(h, 0, 32); err == nil {
-		return blockedAddr(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}))
+		return netguard.BlockedAddr(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}))
 	}
 	return false
 }
