@@ -5,6 +5,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,6 +178,30 @@ func (s *Store) Page(source, url string) (PageState, bool, error) {
 		return PageState{}, false, fmt.Errorf("store: page %q: %w", url, err)
 	}
 	return st, found, nil
+}
+
+// Pages returns what is known about every page of a source, by URL: what
+// a crawl of the source is told it already knows (see the gather
+// package's Job). History is left out.
+func (s *Store) Pages(source string) (map[string]PageState, error) {
+	out := map[string]PageState{}
+	prefix := pageKey(source, "")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPages).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var st PageState
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("page %q: %w", k[len(prefix):], err)
+			}
+			st.History = nil
+			out[string(k[len(prefix):])] = st
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: pages of %q: %w", source, err)
+	}
+	return out, nil
 }
 
 // PutPages records the state of many pages of a source in one transaction;
