@@ -153,7 +153,7 @@ func (c *Conn) setup(ctx context.Context) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	c.js = js
-	c.jobs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	c.jobs, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: JobsStream, Subjects: []string{JobsSubj}, Retention: jetstream.WorkQueuePolicy,
 		Storage: jetstream.FileStorage, Replicas: c.o.Replicas, Duplicates: c.o.DedupWindow,
 		Description: "techintel source runs due, one message per source and slot",
@@ -161,7 +161,7 @@ func (c *Conn) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: stream %s: %w", JobsStream, err)
 	}
-	c.docs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	c.docs, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: DocsStream, Subjects: []string{DocsSubj}, Retention: jetstream.LimitsPolicy,
 		Storage: jetstream.FileStorage, Replicas: c.o.Replicas, MaxAge: c.o.DocsMaxAge, MaxBytes: maxBytes(c.o.DocsMaxBytes),
 		Duplicates:  10 * time.Minute,
@@ -170,7 +170,7 @@ func (c *Conn) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: stream %s: %w", DocsStream, err)
 	}
-	c.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	c.kv, err = ensureKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket: HostsKV, TTL: c.o.LeaseTTL, Storage: jetstream.FileStorage, Replicas: c.o.Replicas,
 		Description: "techintel per-host run leases",
 	})
@@ -178,6 +178,28 @@ func (c *Conn) setup(ctx context.Context) error {
 		return fmt.Errorf("cluster: bucket %s: %w", HostsKV, err)
 	}
 	return nil
+}
+
+// ensureStream creates the stream, or updates it only when its
+// configuration changed. An update of an unchanged stream is not free:
+// nats-server 2.15.3 races (under -race) between a stream update and a
+// consumer being created on it, which every process starting at once
+// would provoke.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return js.UpdateStream(ctx, cfg)
+	}
+	return s, err
+}
+
+// ensureKV is ensureStream for a key-value bucket.
+func ensureKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.CreateKeyValue(ctx, cfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		return js.UpdateKeyValue(ctx, cfg)
+	}
+	return kv, err
 }
 
 func maxBytes(n int64) int64 {

@@ -152,6 +152,10 @@ func newIndexCommit(t *testing.T) *indexCommit {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ix.Close() })
+	return commitTo(ix)
+}
+
+func commitTo(ix *index.Index) *indexCommit {
 	return &indexCommit{ix: ix, finals: map[string]int{}, errs: map[string]string{}}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -302,13 +303,22 @@ func split(r Result, limit int) ([]Result, error) {
 			return nil, fmt.Errorf("cluster: encode document %s: %w", d.ID, err)
 		}
 		if base+len(dd) > limit {
-			// Cut the body so that the document fits: JSON escaping can
-			// grow a byte up to six, hence the margin.
-			over := base + len(dd) - limit
-			cut := max(0, len(d.Body)-over*6-1024)
-			d.Body = d.Body[:cut]
-			rest.Batch.Errors = append(rest.Batch.Errors, fmt.Sprintf("%s: body cut to %d bytes to fit a NATS message", d.URL, cut))
-			dd, _ = json.Marshal(d)
+			// Cut the body until the document fits, at a character
+			// boundary.
+			for base+len(dd) > limit && d.Body != "" {
+				cut := max(0, len(d.Body)-(base+len(dd)-limit)-64)
+				for cut > 0 && !utf8.RuneStart(d.Body[cut]) {
+					cut--
+				}
+				d.Body = d.Body[:cut]
+				if dd, err = json.Marshal(d); err != nil {
+					return nil, fmt.Errorf("cluster: encode document %s: %w", d.ID, err)
+				}
+			}
+			if base+len(dd) > limit {
+				return nil, fmt.Errorf("cluster: document %s does not fit a message even without its text", d.URL)
+			}
+			rest.Batch.Errors = append(rest.Batch.Errors, fmt.Sprintf("%s: text cut to %d bytes to fit a NATS message", d.URL, len(d.Body)))
 		}
 		if size > 0 && base+size+len(dd) > limit {
 			cur.Part = len(parts)
@@ -321,10 +331,20 @@ func split(r Result, limit int) ([]Result, error) {
 			cur.Batch.ItemKeys = append(cur.Batch.ItemKeys, keys[i])
 		}
 		size += len(dd) + 1
+		if keys != nil {
+			size += len(keys[i]) + 3
+		}
 	}
 	// The last part: its documents with the batch's state, so that the
 	// state is recorded only after every document before it.
 	rest.Batch.Documents, rest.Batch.ItemKeys = cur.Batch.Documents, cur.Batch.ItemKeys
+	if data, err := json.Marshal(rest); err != nil || len(data) > limit {
+		// The notes about cut texts made it too large: the documents go
+		// in a part of their own.
+		cur.Part = len(parts)
+		parts = append(parts, cur)
+		rest.Batch.Documents, rest.Batch.ItemKeys = nil, nil
+	}
 	rest.Part = len(parts)
 	parts = append(parts, rest)
 	return parts, nil
