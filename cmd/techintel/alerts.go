@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
 	"github.com/techintel/techintel/index/store"
@@ -64,7 +65,7 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 		// The transport refuses private targets when it connects (names
 		// that resolve to one included); a literal one is refused here
 		// already, so the mistake shows at once.
-		if !a.cfg.HTTP.AllowPrivateNetworks && privateHost(u.Hostname()) {
+		if !a.cfg.HTTP.AllowPrivateNetworks && netguard.PrivateHost(u.Hostname()) {
 			return invalidf("webhook_url: %s is a private or reserved address (set http.allow_private_networks = true to allow)", u.Hostname())
 		}
 	}

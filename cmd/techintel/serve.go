@@ -17,6 +17,8 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/api/web"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
+	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
 // cmdServe runs the scheduler and the HTTP API until SIGINT or SIGTERM,
@@ -99,8 +101,8 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		BaseContext:  func(net.Listener) context.Context { return ctx },
 	}
 	// The webhook worker resumes the outbox before anything new is raised.
-	hooks := newWebhookWorker(cfg, d.store, d.index, log).start()
-	defer hooks.stop()
+	hooks := newWebhookWorker(cfg, d, log).Start()
+	defer hooks.Stop()
 	sched, err := startScheduler(ctx, g, log)
 	if err != nil {
 		ln.Close()
@@ -128,7 +130,7 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("api shutdown", slog.Any("error", serr))
 	}
-	hooks.stop() // lets sends in flight finish; what is pending stays in the outbox
+	hooks.Stop() // lets sends in flight finish; what is pending stays in the outbox
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -197,4 +199,16 @@ func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 		o.Pages = pages
 	}
 	return o
+}
+
+// webhookOptions turns the configuration into the webhook worker's
+// options: its requests go through the fetchers' SSRF-guarded transport.
+func webhookOptions(cfg *Config, d *dataDir, log *slog.Logger) webhooks.Options {
+	return webhooks.Options{Store: d.store, Index: d.index, UserAgent: cfg.HTTP.UserAgent, Logger: log,
+		Transport: netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, webhooks.Timeout)}
+}
+
+// newWebhookWorker is the webhook worker serve runs.
+func newWebhookWorker(cfg *Config, d *dataDir, log *slog.Logger) *webhooks.Worker {
+	return webhooks.New(webhookOptions(cfg, d, log))
 }
