@@ -46,20 +46,19 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
-	if err != nil {
-		return err
-	}
-	g.nextRun = func(name string) time.Time {
+	e := newEngine(engineOptions{Config: cfg, DataDir: d, NextRun: func(name string) time.Time {
 		src, _ := cfg.source(name)
 		sched, err := sourceSchedule(name, src.Schedule)
 		if err != nil {
 			return time.Time{}
 		}
 		return sched.Next(time.Now())
+	}})
+	if err := e.Open(ctx); err != nil {
+		return err
 	}
-	list, err := g.Sources(ctx)
+	defer e.Close(context.WithoutCancel(ctx))
+	list, err := e.g.Sources(ctx)
 	if err != nil {
 		return err
 	}
