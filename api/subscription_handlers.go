@@ -62,7 +62,7 @@ type SubscriptionRequest struct {
 	BackfillDays int  `json:"backfill_days,omitempty"`
 }
 
-// Subscription is a stored subscription (CONTRACT.md).
+// Subscription is a stored subscription (the README documents its fields).
 type Subscription struct {
 	ID         string    `json:"id"`
 	Name       string    `json:"name"`
