@@ -32,7 +32,7 @@ var (
 const (
 	// batchDocs and batchBytes bound one bleve batch: about 1,000 documents
 	// is the sweet spot, and a byte cap keeps a batch of huge pages from
-	// holding gigabytes (see the README's Safety and robustness section).
+	// holding gigabytes.
 	batchDocs  = 1000
 	batchBytes = 16 << 20
 
@@ -74,7 +74,8 @@ type Index struct {
 
 // Open opens the index at path, creating it if it does not exist. If
 // another process holds it, Open fails within about a second with an
-// error wrapping ErrLocked instead of waiting forever (see the README's Safety and robustness section).
+// error wrapping ErrLocked instead of waiting forever (the README's Command
+// line section describes the data directory's lock).
 func Open(path string) (*Index, error) {
 	configure()
 	cfg := map[string]interface{}{"bolt_timeout": "1s"}
