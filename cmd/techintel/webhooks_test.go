@@ -172,7 +172,7 @@ func (e *webhookEnv) restart() {
 
 func (e *webhookEnv) subscribe(hook *hookServer) api.Subscription {
 	e.tb.Helper()
-	sub, err := e.g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "nokia", Query: "nokia", WebhookURL: hook.URL + "/hook/T0/SECRETPATH"})
+	sub, err := e.g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "nokia", Query: "nokia", WebhookURL: hook.URL + "/hook/T0/SECRETPATH"})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func (e *webhookEnv) workerOptions(now *time.Time) webhooks.Options {
 
 func (e *webhookEnv) delivery(id string) *api.DeliveryStatus {
 	e.tb.Helper()
-	sub, err := e.g.alerts.GetSubscription(id)
+	sub, err := e.g.alerts.GetSubscription(context.Background(), id)
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -514,7 +514,7 @@ func TestWebhookWorkerStopLetsSendInFlightFinish(t *testing.T) {
 		<-release
 	}))
 	defer slow.Close()
-	sub, err := e.g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
+	sub, err := e.g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
