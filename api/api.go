@@ -1,4 +1,4 @@
-// Package api is techintel's JSON HTTP API (CONTRACT.md), built on the
+// Package api is techintel's JSON HTTP API (the README's HTTP API section), built on the
 // standard library's ServeMux. It gets what it serves through small
 // interfaces, so that another index backend can stand behind it.
 package api

@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/searcher"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/techintel/techintel/index/story"
 )
@@ -31,7 +32,7 @@ var (
 const (
 	// batchDocs and batchBytes bound one bleve batch: about 1,000 documents
 	// is the sweet spot, and a byte cap keeps a batch of huge pages from
-	// holding gigabytes (PITFALLS.md).
+	// holding gigabytes.
 	batchDocs  = 1000
 	batchBytes = 16 << 20
 
@@ -44,6 +45,12 @@ const (
 	mappingVersion = "2" // 2: the story field
 )
 
+// setClauseLimit sets bleve's clause limit once per process. The limit
+// (searcher.DisjunctionMaxClauseCount) is a global of bleve's, not a
+// setting of an index: every index of the process shares it, so it is
+// set to the same maxClauses by whichever Open or OpenMem comes first,
+// and never changed afterwards (the README's Safety section documents
+// it).
 var setClauseLimit sync.Once
 
 // Index is a bleve index of Documents. It is safe for concurrent use.
@@ -67,7 +74,8 @@ type Index struct {
 
 // Open opens the index at path, creating it if it does not exist. If
 // another process holds it, Open fails within about a second with an
-// error wrapping ErrLocked instead of waiting forever (PITFALLS.md).
+// error wrapping ErrLocked instead of waiting forever (the README's Command
+// line section describes the data directory's lock).
 func Open(path string) (*Index, error) {
 	configure()
 	cfg := map[string]interface{}{"bolt_timeout": "1s"}
@@ -79,7 +87,9 @@ func Open(path string) (*Index, error) {
 		}
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "timeout") {
+		// scorch opens its root.bolt with bolt_timeout and returns bbolt's
+		// error as it is: a timeout means another process holds the lock.
+		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("index: open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("index: open %s: %w", path, err)

@@ -38,7 +38,7 @@ var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fiel
 // The index's DefaultAnalyzer is the English analyzer too: a query-string
 // term without a field searches the composite _all field with the default
 // analyzer, and it must stem the way the text fields do, or "libraries"
-// would not find "library" (PITFALLS.md).
+// would not find "library" (the README's query syntax notes it).
 func NewMapping() mapping.IndexMapping { return newMapping(true) }
 
 // newMapping builds the mapping; with store false it indexes the same terms

@@ -68,7 +68,7 @@ type Query struct {
 	Collapse bool
 }
 
-// Hit is one search result (CONTRACT.md).
+// Hit is one search result (the README's HTTP API section).
 type Hit struct {
 	ID           string    `json:"id"`
 	URL          string    `json:"url"`

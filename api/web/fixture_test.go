@@ -188,7 +188,7 @@ type memSubs struct {
 	next int
 }
 
-func (m *memSubs) CreateSubscription(r api.SubscriptionRequest) (api.Subscription, error) {
+func (m *memSubs) CreateSubscription(_ context.Context, r api.SubscriptionRequest) (api.Subscription, error) {
 	if strings.TrimSpace(r.Name) == "" {
 		return api.Subscription{}, fmt.Errorf("%w: name: must not be empty", api.ErrInvalid)
 	}
@@ -204,7 +204,7 @@ func (m *memSubs) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 	return s, nil
 }
 
-func (m *memSubs) ListSubscriptions() ([]api.Subscription, error) {
+func (m *memSubs) ListSubscriptions(context.Context) ([]api.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []api.Subscription
@@ -215,7 +215,7 @@ func (m *memSubs) ListSubscriptions() ([]api.Subscription, error) {
 	return out, nil
 }
 
-func (m *memSubs) GetSubscription(id string) (api.Subscription, error) {
+func (m *memSubs) GetSubscription(_ context.Context, id string) (api.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.subs[id]
@@ -225,7 +225,7 @@ func (m *memSubs) GetSubscription(id string) (api.Subscription, error) {
 	return s, nil
 }
 
-func (m *memSubs) DeleteSubscription(id string) error {
+func (m *memSubs) DeleteSubscription(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.subs[id]; !ok {
@@ -235,8 +235,8 @@ func (m *memSubs) DeleteSubscription(id string) error {
 	return nil
 }
 
-func (m *memSubs) Alerts(sub, after string, limit int) ([]api.Alert, string, error) {
-	s, err := m.GetSubscription(sub)
+func (m *memSubs) Alerts(ctx context.Context, sub, after string, limit int) ([]api.Alert, string, error) {
+	s, err := m.GetSubscription(ctx, sub)
 	if err != nil {
 		return nil, "", err
 	}

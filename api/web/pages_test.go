@@ -136,7 +136,7 @@ func TestPages(t *testing.T) {
 	srv := f.server(t)
 	c := client(t)
 	hostile := index.DocID(hostileURL)
-	if _, err := f.subs.CreateSubscription(api.SubscriptionRequest{Name: `watch <script>alert(10)</script>`, Query: "nokia", WebhookURL: "https://hooks.example/x"}); err != nil {
+	if _, err := f.subs.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: `watch <script>alert(10)</script>`, Query: "nokia", WebhookURL: "https://hooks.example/x"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -255,14 +255,14 @@ func TestForms(t *testing.T) {
 	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/alerts/s1" {
 		t.Fatalf("create: %d, Location %q", status, resp.Header.Get("Location"))
 	}
-	if s, err := f.subs.GetSubscription("s1"); err != nil || s.Name != "Nokia watch" || s.Query != "nokia" || len(s.Components) != 1 {
+	if s, err := f.subs.GetSubscription(t.Context(), "s1"); err != nil || s.Name != "Nokia watch" || s.Query != "nokia" || len(s.Components) != 1 {
 		t.Errorf("stored %+v, %v", s, err)
 	}
 	status, _, resp = fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}})
 	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/alerts" {
 		t.Errorf("delete: %d", status)
 	}
-	if _, err := f.subs.GetSubscription("s1"); err == nil {
+	if _, err := f.subs.GetSubscription(t.Context(), "s1"); err == nil {
 		t.Error("subscription still there after delete")
 	}
 	if status, _, _ := fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}}); status != http.StatusNotFound {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
 	"github.com/techintel/techintel/index/store"
@@ -35,7 +36,7 @@ func invalidf(format string, args ...any) error {
 }
 
 // validate checks a subscription request.
-func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
+func (a *alerter) validate(ctx context.Context, r *api.SubscriptionRequest, needName bool) error {
 	r.Name = strings.TrimSpace(r.Name)
 	if needName && r.Name == "" {
 		return invalidf("name: required")
@@ -43,7 +44,7 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 	if strings.TrimSpace(r.Query) == "" && len(r.Components) == 0 && len(r.Entities) == 0 {
 		return invalidf("query: required unless entities or components narrow the subscription")
 	}
-	if err := index.ValidateQuery(context.Background(), r.Query); err != nil {
+	if err := index.ValidateQuery(ctx, r.Query); err != nil {
 		return invalidf("query: %v", err)
 	}
 	for _, c := range r.Components {
@@ -64,7 +65,7 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 		// The transport refuses private targets when it connects (names
 		// that resolve to one included); a literal one is refused here
 		// already, so the mistake shows at once.
-		if !a.cfg.HTTP.AllowPrivateNetworks && privateHost(u.Hostname()) {
+		if !a.cfg.HTTP.AllowPrivateNetworks && netguard.PrivateHost(u.Hostname()) {
 			return invalidf("webhook_url: %s is a private or reserved address (set http.allow_private_networks = true to allow)", u.Hostname())
 		}
 	}
@@ -83,8 +84,8 @@ const (
 
 // CreateSubscription validates a subscription and stores it; with
 // backfill, it raises alerts for matching documents of the last days too.
-func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscription, error) {
-	if err := a.validate(&r, true); err != nil {
+func (a *alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequest) (api.Subscription, error) {
+	if err := a.validate(ctx, &r, true); err != nil {
 		return api.Subscription{}, err
 	}
 	sub, err := a.store.AddSubscription(store.Subscription{
@@ -104,7 +105,7 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 		Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
 	var matches []store.Match
 	for len(matches) < maxBackfillAlerts {
-		res, err := a.index.Search(context.Background(), q)
+		res, err := a.index.Search(ctx, q)
 		if err != nil {
 			return created, err
 		}
@@ -125,7 +126,7 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 // Preview counts what a subscription would have matched in each of the
 // last previewWeeks ISO weeks, with a few recent examples.
 func (a *alerter) Preview(ctx context.Context, r api.SubscriptionRequest) (*api.Preview, error) {
-	if err := a.validate(&r, false); err != nil {
+	if err := a.validate(ctx, &r, false); err != nil {
 		return nil, err
 	}
 	p := &api.Preview{Weeks: []api.PreviewWeek{}}
@@ -179,7 +180,7 @@ func timeOrNil(t time.Time) *time.Time {
 }
 
 // ListSubscriptions lists every subscription.
-func (a *alerter) ListSubscriptions() ([]api.Subscription, error) {
+func (a *alerter) ListSubscriptions(ctx context.Context) ([]api.Subscription, error) {
 	subs, err := a.store.Subscriptions()
 	if err != nil {
 		return nil, err
@@ -196,7 +197,7 @@ func (a *alerter) ListSubscriptions() ([]api.Subscription, error) {
 }
 
 // GetSubscription returns one subscription.
-func (a *alerter) GetSubscription(id string) (api.Subscription, error) {
+func (a *alerter) GetSubscription(ctx context.Context, id string) (api.Subscription, error) {
 	s, err := a.store.Subscription(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return api.Subscription{}, fmt.Errorf("%w: %v", api.ErrNotFound, err)
@@ -209,7 +210,7 @@ func (a *alerter) GetSubscription(id string) (api.Subscription, error) {
 }
 
 // DeleteSubscription deletes a subscription and its alerts.
-func (a *alerter) DeleteSubscription(id string) error {
+func (a *alerter) DeleteSubscription(ctx context.Context, id string) error {
 	err := a.store.DeleteSubscription(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %v", api.ErrNotFound, err)
@@ -218,7 +219,7 @@ func (a *alerter) DeleteSubscription(id string) error {
 }
 
 // Alerts lists alerts with their documents.
-func (a *alerter) Alerts(sub, after string, limit int) ([]api.Alert, string, error) {
+func (a *alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]api.Alert, string, error) {
 	if after != "" && strings.Trim(after, "0123456789") != "" {
 		return nil, "", invalidf("after: %q is not a cursor from this API", after)
 	}
@@ -228,7 +229,7 @@ func (a *alerter) Alerts(sub, after string, limit int) ([]api.Alert, string, err
 	}
 	out := make([]api.Alert, 0, len(alerts))
 	for _, al := range alerts {
-		d, err := a.index.Get(context.Background(), al.Document)
+		d, err := a.index.Get(ctx, al.Document)
 		if err != nil {
 			return nil, "", err
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/techintel/techintel/index/tag"
 )
 
-// Config is the whole configuration file (CONTRACT.md). DefaultConfig
+// Config is the whole configuration file (the README's Configuration section). DefaultConfig
 // gives every default; LoadConfig reads a file over it and validates.
 type Config struct {
 	DataDir      string         `toml:"data_dir"`

@@ -156,6 +156,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts serve in a loop; skipped with -short")
 	}
+	t.Parallel() // mostly waits for servers and child processes
 	rounds := 2
 	if longTests() {
 		rounds = 8

@@ -34,15 +34,14 @@ type Gatherer struct {
 	now     func() time.Time
 
 	// progress, when set, hears about a run as it goes (the crawl command
-	// prints it).
+	// prints it). Set at construction only (gathererHooks).
 	progress func(source, msg string)
 	// nextRun, when set, tells when the scheduler runs a source next.
+	// Set at construction only (gathererHooks).
 	nextRun func(source string) time.Time
 
 	hosts  *hostSlots
 	alerts *alerter
-	// reloader, when set (serve), re-reads the watch list on SIGHUP.
-	reloader *reloader
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -57,20 +56,34 @@ type Gatherer struct {
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
 func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
+	return newGathererWith(cfg, d, log, gathererHooks{})
+}
+
+// gathererHooks are the optional callbacks of a gatherer, given when it
+// is built.
+type gathererHooks struct {
+	progress func(source, msg string)
+	nextRun  func(source string) time.Time
+}
+
+// newGathererWith is NewGatherer with hooks.
+func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHooks) (*Gatherer, error) {
 	lw, err := newLiveWatch(cfg)
 	if err != nil {
 		return nil, err
 	}
 	g := &Gatherer{
-		cfg:     cfg,
-		index:   d.index,
-		store:   d.store,
-		watch:   lw,
-		log:     log,
-		now:     time.Now,
-		running: map[string]bool{},
-		hosts:   newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
-		alerts:  &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
+		cfg:      cfg,
+		index:    d.index,
+		store:    d.store,
+		watch:    lw,
+		log:      log,
+		now:      time.Now,
+		running:  map[string]bool{},
+		progress: hooks.progress,
+		nextRun:  hooks.nextRun,
+		hosts:    newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
+		alerts:   &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
 	}
 	g.fetcher = g.newFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()))
 	return g, nil

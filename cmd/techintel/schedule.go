@@ -143,7 +143,6 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 		defer s.wg.Done()
 		weeklyDigestJob(s.ctx, g.cfg, g.watch, g.index, mailer, time.Now(), log)
 	}))
-	g.nextRun = s.next
 	s.cron.Start()
 	// Overdue sources all go to the pool at once: its bound and the
 	// per-host limit pace them, so 5,000 of them catch up in minutes, not

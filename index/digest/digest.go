@@ -47,7 +47,7 @@ type Entity struct {
 	Role string `json:"role"`
 }
 
-// Digest is one week's digest (CONTRACT.md).
+// Digest is one week's digest (the README's HTTP API section).
 type Digest struct {
 	Week       string               `json:"week"`
 	From       time.Time            `json:"from"`

@@ -59,7 +59,7 @@ const (
 
 // ConfigTOML returns a complete techintel config for the world served at
 // baseURL (such as "http://127.0.0.1:41234"), keeping its index and state in
-// dataDir and serving the API on listen. It follows CONTRACT.md's schema:
+// dataDir and serving the API on listen. It follows the README's configuration schema:
 // the world is on loopback, so [http] allows private networks; there are no
 // API tokens, so listen must be a loopback address.
 func ConfigTOML(baseURL, dataDir, listen string) string {

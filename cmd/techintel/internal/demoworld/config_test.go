@@ -10,7 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// demoConfig mirrors CONTRACT.md's config schema.
+// demoConfig mirrors the config schema of the README's Configuration section.
 type demoConfig struct {
 	DataDir string `toml:"data_dir"`
 	API     struct {

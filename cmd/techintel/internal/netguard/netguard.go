@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -90,4 +92,22 @@ func Guarded(refuse func(netip.Addr) bool, timeout time.Duration) *http.Transpor
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 	}
+}
+
+// PrivateHost reports whether a URL's host is, literally, a place the
+// guarded transport will refuse: a blocked address or a localhost name.
+// It lets a URL be refused when it is entered, before any connection.
+func PrivateHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if ip, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return BlockedAddr(ip)
+	}
+	// Numeric forms the resolver accepts but ParseAddr does not ("2130706433").
+	if n, err := strconv.ParseUint(h, 0, 32); err == nil {
+		return BlockedAddr(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}))
+	}
+	return false
 }
