@@ -31,6 +31,8 @@ type Config struct {
 	Technologies []TechConfig   `toml:"technologies"`
 	Sources      []SourceConfig `toml:"sources"`
 	Digest       DigestConfig   `toml:"digest"`
+	// Cluster, with nats_url, gathers on several machines (cluster.go).
+	Cluster ClusterConfig `toml:"cluster"`
 }
 
 // APIConfig is the [api] table.
@@ -219,6 +221,7 @@ func LoadConfig(path string) (*Config, error) {
 	if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(filepath.Dir(path), cfg.DataDir)
 	}
+	cfg.Cluster.resolvePaths(filepath.Dir(path))
 	return cfg, nil
 }
 
@@ -296,6 +299,9 @@ var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // Validate checks every field and returns the first problem, naming it.
 func (c *Config) Validate() error {
+	if err := c.Cluster.validate(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		return configErrorf("data_dir: required")
 	}

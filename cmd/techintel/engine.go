@@ -36,6 +36,14 @@ type engineOptions struct {
 	// ReloadPath, when set with Schedule, is the config file SIGHUP
 	// reloads the watch list from.
 	ReloadPath string
+	// Replica: a cluster's search replica, whose API only reads.
+	Replica bool
+	// Publish, when set with Schedule, replaces running a due source with
+	// publishing it for a worker (a cluster's scheduler).
+	Publish func(ctx context.Context, g *Gatherer, name string, slot time.Time) error
+	// Consume, when set, runs once the engine is open (a cluster's
+	// documents consumer) and is stopped first by Close.
+	Consume func(ctx context.Context, g *Gatherer) error
 }
 
 // engine owns everything that gathers: the data directory, the gatherer,
@@ -48,6 +56,9 @@ type engine struct {
 	g     *Gatherer
 	hooks *webhooks.Worker
 	sched *scheduler
+
+	consumeStop context.CancelFunc
+	consumeDone chan struct{}
 
 	reload    *reloader
 	hup       chan os.Signal
@@ -94,11 +105,14 @@ func (e *engine) Open(ctx context.Context) (err error) {
 			e.o.Log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
 		}
 	}
+	if e.o.Consume != nil {
+		e.startConsume(ctx)
+	}
 	if !e.o.Schedule {
 		return nil
 	}
 	e.hooks = webhooks.New(webhookOptions(e.o.Config, e.d, e.o.Log)).Start()
-	if e.sched, err = startScheduler(ctx, e.g, e.o.Log); err != nil {
+	if e.sched, err = startScheduler(ctx, e.g, e.o.Log, e.o.Publish); err != nil {
 		return err
 	}
 	if e.o.ReloadPath != "" {
@@ -140,6 +154,10 @@ func (e *engine) Close(ctx context.Context) error {
 		return nil
 	}
 	e.closeOnce = true
+	if e.consumeStop != nil {
+		e.consumeStop() // a commit in flight finishes; its batches are acked or replayed
+		<-e.consumeDone
+	}
 	if e.sched != nil {
 		e.sched.Stop()
 	}
@@ -161,4 +179,17 @@ func (e *engine) Close(ctx context.Context) error {
 		return fmt.Errorf("closing the data directory: %w", err)
 	}
 	return nil
+}
+
+// startConsume runs o.Consume until Close.
+func (e *engine) startConsume(ctx context.Context) {
+	var cctx context.Context
+	cctx, e.consumeStop = context.WithCancel(ctx)
+	e.consumeDone = make(chan struct{})
+	go func() {
+		defer close(e.consumeDone)
+		if err := e.o.Consume(cctx, e.g); err != nil {
+			e.o.Log.Error("the documents consumer stopped", slog.Any("error", err))
+		}
+	}()
 }

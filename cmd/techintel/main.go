@@ -34,7 +34,7 @@ const (
 const usage = `techintel: technology intelligence from feeds and sites
 
 Usage:
-  techintel serve  -config FILE                     run the scheduler and the HTTP API
+  techintel serve  -config FILE [-replica]          run the scheduler and the HTTP API (-replica: a cluster's search replica)
   techintel crawl  -config FILE [-source NAME]      run every source (or one) once
   techintel search -config FILE [flags] QUERY       search the index
   techintel digest -config FILE [-week YYYY-Www] [-format markdown|html|json] [-send]
@@ -44,6 +44,7 @@ Usage:
   techintel retag  -config FILE                     re-apply the watch list to every stored document
   techintel backup -config FILE DIR                 consistent copy of the data directory, also while serve runs
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
+  techintel worker -config FILE                     fetch the runs a cluster's serve publishes ([cluster])
 
 Run "techintel COMMAND -h" for a command's flags.
 `
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBackup(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "worker":
+		err = cmdWorker(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

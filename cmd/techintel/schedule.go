@@ -97,20 +97,25 @@ type scheduler struct {
 	cancel context.CancelFunc
 	pool   *runPool
 	wg     sync.WaitGroup
+	// publish, in a cluster, queues a due run for a worker instead.
+	publish func(ctx context.Context, g *Gatherer, name string, slot time.Time) error
 }
 
 // startScheduler starts the schedule; Stop ends it.
-func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*scheduler, error) {
+func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
+	publish func(context.Context, *Gatherer, string, time.Time) error) (*scheduler, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &scheduler{
 		g: g, log: log, entries: map[string]cron.EntryID{},
-		cron:   cron.New(cron.WithLogger(cron.DiscardLogger)),
-		ctx:    ctx,
-		cancel: cancel,
-		pool:   newRunPool(g, log),
+		cron:    cron.New(cron.WithLogger(cron.DiscardLogger)),
+		ctx:     ctx,
+		cancel:  cancel,
+		pool:    newRunPool(g, log),
+		publish: publish,
 	}
 	now := time.Now()
 	var catchUp []string
+	slots := map[string]time.Time{}
 	for _, src := range g.cfg.Sources {
 		name := src.Name
 		sched, err := sourceSchedule(name, src.Schedule)
@@ -126,6 +131,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 		}
 		if st.LastRun.IsZero() || !sched.Next(st.LastRun).After(now) {
 			catchUp = append(catchUp, name)
+			slots[name] = sched.Next(st.LastRun)
 		}
 	}
 	digestSched, err := cron.ParseStandard(g.cfg.Digest.Schedule)
@@ -150,6 +156,12 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedu
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		if s.publish != nil {
+			for _, name := range catchUp {
+				s.publishRun(name, slots[name])
+			}
+			return
+		}
 		s.pool.runAll(s.ctx, catchUp, nil)
 	}()
 	return s, nil
@@ -162,7 +174,23 @@ func (s *scheduler) run(name string) {
 	if s.ctx.Err() != nil {
 		return
 	}
+	if s.publish != nil {
+		// The slot is the time the schedule fired for: the same in every
+		// scheduler, so that a standby publishing it too is ignored.
+		s.publishRun(name, s.cron.Entry(s.entries[name]).Prev)
+		return
+	}
 	_, _ = s.pool.run(s.ctx, name) // outcomes are logged and recorded on the source
+}
+
+// publishRun queues a due run for a worker.
+func (s *scheduler) publishRun(name string, slot time.Time) {
+	if slot.IsZero() {
+		slot = time.Now().Truncate(time.Minute)
+	}
+	if err := s.publish(s.ctx, s.g, name, slot); err != nil && s.ctx.Err() == nil {
+		s.log.Warn("publishing a due run failed", slog.String("source", name), slog.Any("error", err))
+	}
 }
 
 // next returns when a source runs next (zero if unknown).

@@ -23,6 +23,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
+	replica := fs.Bool("replica", false, "a search replica of a cluster: index the documents stream, serve reads, run nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,8 +32,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
-	e := newEngine(engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: true, ReloadPath: *configPath})
-	return serve(ctx, cfg, e, log, nil)
+	o := engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: !*replica, ReloadPath: *configPath, Replica: *replica}
+	if *replica && !cfg.Cluster.enabled() {
+		return &usageError{msg: "serve -replica: needs [cluster] nats_url in the config"}
+	}
+	if cfg.Cluster.enabled() {
+		conn, err := connectCluster(ctx, cfg, "serve", log)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if !*replica {
+			o.Publish = publishRun(conn)
+		}
+		o.Consume = consumeBatches(conn, consumerName(cfg.Cluster, *replica), 0)
+	}
+	return serve(ctx, cfg, newEngine(o), log, nil)
 }
 
 // serve opens e (the scheduler and the webhook worker with it unless it
@@ -58,8 +73,12 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 		return err
 	}
 	g := e.g
+	handler := apiHandlerFor(g, cfg.API, tokens)
+	if e.o.Replica {
+		handler = readOnly(handler)
+	}
 	srv := &http.Server{
-		Handler:           apiHandlerFor(g, cfg.API, tokens),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// POST /sources/{name}/run answers when the run is done.

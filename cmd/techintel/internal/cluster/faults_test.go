@@ -190,7 +190,9 @@ func TestNATSRestart(t *testing.T) {
 	sched := connect(t, ns, Options{})
 	ic := newIndexCommit(t)
 	w := connect(t, ns, Options{Name: "worker"})
-	run(t, func(ctx context.Context) error { return w.RunWorker(ctx, WorkerOptions{Fetcher: newFetcher(), Runs: 2}) })
+	run(t, func(ctx context.Context) error {
+		return w.RunWorker(ctx, WorkerOptions{Fetcher: newFetcher(), Runs: 2})
+	})
 	indexer := connect(t, ns, Options{Name: "indexer"})
 	run(t, func(ctx context.Context) error {
 		return indexer.RunIndexer(ctx, IndexerOptions{Durable: "indexer", Commit: ic.commit})

@@ -30,6 +30,8 @@ type Result struct {
 	Worker string       `json:"worker,omitempty"`
 	// Err is why the run failed, on its final message.
 	Err string `json:"error,omitempty"`
+	// Started is when the worker started the run.
+	Started time.Time `json:"started,omitzero"`
 }
 
 // Fetcher is the fetch side a worker runs: gather.Fetcher.
@@ -182,7 +184,8 @@ func (c *Conn) runJob(ctx context.Context, o WorkerOptions, msg jetstream.Msg) {
 	defer func() { stop(); hb.Wait() }()
 
 	start := time.Now()
-	pub := &publisher{c: c, ctx: ctx, id: job.ID() + "/" + strconv.FormatUint(attempt, 10), worker: o.Name, jobID: job.ID()}
+	pub := &publisher{c: c, ctx: ctx, id: job.ID() + "/" + strconv.FormatUint(attempt, 10), worker: o.Name, jobID: job.ID(),
+		started: start.UTC()}
 	var final *gather.Batch
 	err = o.Fetcher.Fetch(ctx, job.Job, func(b gather.Batch) error {
 		if b.Final {
@@ -223,16 +226,17 @@ func (c *Conn) runJob(ctx context.Context, o WorkerOptions, msg jetstream.Msg) {
 // publisher publishes a run's batches in order, each split into parts
 // that fit the server's max payload, each stored before the next goes.
 type publisher struct {
-	c      *Conn
-	ctx    context.Context
-	id     string // run ID with the attempt: the batches' Nats-Msg-Id prefix
-	jobID  string
-	worker string
-	seq    int
+	c       *Conn
+	ctx     context.Context
+	id      string // run ID with the attempt: the batches' Nats-Msg-Id prefix
+	jobID   string
+	worker  string
+	started time.Time
+	seq     int
 }
 
 func (p *publisher) publish(b gather.Batch, runErr string) error {
-	parts, err := split(Result{JobID: p.jobID, Seq: p.seq, Batch: b, Worker: p.worker, Err: runErr}, p.c.MaxPayload()-1024)
+	parts, err := split(Result{JobID: p.jobID, Seq: p.seq, Batch: b, Worker: p.worker, Err: runErr, Started: p.started}, p.c.MaxPayload()-1024)
 	if err != nil {
 		return err
 	}

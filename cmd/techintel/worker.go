@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
+	"github.com/techintel/techintel/cmd/techintel/internal/gather"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
+)
+
+// cmdWorker runs the fetch side of a cluster: it pulls the runs serve
+// publishes, fetches and parses them, and publishes the documents for
+// serve to index. It needs [http] and [cluster] from the config and never
+// opens a data directory, so that it runs on any machine.
+func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("worker", stderr)
+	configPath := fs.String("config", "", "config file (TOML) with a [cluster] table")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfigFlag(*configPath)
+	if err != nil {
+		return err
+	}
+	if !cfg.Cluster.enabled() {
+		return &usageError{msg: "worker: needs [cluster] nats_url in the config"}
+	}
+	log := newLogger(stderr)
+	conn, err := connectCluster(ctx, cfg, "worker", log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fetcher := gather.NewFetcher(gather.Options{
+		Transport: netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()),
+		UserAgent: cfg.HTTP.UserAgent, Timeout: cfg.HTTP.Timeout.D(), MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		Logger: log,
+	})
+	log.Info("worker started", slog.String("nats_url", cfg.Cluster.NatsURL), slog.Int("runs", workerRuns(cfg)))
+	err = conn.RunWorker(ctx, cluster.WorkerOptions{Fetcher: fetcher, Runs: workerRuns(cfg), MaxRunsPerHost: cfg.HTTP.MaxRunsPerHost})
+	log.Info("worker stopped")
+	return err
+}
+
+// workerRuns is how many runs a worker makes at once.
+func workerRuns(cfg *Config) int {
+	if cfg.Cluster.WorkerRuns > 0 {
+		return cfg.Cluster.WorkerRuns
+	}
+	return maxConcurrentRuns
+}
