@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,55 +12,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
+	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
 	"github.com/techintel/techintel/index"
 )
 
-// natsServer is a real NATS server with JetStream on loopback, a random
-// port and a temporary store, stopped with the test. restart starts it
-// again on the same port and store.
-type natsServer struct {
-	t    *testing.T
-	opts *server.Options
-	srv  *server.Server
-}
+type natsServer = natstest.Server
 
-func startNATS(t *testing.T) *natsServer {
-	t.Helper()
-	ns := &natsServer{t: t, opts: &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
-		NoLog: true, NoSigs: true}}
-	ns.start()
-	ns.opts.Port = ns.srv.Addr().(*net.TCPAddr).Port
-	t.Cleanup(ns.stop)
-	return ns
-}
-
-func (ns *natsServer) start() {
-	ns.t.Helper()
-	srv, err := server.NewServer(ns.opts)
-	if err != nil {
-		ns.t.Fatalf("nats server: %v", err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(60 * time.Second) {
-		ns.t.Fatal("nats server not ready after 60s")
-	}
-	ns.srv = srv
-}
-
-func (ns *natsServer) stop() {
-	ns.srv.Shutdown()
-	ns.srv.WaitForShutdown()
-}
-
-func (ns *natsServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", ns.opts.Port) }
+func startNATS(t *testing.T) *natsServer { return natstest.Start(t) }
 
 // connect opens a Conn to ns, closed with the test.
 func connect(t *testing.T, ns *natsServer, o Options) *Conn {
 	t.Helper()
-	o.URL = ns.url()
+	o.URL = ns.URL()
 	if o.Name == "" {
 		o.Name = t.Name()
 	}

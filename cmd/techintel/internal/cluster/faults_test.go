@@ -203,8 +203,8 @@ func TestNATSRestart(t *testing.T) {
 		}
 	}
 	eventually(t, "the first runs committed", func() bool { return ic.finished() == 5 })
-	ns.stop()
-	ns.start()
+	ns.Stop()
+	ns.Start()
 	for i := 5; i < 10; i++ {
 		eventually(t, "publishing after the restart", func() bool { return sched.PublishJob(t.Context(), feedJob(srv, i, slot0)) == nil })
 	}
