@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
+	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
+	"github.com/techintel/techintel/cmd/techintel/internal/gather"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
+	"github.com/techintel/techintel/index"
+)
+
+// clusterFeeds serves /feed/N with items items each; /feed/broken is a 404.
+func clusterFeeds(t *testing.T, items int) *httptest.Server {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/feed/") || r.URL.Path == "/feed/broken" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>`, r.URL.Path)
+		for i := range items {
+			fmt.Fprintf(w, `<item><guid>%[1]s-%[2]d</guid><title>Nokia item %[2]d of %[1]s</title><link>%[3]s%[1]s/%[2]d</link>
+<description>Nokia radio news number %[2]d.</description></item>`, r.URL.Path, i, srv.URL)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func clusterConfig(t *testing.T, natsURL, feedURL string, feeds int) *Config {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "[http]\nallow_private_networks = true\n[cluster]\nnats_url = %q\n[[watch]]\nname = \"Nokia\"\nrole = \"own\"\n", natsURL)
+	for i := range feeds {
+		fmt.Fprintf(&b, "[[sources]]\nname = \"feed-%d\"\ntype = \"feed\"\nurl = \"%s/feed/%d\"\nschedule = \"@every 1h\"\n", i, feedURL, i)
+	}
+	fmt.Fprintf(&b, "[[sources]]\nname = \"broken\"\ntype = \"feed\"\nurl = \"%s/feed/broken\"\nschedule = \"@every 1h\"\n", feedURL)
+	cfg, err := ParseConfig(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	return cfg
+}
+
+// openClusterEngine opens an engine as serve (or serve -replica) runs it
+// in a cluster, closed with the test.
+func openClusterEngine(t *testing.T, cfg *Config, replica bool) *engine {
+	t.Helper()
+	log := newLogger(io.Discard)
+	conn, err := connectCluster(t.Context(), cfg, "serve", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := engineOptions{Config: cfg, Log: log, Schedule: !replica, Replica: replica,
+		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica), 0)}
+	if !replica {
+		o.Publish = publishRun(conn)
+	}
+	e := newEngine(o)
+	if err := e.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(context.Background()); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		_ = conn.Close()
+	})
+	return e
+}
+
+// startWorker runs `techintel worker`'s loop for cfg until the test ends.
+func startWorker(t *testing.T, cfg *Config) {
+	t.Helper()
+	conn, err := connectCluster(t.Context(), cfg, "worker", newLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := gather.NewFetcher(gather.Options{Transport: netguard.NewTransport(true, time.Minute), UserAgent: cfg.HTTP.UserAgent,
+		Timeout: time.Minute, MaxBodyBytes: cfg.HTTP.MaxBodyBytes})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := conn.RunWorker(ctx, cluster.WorkerOptions{Fetcher: f, Runs: 4, MaxRunsPerHost: cfg.HTTP.MaxRunsPerHost}); err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait(); _ = conn.Close() })
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 90s", what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling for an event, not a timing window
+	}
+}
+
+func docCount(t *testing.T, ix *index.Index) int {
+	t.Helper()
+	n, err := ix.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+// serve with [cluster]: its scheduler publishes the overdue sources, two
+// workers fetch them, serve indexes the documents stream and records each
+// run on its source; a replica indexes the same stream into its own data
+// directory and answers searches as the primary does.
+func TestClusterServeWorkersReplica(t *testing.T) {
+	ns := natstest.Start(t)
+	feeds := clusterFeeds(t, 4)
+	const n = 12
+	cfg := clusterConfig(t, ns.URL(), feeds.URL, n)
+	primary := openClusterEngine(t, cfg, false)
+	startWorker(t, cfg)
+	startWorker(t, cfg)
+	waitFor(t, "every run recorded on its source", func() bool {
+		for _, src := range cfg.Sources {
+			st, err := primary.g.store.Source(src.Name)
+			if err != nil || st.LastRun.IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+	if got := docCount(t, primary.g.index); got != n*4 {
+		t.Fatalf("primary: %d documents, want %d", got, n*4)
+	}
+	st, _ := primary.g.store.Source("feed-3")
+	if st.LastSuccess.IsZero() || st.LastError != "" || st.ItemsSeen != 4 {
+		t.Errorf("feed-3 after its run: %+v", st)
+	}
+	st, _ = primary.g.store.Source("broken")
+	if st.LastError == "" || st.ConsecutiveFailures != 1 || st.BackoffUntil.IsZero() {
+		t.Errorf("broken after its run: %+v, want the failure recorded with a backoff", st)
+	}
+
+	rcfg := *cfg
+	rcfg.DataDir = filepath.Join(t.TempDir(), "replica")
+	replica := openClusterEngine(t, &rcfg, true)
+	waitFor(t, "the replica caught up", func() bool { return docCount(t, replica.g.index) == n*4 })
+	for _, q := range []index.Query{{Q: "nokia", Limit: 100}, {Q: `"item 2"`, Limit: 100}, {Sources: []string{"feed-7"}}} {
+		pr, err := primary.g.index.Search(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := replica.g.index.Search(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr.Total == 0 || pr.Total != rr.Total || !slices.Equal(sortedIDs(pr), sortedIDs(rr)) {
+			t.Errorf("query %+v: primary %d hits, replica %d", q, pr.Total, rr.Total)
+		}
+	}
+	// The replica's API reads, and refuses what belongs to the primary.
+	h := readOnly(apiHandler(replica.g))
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{{"GET", "/api/v1/search?q=nokia", 200}, {"POST", "/api/v1/sources/feed-1/run", 405}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		if rec.Code != tc.want {
+			t.Errorf("replica %s %s: %d, want %d", tc.method, tc.path, rec.Code, tc.want)
+		}
+	}
+}
+
+func sortedIDs(r *index.Result) []string {
+	ids := make([]string, len(r.Hits))
+	for i, h := range r.Hits {
+		ids[i] = h.ID
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestClusterConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"[cluster]\ncreds_file = \"x.creds\"\n", "cluster.creds_file: set without cluster.nats_url"},
+		{"[cluster]\nnats_url = \"localhost:4222\"\n", "cluster.nats_url"},
+		{"[cluster]\nnats_url = \"nats://a:4222\"\ntls_cert = \"c.pem\"\n", "cluster.tls_cert and cluster.tls_key"},
+		{"[cluster]\nnats_url = \"nats://a:4222\"\nlease_ttl = \"10ms\"\n", "cluster.lease_ttl"},
+		{"[cluster]\nnats_url = \"nats://a:4222\"\nnats_urll = \"x\"\n", "nats_urll"},
+	} {
+		_, err := ParseConfig(tc.text)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error naming %s", tc.text, err, tc.want)
+		}
+	}
+	if _, err := ParseConfig("[cluster]\nnats_url = \"nats://a:4222, nats://b:4222\"\nworker_runs = 4\n"); err != nil {
+		t.Errorf("a valid [cluster]: %v", err)
+	}
+}
