@@ -154,17 +154,25 @@ func publishRun(conn *cluster.Conn) func(ctx context.Context, g *Gatherer, name 
 
 // consumeBatches is the commit side of a cluster: the documents stream,
 // through the durable consumer, into g, each run's outcome recorded on
-// its source when its final batch arrives.
-func consumeBatches(conn *cluster.Conn, durable string, startSeq uint64) func(ctx context.Context, g *Gatherer) error {
+// its source when its final batch arrives, and the stream sequence
+// committed recorded in the store. A consumer created now (a new replica)
+// starts after the sequence the data directory holds: a backup's.
+func consumeBatches(conn *cluster.Conn, durable string) func(ctx context.Context, g *Gatherer) error {
 	return func(ctx context.Context, g *Gatherer) error {
-		return conn.RunIndexer(ctx, cluster.IndexerOptions{Durable: durable, StartSeq: startSeq,
+		seq, err := g.store.StreamSeq()
+		if err != nil {
+			return err
+		}
+		return conn.RunIndexer(ctx, cluster.IndexerOptions{Durable: durable, StartSeq: seq + 1,
 			Commit: func(ctx context.Context, ds []cluster.Delivery) error {
 				for _, d := range ds {
 					if err := g.commitDelivery(ctx, d); err != nil {
 						return err
 					}
 				}
-				return nil
+				// Recorded after the commit: a backup between the two
+				// replays a batch, which the upsert makes harmless.
+				return g.store.SetStreamSeq(ds[len(ds)-1].StreamSeq)
 			}})
 	}
 }

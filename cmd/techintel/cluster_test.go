@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 )
 
 // clusterFeeds serves /feed/N with items items each; /feed/broken is a 404.
-func clusterFeeds(t *testing.T, items int) *httptest.Server {
+func clusterFeeds(t *testing.T, items *atomic.Int32) *httptest.Server {
 	t.Helper()
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +32,7 @@ func clusterFeeds(t *testing.T, items int) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "application/rss+xml")
 		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>`, r.URL.Path)
-		for i := range items {
+		for i := range int(items.Load()) {
 			fmt.Fprintf(w, `<item><guid>%[1]s-%[2]d</guid><title>Nokia item %[2]d of %[1]s</title><link>%[3]s%[1]s/%[2]d</link>
 <description>Nokia radio news number %[2]d.</description></item>`, r.URL.Path, i, srv.URL)
 		}
@@ -59,7 +60,7 @@ func clusterConfig(t *testing.T, natsURL, feedURL string, feeds int) *Config {
 
 // openClusterEngine opens an engine as serve (or serve -replica) runs it
 // in a cluster, closed with the test.
-func openClusterEngine(t *testing.T, cfg *Config, replica bool) *engine {
+func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *cluster.Conn) {
 	t.Helper()
 	log := newLogger(io.Discard)
 	conn, err := connectCluster(t.Context(), cfg, "serve", log)
@@ -67,7 +68,7 @@ func openClusterEngine(t *testing.T, cfg *Config, replica bool) *engine {
 		t.Fatal(err)
 	}
 	o := engineOptions{Config: cfg, Log: log, Schedule: !replica, Replica: replica,
-		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica), 0)}
+		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica))}
 	if !replica {
 		o.Publish = publishRun(conn)
 	}
@@ -81,7 +82,7 @@ func openClusterEngine(t *testing.T, cfg *Config, replica bool) *engine {
 		}
 		_ = conn.Close()
 	})
-	return e
+	return e, conn
 }
 
 // startWorker runs `techintel worker`'s loop for cfg until the test ends.
@@ -125,14 +126,17 @@ func docCount(t *testing.T, ix *index.Index) int {
 
 // serve with [cluster]: its scheduler publishes the overdue sources, two
 // workers fetch them, serve indexes the documents stream and records each
-// run on its source; a replica indexes the same stream into its own data
-// directory and answers searches as the primary does.
+// run on its source; a replica started from a backup of serve's data
+// directory consumes the stream from the backup's sequence on, and
+// answers searches as the primary does.
 func TestClusterServeWorkersReplica(t *testing.T) {
 	ns := natstest.Start(t)
-	feeds := clusterFeeds(t, 4)
+	var items atomic.Int32
+	items.Store(4)
+	feeds := clusterFeeds(t, &items)
 	const n = 12
 	cfg := clusterConfig(t, ns.URL(), feeds.URL, n)
-	primary := openClusterEngine(t, cfg, false)
+	primary, conn := openClusterEngine(t, cfg, false)
 	startWorker(t, cfg)
 	startWorker(t, cfg)
 	waitFor(t, "every run recorded on its source", func() bool {
@@ -156,11 +160,37 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 		t.Errorf("broken after its run: %+v, want the failure recorded with a backoff", st)
 	}
 
+	backupDir := filepath.Join(t.TempDir(), "backup")
+	if _, err := primary.g.Backup(t.Context(), backupDir); err != nil {
+		t.Fatal(err)
+	}
+	backupSeq, err := primary.g.store.StreamSeq()
+	if err != nil || backupSeq == 0 {
+		t.Fatalf("the primary's stream sequence: %d, %v", backupSeq, err)
+	}
+	// A second round, as the scheduler publishes it at the next slot;
+	// the broken source is backing off and not published.
+	items.Store(6)
+	slot := time.Now().Add(time.Hour).Truncate(time.Hour)
+	for i := range n {
+		if err := publishRun(conn)(t.Context(), primary.g, fmt.Sprintf("feed-%d", i), slot); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the second round indexed", func() bool { return docCount(t, primary.g.index) == n*6 })
+	waitFor(t, "the second round recorded", func() bool {
+		seq, err := primary.g.store.StreamSeq()
+		return err == nil && seq == backupSeq+n
+	})
+
 	rcfg := *cfg
-	rcfg.DataDir = filepath.Join(t.TempDir(), "replica")
-	replica := openClusterEngine(t, &rcfg, true)
-	waitFor(t, "the replica caught up", func() bool { return docCount(t, replica.g.index) == n*4 })
-	for _, q := range []index.Query{{Q: "nokia", Limit: 100}, {Q: `"item 2"`, Limit: 100}, {Sources: []string{"feed-7"}}} {
+	rcfg.DataDir = backupDir
+	replica, rconn := openClusterEngine(t, &rcfg, true)
+	waitFor(t, "the replica caught up", func() bool { return docCount(t, replica.g.index) == n*6 })
+	if got, err := rconn.Delivered(t.Context(), consumerName(rcfg.Cluster, true)); err != nil || got != n {
+		t.Errorf("the replica was handed %d messages (%v), want the %d after its backup", got, err, n)
+	}
+	for _, q := range []index.Query{{Q: "nokia", Limit: 100}, {Q: `"item 5"`, Limit: 100}, {Sources: []string{"feed-7"}}} {
 		pr, err := primary.g.index.Search(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)

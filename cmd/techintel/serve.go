@@ -45,7 +45,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !*replica {
 			o.Publish = publishRun(conn)
 		}
-		o.Consume = consumeBatches(conn, consumerName(cfg.Cluster, *replica), 0)
+		o.Consume = consumeBatches(conn, consumerName(cfg.Cluster, *replica))
 	}
 	return serve(ctx, cfg, newEngine(o), log, nil)
 }

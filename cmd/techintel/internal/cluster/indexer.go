@@ -192,3 +192,17 @@ func (c *Conn) Lag(ctx context.Context, durable string) (uint64, error) {
 	}
 	return info.NumPending + uint64(info.NumAckPending), nil
 }
+
+// Delivered is how many messages the consumer was handed (each
+// redelivery counts again).
+func (c *Conn) Delivered(ctx context.Context, durable string) (uint64, error) {
+	cons, err := c.js.Consumer(ctx, DocsStream, durable)
+	if err != nil {
+		return 0, fmt.Errorf("cluster: consumer %s: %w", durable, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("cluster: consumer %s: %w", durable, err)
+	}
+	return info.Delivered.Consumer, nil
+}
