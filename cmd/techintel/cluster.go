@@ -13,6 +13,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
+	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/index/store"
 )
 
@@ -43,6 +44,9 @@ type ClusterConfig struct {
 	LeaseTTL Duration `toml:"lease_ttl"`
 	// WorkerRuns is how many runs a worker makes at once.
 	WorkerRuns int `toml:"worker_runs"`
+	// MetricsListen is where a worker serves /metrics (serve serves it
+	// on api.listen); empty: none.
+	MetricsListen string `toml:"metrics_listen"`
 	// Consumer names this indexer's place in the documents stream:
 	// "indexer" for serve, and one distinct name per replica (default
 	// "replica-" and the host name).
@@ -128,7 +132,7 @@ func consumerName(c ClusterConfig, replica bool) string {
 
 // publishRun is the scheduler's run in a cluster: the source's job, with
 // what the store knows, goes to the jobs stream for the given slot.
-func publishRun(conn *cluster.Conn) func(ctx context.Context, g *Gatherer, name string, slot time.Time) error {
+func publishRun(conn *cluster.Conn, m *metrics.Metrics) func(ctx context.Context, g *Gatherer, name string, slot time.Time) error {
 	return func(ctx context.Context, g *Gatherer, name string, slot time.Time) error {
 		src, ok := g.cfg.source(name)
 		if !ok {
@@ -148,6 +152,9 @@ func publishRun(conn *cluster.Conn) func(ctx context.Context, g *Gatherer, name 
 			g.log.Info("run already queued for this slot", slog.String("source", name), slog.Time("slot", slot))
 			return nil
 		}
+		if err == nil && m != nil {
+			m.Runs.WithLabelValues(name, "queued").Inc()
+		}
 		return err
 	}
 }
@@ -157,7 +164,7 @@ func publishRun(conn *cluster.Conn) func(ctx context.Context, g *Gatherer, name 
 // its source when its final batch arrives, and the stream sequence
 // committed recorded in the store. A consumer created now (a new replica)
 // starts after the sequence the data directory holds: a backup's.
-func consumeBatches(conn *cluster.Conn, durable string) func(ctx context.Context, g *Gatherer) error {
+func consumeBatches(conn *cluster.Conn, durable string, m *metrics.Metrics) func(ctx context.Context, g *Gatherer) error {
 	return func(ctx context.Context, g *Gatherer) error {
 		seq, err := g.store.StreamSeq()
 		if err != nil {
@@ -166,7 +173,7 @@ func consumeBatches(conn *cluster.Conn, durable string) func(ctx context.Context
 		return conn.RunIndexer(ctx, cluster.IndexerOptions{Durable: durable, StartSeq: seq + 1,
 			Commit: func(ctx context.Context, ds []cluster.Delivery) error {
 				for _, d := range ds {
-					if err := g.commitDelivery(ctx, d); err != nil {
+					if err := g.commitDelivery(ctx, d, m); err != nil {
 						return err
 					}
 				}
@@ -178,7 +185,7 @@ func consumeBatches(conn *cluster.Conn, durable string) func(ctx context.Context
 }
 
 // commitDelivery commits one batch a worker fetched.
-func (g *Gatherer) commitDelivery(ctx context.Context, d cluster.Delivery) error {
+func (g *Gatherer) commitDelivery(ctx context.Context, d cluster.Delivery, m *metrics.Metrics) error {
 	src, ok := g.cfg.source(d.Batch.Source)
 	if !ok {
 		g.log.Warn("a batch of a source not in the config is skipped", slog.String("source", d.Batch.Source),
@@ -189,12 +196,22 @@ func (g *Gatherer) commitDelivery(ctx context.Context, d cluster.Delivery) error
 	if err := g.commit(ctx, src, d.Batch, &res); err != nil {
 		return fmt.Errorf("commit %s#%d: %w", d.JobID, d.Seq, err)
 	}
-	if !d.Batch.Final {
-		return nil
-	}
 	var runErr error
 	if d.Err != "" {
 		runErr = errors.New(d.Err)
+	}
+	if m != nil {
+		m.DocumentsIndexed.Add(float64(res.New + res.Updated))
+		if d.Batch.Final {
+			outcome := "done"
+			if runErr != nil {
+				outcome = "failed"
+			}
+			m.Runs.WithLabelValues(src.Name, outcome).Inc()
+		}
+	}
+	if !d.Batch.Final {
+		return nil
 	}
 	start := d.Started
 	if start.IsZero() {
@@ -239,4 +256,42 @@ func readOnly(h http.Handler) http.Handler {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		fmt.Fprintln(w, `{"error":"this is a read-only search replica: send changes to the primary serve"}`)
 	})
+}
+
+// clusterGauges are the queue's depth and this indexer's lag, read at
+// each scrape.
+func clusterGauges(m *metrics.Metrics, conn *cluster.Conn, durable string) {
+	m.Gauge("techintel_jobs_queued", "Runs published and not yet done by a worker (the jobs stream).", func() (float64, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, err := conn.JobsPending(ctx)
+		return float64(n), err
+	})
+	m.Gauge("techintel_consumer_lag", "Batches of the documents stream this indexer has not committed yet.", func() (float64, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, err := conn.Lag(ctx, durable)
+		return float64(n), err
+	})
+}
+
+// engineGauges are the index size, the webhook outbox's depth and its
+// failed deliveries, read at each scrape.
+func engineGauges(m *metrics.Metrics, g *Gatherer) {
+	m.Gauge("techintel_index_documents", "Documents in the index.", func() (float64, error) {
+		n, err := g.index.Count()
+		return float64(n), err
+	})
+	outbox := func(field func(store.DeliveryStats) int) func() (float64, error) {
+		return func() (float64, error) {
+			stats, err := g.store.DeliveryStats()
+			total := 0
+			for _, s := range stats {
+				total += field(s)
+			}
+			return float64(total), err
+		}
+	}
+	m.Gauge("techintel_outbox_pending", "Webhook deliveries waiting in the outbox.", outbox(func(s store.DeliveryStats) int { return s.Pending }))
+	m.Gauge("techintel_webhook_failed", "Webhook deliveries that failed.", outbox(func(s store.DeliveryStats) int { return s.Failed }))
 }

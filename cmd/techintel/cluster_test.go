@@ -17,6 +17,7 @@ import (
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
+	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
 )
@@ -67,15 +68,18 @@ func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *clust
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := engineOptions{Config: cfg, Log: log, Schedule: !replica, Replica: replica,
-		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica))}
+	m := metrics.New()
+	o := engineOptions{Config: cfg, Log: log, Schedule: !replica, Replica: replica, Metrics: m,
+		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica), m)}
 	if !replica {
-		o.Publish = publishRun(conn)
+		o.Publish = publishRun(conn, m)
 	}
+	clusterGauges(m, conn, consumerName(cfg.Cluster, replica))
 	e := newEngine(o)
 	if err := e.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	engineGauges(m, e.g)
 	t.Cleanup(func() {
 		if err := e.Close(context.Background()); err != nil {
 			t.Errorf("close: %v", err)
@@ -160,6 +164,28 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 		t.Errorf("broken after its run: %+v, want the failure recorded with a backoff", st)
 	}
 
+	// What Prometheus sees of that round.
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		primary.o.Metrics.Serve(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	waitFor(t, "the consumer lag at 0 in /metrics", func() bool { return strings.Contains(scrape(), "techintel_consumer_lag 0\n") })
+	text := scrape()
+	for _, want := range []string{
+		`techintel_runs_total{outcome="queued",source="feed-3"} 1`,
+		`techintel_runs_total{outcome="done",source="feed-3"} 1`,
+		`techintel_runs_total{outcome="failed",source="broken"} 1`,
+		fmt.Sprintf("techintel_documents_indexed_total %d\n", n*4),
+		fmt.Sprintf("techintel_index_documents %d\n", n*4),
+		"techintel_jobs_queued 0\n",
+		"techintel_outbox_pending 0\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
 	backupDir := filepath.Join(t.TempDir(), "backup")
 	if _, err := primary.g.Backup(t.Context(), backupDir); err != nil {
 		t.Fatal(err)
@@ -173,7 +199,7 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 	items.Store(6)
 	slot := time.Now().Add(time.Hour).Truncate(time.Hour)
 	for i := range n {
-		if err := publishRun(conn)(t.Context(), primary.g, fmt.Sprintf("feed-%d", i), slot); err != nil {
+		if err := publishRun(conn, nil)(t.Context(), primary.g, fmt.Sprintf("feed-%d", i), slot); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
@@ -38,6 +39,8 @@ type engineOptions struct {
 	ReloadPath string
 	// Replica: a cluster's search replica, whose API only reads.
 	Replica bool
+	// Metrics, when set, are served at /metrics beside the API.
+	Metrics *metrics.Metrics
 	// Publish, when set with Schedule, replaces running a due source with
 	// publishing it for a worker (a cluster's scheduler).
 	Publish func(ctx context.Context, g *Gatherer, name string, slot time.Time) error

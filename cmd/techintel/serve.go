@@ -14,6 +14,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/api/web"
+	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
@@ -32,7 +33,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
-	o := engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: !*replica, ReloadPath: *configPath, Replica: *replica}
+	o := engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: !*replica, ReloadPath: *configPath, Replica: *replica,
+		Metrics: metrics.New()}
 	if *replica && !cfg.Cluster.enabled() {
 		return &usageError{msg: "serve -replica: needs [cluster] nats_url in the config"}
 	}
@@ -43,9 +45,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer conn.Close()
 		if !*replica {
-			o.Publish = publishRun(conn)
+			o.Publish = publishRun(conn, o.Metrics)
 		}
-		o.Consume = consumeBatches(conn, consumerName(cfg.Cluster, *replica))
+		o.Consume = consumeBatches(conn, consumerName(cfg.Cluster, *replica), o.Metrics)
+		clusterGauges(o.Metrics, conn, consumerName(cfg.Cluster, *replica))
 	}
 	return serve(ctx, cfg, newEngine(o), log, nil)
 }
@@ -76,6 +79,10 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 	handler := apiHandlerFor(g, cfg.API, tokens)
 	if e.o.Replica {
 		handler = readOnly(handler)
+	}
+	if m := e.o.Metrics; m != nil {
+		engineGauges(m, g)
+		handler = m.Serve(handler)
 	}
 	srv := &http.Server{
 		Handler:           handler,

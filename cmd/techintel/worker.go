@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
+	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 )
 
@@ -38,8 +43,22 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		UserAgent: cfg.HTTP.UserAgent, Timeout: cfg.HTTP.Timeout.D(), MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 		Logger: log,
 	})
+	m := metrics.New()
+	if addr := cfg.Cluster.MetricsListen; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("cluster.metrics_listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", m.Handler())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		log.Info("serving metrics", slog.String("addr", ln.Addr().String()))
+	}
 	log.Info("worker started", slog.String("nats_url", cfg.Cluster.NatsURL), slog.Int("runs", workerRuns(cfg)))
-	err = conn.RunWorker(ctx, cluster.WorkerOptions{Fetcher: fetcher, Runs: workerRuns(cfg), MaxRunsPerHost: cfg.HTTP.MaxRunsPerHost})
+	err = conn.RunWorker(ctx, cluster.WorkerOptions{Fetcher: fetcher, Runs: workerRuns(cfg), MaxRunsPerHost: cfg.HTTP.MaxRunsPerHost,
+		OnRun: func(job gather.Job) func(error) { return m.RunStarted(job.Source, job.Kind) }})
 	log.Info("worker stopped")
 	return err
 }

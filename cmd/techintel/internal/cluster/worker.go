@@ -55,6 +55,9 @@ type WorkerOptions struct {
 	// BusyDelay is how long a job whose host is busy waits before it is
 	// offered again (0: 1 s).
 	BusyDelay time.Duration
+	// OnRun, when set, hears that a run starts; the function it returns
+	// hears how the fetch ended (metrics).
+	OnRun func(job gather.Job) func(error)
 }
 
 // RunWorker pulls jobs and runs them until ctx is done. A job is acked
@@ -184,6 +187,10 @@ func (c *Conn) runJob(ctx context.Context, o WorkerOptions, msg jetstream.Msg) {
 	defer func() { stop(); hb.Wait() }()
 
 	start := time.Now()
+	var ended func(error)
+	if o.OnRun != nil {
+		ended = o.OnRun(job.Job)
+	}
 	pub := &publisher{c: c, ctx: ctx, id: job.ID() + "/" + strconv.FormatUint(attempt, 10), worker: o.Name, jobID: job.ID(),
 		started: start.UTC()}
 	var final *gather.Batch
@@ -196,6 +203,9 @@ func (c *Conn) runJob(ctx context.Context, o WorkerOptions, msg jetstream.Msg) {
 		}
 		return pub.publish(b, "")
 	})
+	if ended != nil {
+		ended(err)
+	}
 	if ctx.Err() != nil {
 		// Stopping: hand the job back at once rather than after AckWait.
 		_ = msg.Nak()
