@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
@@ -47,7 +48,7 @@ type engine struct {
 	d     *dataDir
 	g     *Gatherer
 	hooks *webhooks.Worker
-	sched *scheduler
+	sched *schedule.Scheduler
 
 	reload    *reloader
 	hup       chan os.Signal
@@ -83,7 +84,7 @@ func (e *engine) Open(ctx context.Context) (err error) {
 	nextRun := e.o.NextRun
 	if e.o.Schedule {
 		// The scheduler is started below, before the API can ask.
-		nextRun = func(name string) time.Time { return e.sched.next(name) }
+		nextRun = func(name string) time.Time { return e.sched.Next(name) }
 	}
 	e.g, err = newGathererWith(e.o.Config, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
 	if err != nil {
