@@ -61,7 +61,7 @@ func TestFetchConditional(t *testing.T) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write(body)
 	})
-	f := NewFetcher(nil, testUA, 5*time.Second, 1<<20)
+	f := NewFetcher(nil, testUA, time.Minute, 1<<20)
 
 	first, err := f.Fetch(t.Context(), srv.URL+"/feed", Validators{})
 	if err != nil {
@@ -139,7 +139,7 @@ func TestFetchBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, tt.handler)
-			resp, err := NewFetcher(nil, testUA, 5*time.Second, maxBody).Fetch(t.Context(), srv.URL, Validators{})
+			resp, err := NewFetcher(nil, testUA, time.Minute, maxBody).Fetch(t.Context(), srv.URL, Validators{})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || !strings.HasPrefix(err.Error(), "feeds: fetch ") {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
@@ -178,7 +178,7 @@ func TestFetchGzipUnasked(t *testing.T) {
 			})
 			rt := &http.Transport{DisableCompression: true}
 			t.Cleanup(rt.CloseIdleConnections)
-			resp, err := NewFetcher(rt, testUA, 5*time.Second, tt.maxBody).Fetch(t.Context(), srv.URL, Validators{})
+			resp, err := NewFetcher(rt, testUA, time.Minute, tt.maxBody).Fetch(t.Context(), srv.URL, Validators{})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
@@ -223,7 +223,7 @@ func TestFetchStatus(t *testing.T) {
 				w.WriteHeader(tt.code)
 				fmt.Fprint(w, "error page")
 			})
-			f := NewFetcher(nil, testUA, 5*time.Second, 1<<20)
+			f := NewFetcher(nil, testUA, time.Minute, 1<<20)
 			f.now = func() time.Time { return now }
 			_, err := f.Fetch(t.Context(), srv.URL+"/feed", Validators{})
 			var se *StatusError
@@ -252,7 +252,7 @@ func TestFetchRedirect(t *testing.T) {
 		}
 		w.Write(body)
 	})
-	resp, err := NewFetcher(nil, testUA, 5*time.Second, 1<<20).Fetch(t.Context(), srv.URL+"/old", Validators{})
+	resp, err := NewFetcher(nil, testUA, time.Minute, 1<<20).Fetch(t.Context(), srv.URL+"/old", Validators{})
 	if err != nil {
 		t.Fatal(err)
 	}

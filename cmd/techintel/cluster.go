@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/techintel/techintel/api"
@@ -172,10 +173,31 @@ func consumeBatches(conn *cluster.Conn, durable string, m *metrics.Metrics) func
 		}
 		return conn.RunIndexer(ctx, cluster.IndexerOptions{Durable: durable, StartSeq: seq + 1,
 			Commit: func(ctx context.Context, ds []cluster.Delivery) error {
+				// Sources commit side by side, so that the group committer
+				// makes one index batch and one bbolt transaction of
+				// them; one source's batches stay in stream order.
+				bySource := map[string][]cluster.Delivery{}
 				for _, d := range ds {
-					if err := g.commitDelivery(ctx, d, m); err != nil {
-						return err
-					}
+					bySource[d.Batch.Source] = append(bySource[d.Batch.Source], d)
+				}
+				var wg sync.WaitGroup
+				errs := make([]error, 0, len(bySource))
+				var mu sync.Mutex
+				for _, sds := range bySource {
+					wg.Go(func() {
+						for _, d := range sds {
+							if err := g.commitDelivery(ctx, d, m); err != nil {
+								mu.Lock()
+								errs = append(errs, err)
+								mu.Unlock()
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				if err := errors.Join(errs...); err != nil {
+					return err
 				}
 				// Recorded after the commit: a backup between the two
 				// replays a batch, which the upsert makes harmless.

@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/tag"
@@ -317,8 +318,8 @@ func (c *Config) Validate() error {
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return configErrorf("http.max_body_bytes: must be positive, got %d", c.HTTP.MaxBodyBytes)
 	}
-	if c.HTTP.MaxRunsPerHost < 1 || c.HTTP.MaxRunsPerHost > maxConcurrentRuns {
-		return configErrorf("http.max_runs_per_host: must be between 1 and %d (the runs at once in all), got %d", maxConcurrentRuns, c.HTTP.MaxRunsPerHost)
+	if c.HTTP.MaxRunsPerHost < 1 || c.HTTP.MaxRunsPerHost > schedule.MaxConcurrentRuns {
+		return configErrorf("http.max_runs_per_host: must be between 1 and %d (the runs at once in all), got %d", schedule.MaxConcurrentRuns, c.HTTP.MaxRunsPerHost)
 	}
 	seen := map[string]bool{}
 	for i, w := range c.Watch {

@@ -277,7 +277,7 @@ func TestCrawlCommandReportsFailedSources(t *testing.T) {
 	cfg := fmt.Sprintf(`data_dir = "data"
 [http]
 allow_private_networks = true
-timeout = "5s"
+timeout = "1m"
 [[watch]]
 name = "Nokia"
 role = "own"

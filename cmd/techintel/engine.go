@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
@@ -58,7 +59,7 @@ type engine struct {
 	d     *dataDir
 	g     *Gatherer
 	hooks *webhooks.Worker
-	sched *scheduler
+	sched *schedule.Scheduler
 
 	consumeStop context.CancelFunc
 	consumeDone chan struct{}
@@ -97,7 +98,7 @@ func (e *engine) Open(ctx context.Context) (err error) {
 	nextRun := e.o.NextRun
 	if e.o.Schedule {
 		// The scheduler is started below, before the API can ask.
-		nextRun = func(name string) time.Time { return e.sched.next(name) }
+		nextRun = func(name string) time.Time { return e.sched.Next(name) }
 	}
 	e.g, err = newGathererWith(e.o.Config, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
 	if err != nil {

@@ -42,6 +42,7 @@ type Gatherer struct {
 
 	hosts  *hostSlots
 	alerts *alerter
+	group  groupCommitter // commits the batches of concurrent runs together
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -266,46 +267,32 @@ func (g *Gatherer) commit(ctx context.Context, src SourceConfig, b gather.Batch,
 			}
 		}
 	}
-	g.gate.RLock()
-	defer g.gate.RUnlock()
-	if err := g.indexDocs(ctx, src, docs, res); err != nil {
-		return err
+	// Tagged here, on the run's goroutine; indexed and recorded with
+	// the batches of other runs that arrive meanwhile (commit.go).
+	tagger := g.watch.get().tagger
+	for i := range docs {
+		tagger.Tag(&docs[i], src.Components)
 	}
-	if len(b.Gone) > 0 {
-		n, err := g.index.MarkGone(ctx, b.Gone, g.now())
-		res.Gone += n
-		if err != nil {
-			return err
-		}
+	req := &commitReq{ctx: ctx, source: src.Name, docs: docs, gone: b.Gone, items: itemIDs}
+	if v := b.Validators; v != nil {
+		req.validators = &[2]string{v.ETag, v.LastModified}
 	}
-	if itemIDs != nil {
-		if err := g.store.PutItemIDs(src.Name, itemIDs, g.now().UTC()); err != nil {
-			return err
-		}
-	}
-	// Validators and page states are stored only once their documents
-	// are indexed: a failure above must not turn the next fetch into a
-	// 304 that skips them.
 	if len(b.Pages) > 0 {
-		pages := make(map[string]*store.PageState, len(b.Pages))
+		req.pages = make(map[string]*store.PageState, len(b.Pages))
 		for u, p := range b.Pages {
 			if p != nil {
-				pages[u] = &store.PageState{ETag: p.ETag, LastModified: p.LastModified, Hash: p.Hash, Length: p.Length,
+				req.pages[u] = &store.PageState{ETag: p.ETag, LastModified: p.LastModified, Hash: p.Hash, Length: p.Length,
 					BodyHash: p.BodyHash, Seen: p.Seen}
 			} else {
-				pages[u] = nil
+				req.pages[u] = nil
 			}
 		}
-		if err := g.store.PutPages(src.Name, pages); err != nil {
-			return err
-		}
 	}
-	if v := b.Validators; v != nil {
-		return g.store.UpdateSource(src.Name, func(st *store.SourceState) {
-			st.ETag, st.LastModified = v.ETag, v.LastModified
-		})
-	}
-	return nil
+	err := g.group.submit(req, g.commitGroup)
+	res.New += req.new
+	res.Updated += req.updated
+	res.Gone += req.goneN
+	return err
 }
 
 // keepFullText gives each document of a full_text feed that is already
@@ -335,59 +322,6 @@ func (g *Gatherer) keepFullText(ctx context.Context, docs []index.Document) erro
 		}
 	}
 	return nil
-}
-
-// indexDocs tags docs and upserts them, adding the counts to res.
-func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index.Document, res *api.RunResult) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	tagger := g.watch.get().tagger
-	ids := make([]string, len(docs))
-	for i := range docs {
-		tagger.Tag(&docs[i], src.Components)
-		ids[i] = docs[i].ID
-	}
-	// Whatever may fail or be cancelled comes before the journal entry:
-	// once a batch is journaled, only a crash may leave it there.
-	if err := g.index.PrepareWrites(ctx); err != nil {
-		return indexWriteError(err)
-	}
-	// Journalled before the index write, cleared once the alerts are
-	// stored: a crash in between is replayed at the next start. From here
-	// a shutdown does not cancel the batch: it is committed whole, so a
-	// clean stop leaves the journal empty.
-	seq, err := g.store.JournalAdd(ids)
-	if err != nil {
-		return indexWriteError(err)
-	}
-	ctx = context.WithoutCancel(ctx)
-	up, err := g.index.Upsert(ctx, docs)
-	res.New += len(up.New)
-	res.Updated += len(up.Updated)
-	if err != nil {
-		return indexWriteError(err)
-	}
-	// Percolate what was written, right after it was indexed. Upsert set
-	// each document's first-fetch time, which decides whether it is newer
-	// than a subscription.
-	written := map[string]bool{}
-	for _, id := range append(up.New, up.Updated...) {
-		written[id] = true
-	}
-	var changed []index.Document
-	for _, d := range docs {
-		if written[d.ID] {
-			changed = append(changed, d)
-			delete(written, d.ID) // duplicates within docs
-		}
-	}
-	// What is in the index gets its alerts even when a shutdown cancels
-	// ctx meanwhile: a clean stop leaves no batch for the journal replay.
-	if _, err := g.alerts.percolate(ctx, changed); err != nil {
-		return fmt.Errorf("alerts: %w", err)
-	}
-	return g.store.JournalDone(seq)
 }
 
 func (g *Gatherer) report(source, msg string) {

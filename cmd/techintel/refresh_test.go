@@ -148,7 +148,7 @@ func refreshRound(tb testing.TB, g *Gatherer, names []string) roundStats {
 		}
 	}()
 	cpu0, start := cpuTime(tb), time.Now()
-	newRunPool(g, g.log).runAll(context.Background(), names, func(res api.RunResult, err error) {
+	newRunPool(g, g.log).RunAll(context.Background(), names, func(res api.RunResult, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		st.runs++

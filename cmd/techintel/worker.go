@@ -13,6 +13,7 @@ import (
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 )
 
 // cmdWorker runs the fetch side of a cluster: it pulls the runs serve
@@ -68,5 +69,5 @@ func workerRuns(cfg *Config) int {
 	if cfg.Cluster.WorkerRuns > 0 {
 		return cfg.Cluster.WorkerRuns
 	}
-	return maxConcurrentRuns
+	return schedule.MaxConcurrentRuns
 }

@@ -99,25 +99,27 @@ func (s *Store) Source(name string) (SourceState, error) {
 // UpdateSource reads, changes and writes the state of a source in one
 // transaction.
 func (s *Store) UpdateSource(name string, fn func(*SourceState)) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSources)
-		var st SourceState
-		if v := b.Get([]byte(name)); v != nil {
-			if err := json.Unmarshal(v, &st); err != nil {
-				return err
-			}
-		}
-		fn(&st)
-		v, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(name), v)
-	})
+	err := s.db.Update(func(tx *bolt.Tx) error { return updateSourceTx(tx, name, fn) })
 	if err != nil {
 		return fmt.Errorf("store: update source %q: %w", name, err)
 	}
 	return nil
+}
+
+func updateSourceTx(tx *bolt.Tx, name string, fn func(*SourceState)) error {
+	b := tx.Bucket(bucketSources)
+	var st SourceState
+	if v := b.Get([]byte(name)); v != nil {
+		if err := json.Unmarshal(v, &st); err != nil {
+			return err
+		}
+	}
+	fn(&st)
+	v, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(name), v)
 }
 
 // PageState is what a site crawl remembers about one page: its HTTP cache
@@ -212,45 +214,48 @@ func (s *Store) PutPages(source string, pages map[string]*PageState) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPages)
-		for url, st := range pages {
-			if st == nil {
-				if err := b.Delete(pageKey(source, url)); err != nil {
-					return err
-				}
-				continue
-			}
-			var old PageState
-			if v := b.Get(pageKey(source, url)); v != nil {
-				if err := json.Unmarshal(v, &old); err != nil {
-					return fmt.Errorf("page %q: %w", url, err)
-				}
-			}
-			next := *st // the caller's state is left as it was
-			next.History = old.History
-			if old.Hash != "" && next.Hash != "" && old.Hash != next.Hash {
-				at := next.Seen
-				if at.IsZero() {
-					at = now
-				}
-				next.History = append(next.History, PageChange{At: at.UTC(), OldLength: old.Length, NewLength: next.Length})
-				if n := len(next.History); n > MaxPageHistory {
-					next.History = next.History[n-MaxPageHistory:]
-				}
-			}
-			v, err := json.Marshal(next)
-			if err != nil {
-				return err
-			}
-			if err := b.Put(pageKey(source, url), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.db.Update(func(tx *bolt.Tx) error { return putPagesTx(tx, source, pages, now) })
 	if err != nil {
 		return fmt.Errorf("store: put %d pages of %q: %w", len(pages), source, err)
+	}
+	return nil
+}
+
+// putPagesTx records the states of pages of a source; see PutPages.
+func putPagesTx(tx *bolt.Tx, source string, pages map[string]*PageState, now time.Time) error {
+	b := tx.Bucket(bucketPages)
+	for url, st := range pages {
+		if st == nil {
+			if err := b.Delete(pageKey(source, url)); err != nil {
+				return err
+			}
+			continue
+		}
+		var old PageState
+		if v := b.Get(pageKey(source, url)); v != nil {
+			if err := json.Unmarshal(v, &old); err != nil {
+				return fmt.Errorf("page %q: %w", url, err)
+			}
+		}
+		next := *st // the caller's state is left as it was
+		next.History = old.History
+		if old.Hash != "" && next.Hash != "" && old.Hash != next.Hash {
+			at := next.Seen
+			if at.IsZero() {
+				at = now
+			}
+			next.History = append(next.History, PageChange{At: at.UTC(), OldLength: old.Length, NewLength: next.Length})
+			if n := len(next.History); n > MaxPageHistory {
+				next.History = next.History[n-MaxPageHistory:]
+			}
+		}
+		v, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(pageKey(source, url), v); err != nil {
+			return err
+		}
 	}
 	return nil
 }
