@@ -269,3 +269,47 @@ func TestClusterConfigErrors(t *testing.T) {
 		t.Errorf("a valid [cluster]: %v", err)
 	}
 }
+
+// Two serves (a primary and a standby, each with its own data directory)
+// start their schedules on one cluster: every overdue source is queued
+// once, not twice, as both publish the same slot.
+func TestClusterStandbySchedulerQueuesOnce(t *testing.T) {
+	ns := natstest.Start(t)
+	var items atomic.Int32
+	feeds := clusterFeeds(t, &items)
+	const n = 7
+	cfg := clusterConfig(t, ns.URL(), feeds.URL, n)
+	var conn *cluster.Conn
+	var attempts atomic.Int32
+	for i, dir := range []string{"primary", "standby"} {
+		c := *cfg
+		c.DataDir = filepath.Join(t.TempDir(), dir)
+		cc, err := connectCluster(t.Context(), &c, "serve", newLogger(io.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			conn = cc
+		}
+		publish := publishRun(cc, nil)
+		// No worker runs and no consumer: the queue keeps what both
+		// schedulers published.
+		e := newEngine(engineOptions{Config: &c, Log: newLogger(io.Discard), Schedule: true,
+			Publish: func(ctx context.Context, g *Gatherer, name string, slot time.Time) error {
+				defer attempts.Add(1)
+				return publish(ctx, g, name, slot)
+			}})
+		if err := e.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e.Close(context.Background()); _ = cc.Close() })
+	}
+	waitFor(t, "both schedulers published every overdue source", func() bool { return attempts.Load() == 2*(n+1) })
+	queued, err := conn.JobsPending(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued != n+1 {
+		t.Fatalf("%d jobs queued, want %d (each overdue source once)", queued, n+1)
+	}
+}
