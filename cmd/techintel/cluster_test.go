@@ -90,7 +90,7 @@ func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *clust
 }
 
 // startWorker runs `techintel worker`'s loop for cfg until the test ends.
-func startWorker(t *testing.T, cfg *Config) {
+func startWorker(t testing.TB, cfg *Config) {
 	t.Helper()
 	conn, err := connectCluster(t.Context(), cfg, "worker", newLogger(io.Discard))
 	if err != nil {
@@ -101,14 +101,14 @@ func startWorker(t *testing.T, cfg *Config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := conn.RunWorker(ctx, cluster.WorkerOptions{Fetcher: f, Runs: 4, MaxRunsPerHost: cfg.HTTP.MaxRunsPerHost}); err != nil {
+		if err := conn.RunWorker(ctx, cluster.WorkerOptions{Fetcher: f, Runs: workerRuns(cfg), MaxRunsPerHost: cfg.HTTP.MaxRunsPerHost}); err != nil {
 			t.Errorf("worker: %v", err)
 		}
 	})
 	t.Cleanup(func() { cancel(); wg.Wait(); _ = conn.Close() })
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for !cond() {
