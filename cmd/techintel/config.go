@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/tag"
@@ -25,6 +26,10 @@ import (
 // gives every default; LoadConfig reads a file over it and validates.
 type Config struct {
 	DataDir      string         `toml:"data_dir"`
+	// BackupDir is where POST /api/v1/admin/backup writes (a relative
+	// name under it, never inside the data directory); default: a
+	// "backups" folder beside the data directory.
+	BackupDir string `toml:"backup_dir"`
 	API          APIConfig      `toml:"api"`
 	HTTP         HTTPConfig     `toml:"http"`
 	Watch        []WatchConfig  `toml:"watch"`
@@ -43,6 +48,11 @@ type APIConfig struct {
 	RateBurst int     `toml:"rate_burst"`
 	// CORSOrigins are browser origins allowed to call the API.
 	CORSOrigins []string `toml:"cors_origins"`
+	// AllowedHosts are Host names served besides the loopback names and
+	// the listen address (a reverse proxy's public name); others get 421.
+	AllowedHosts []string `toml:"allowed_hosts"`
+	// SearchTimeout cuts a search (API and pages) that runs longer.
+	SearchTimeout Duration `toml:"search_timeout"`
 }
 
 // TokenConfig is one [[api.tokens]] entry.
@@ -184,7 +194,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		DataDir: "./data",
-		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst},
+		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst, SearchTimeout: Duration(api.DefaultSearchTimeout)},
 		HTTP: HTTPConfig{
 			UserAgent:    defaultUserAgent,
 			Timeout:      Duration(defaultTimeout),
@@ -218,6 +228,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(filepath.Dir(path), cfg.DataDir)
+	}
+	if cfg.BackupDir != "" && !filepath.IsAbs(cfg.BackupDir) {
+		cfg.BackupDir = filepath.Join(filepath.Dir(path), cfg.BackupDir)
 	}
 	return cfg, nil
 }
@@ -491,6 +504,14 @@ func (c *Config) validateAPI() error {
 	for i, o := range c.API.CORSOrigins {
 		if err := checkOrigin(o); err != nil {
 			return configErrorf("api.cors_origins[%d]: %v", i, err)
+		}
+	}
+	if c.API.SearchTimeout <= 0 {
+		return configErrorf("api.search_timeout: must be a positive duration such as \"5s\", got %v", time.Duration(c.API.SearchTimeout))
+	}
+	for i, h := range c.API.AllowedHosts {
+		if h = strings.TrimSpace(h); h == "" || strings.ContainsAny(h, "/ \t@") {
+			return configErrorf("api.allowed_hosts[%d]: %q is not a host name (give a name or an IP address, without scheme or path)", i, c.API.AllowedHosts[i])
 		}
 	}
 	if len(c.API.Tokens) == 0 && !isLoopbackHost(host) {

@@ -143,7 +143,8 @@ func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body [
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
+	if body != nil || method == http.MethodPost {
+		// serve refuses a state-changing call without it (cross-site forms).
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if tok := clientToken(cfg.API.Tokens, method != http.MethodGet); tok != "" {

@@ -167,13 +167,30 @@ func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler 
 	o := apiOptions(g, tokens)
 	o.RateLimit = api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}
 	o.CORSOrigins = cfg.CORSOrigins
+	o.AllowedHosts = allowedHosts(cfg)
 	o.Backups = g
 	return api.New(o)
 }
 
+// allowedHosts are the Host names serve answers to: the listen address
+// and api.allowed_hosts (the API adds the loopback names). A wildcard
+// listen address accepts every IP literal and this machine's name.
+func allowedHosts(cfg APIConfig) []string {
+	hosts := append([]string{}, cfg.AllowedHosts...)
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		hosts = append(hosts, "*")
+		if name, err := os.Hostname(); err == nil {
+			hosts = append(hosts, name)
+		}
+		return hosts
+	}
+	return append(hosts, host)
+}
+
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	o := api.Options{
-		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
+		Searcher: api.WithSearchTimeout(g.index, time.Duration(g.cfg.API.SearchTimeout)), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 	}
