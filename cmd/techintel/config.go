@@ -25,11 +25,11 @@ import (
 // Config is the whole configuration file (CONTRACT.md). DefaultConfig
 // gives every default; LoadConfig reads a file over it and validates.
 type Config struct {
-	DataDir      string         `toml:"data_dir"`
+	DataDir string `toml:"data_dir"`
 	// BackupDir is where POST /api/v1/admin/backup writes (a relative
 	// name under it, never inside the data directory); default: a
 	// "backups" folder beside the data directory.
-	BackupDir string `toml:"backup_dir"`
+	BackupDir    string         `toml:"backup_dir"`
 	API          APIConfig      `toml:"api"`
 	HTTP         HTTPConfig     `toml:"http"`
 	Watch        []WatchConfig  `toml:"watch"`
