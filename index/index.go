@@ -160,6 +160,8 @@ type UpsertResult struct {
 // identical one costs no write. A new document joins the story of a near
 // duplicate indexed before it (see package story), or starts its own. A zero Fetched is set to now, a zero Published to
 // Fetched. Documents with the same ID in docs are reduced to the first.
+// Fields past MaxLineChars and MaxBodyBytes are cut in docs, in place
+// (Document.Capped), before anything is written.
 //
 // Each batch is durable when Upsert moves on to the next one; if Upsert
 // fails, the result lists what was written before the failure.
@@ -198,6 +200,7 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 			continue
 		}
 		seen[d.ID] = true
+		d.Capped() // in place: what the caller percolates is what is stored
 		chunk = append(chunk, d)
 		size += len(d.Body) + len(d.Title) + 512
 		if len(chunk) >= batchDocs || size >= batchBytes {
