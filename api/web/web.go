@@ -203,7 +203,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		h.renderFailed(w, r, fmt.Errorf("web: no template %q", page))
 		return
 	}
-	v := view{layout: layout{Title: title, Nav: nav, AuthOn: len(h.o.Tokens) > 0}, D: data}
+	// <title> cannot hold a <bdi>: crawled titles lose their bidi
+	// controls there instead, so that the tab reads as the text does.
+	v := view{layout: layout{Title: stripBidi(title), Nav: nav, AuthOn: len(h.o.Tokens) > 0}, D: data}
 	v.Has.Alerts, v.Has.Digest, v.Has.Entities = h.o.Subs != nil, h.o.Digests != nil, h.o.Entities != nil
 	if id, ok := identityFrom(r.Context()); ok {
 		v.User = id

@@ -34,30 +34,27 @@ func TestBackupTargetsStayUnderBackupDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "afile"), []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// backup_dir pointing into the data directory is caught too.
-	inside := *g
-	cfg := *g.cfg
-	cfg.BackupDir = filepath.Join(cfg.DataDir, "index.bleve")
-	inside.cfg = &cfg
 	for _, tt := range []struct {
-		g    *Gatherer
-		name string
-		want string
+		backupDir string // "" keeps the default
+		name      string
+		want      string
 	}{
-		{g, "weekly/one", "not empty"},
-		{g, "afile", "is a file"},
-		{g, "../data", "plain relative name"},
-		{g, "/etc/x", "absolute"},
-		{g, "a\x00b", "control characters"},
-		{g, strings.Repeat("n", 4000), "too long"},
-		{&inside, "b", "inside the data directory"},
+		{"", "weekly/one", "not empty"},
+		{"", "afile", "is a file"},
+		{"", "../data", "plain relative name"},
+		{"", "/etc/x", "absolute"},
+		{"", "a\x00b", "control characters"},
+		{"", strings.Repeat("n", 4000), "too long"},
+		// backup_dir pointing into the data directory is caught too.
+		{filepath.Join(g.cfg.DataDir, "index.bleve"), "b", "inside the data directory"},
 	} {
-		_, err := tt.g.Backup(ctx, tt.name)
+		g.cfg.BackupDir = tt.backupDir
+		_, err := g.Backup(ctx, tt.name)
 		if !errors.Is(err, api.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("backup to %.40q: %v, want ErrInvalid with %q", tt.name, err, tt.want)
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(cfg.DataDir, "index.bleve"))
+	entries, _ := os.ReadDir(filepath.Join(g.cfg.DataDir, "index.bleve"))
 	for _, e := range entries {
 		if e.Name() == "b" {
 			t.Errorf("a backup was written inside the index folder")

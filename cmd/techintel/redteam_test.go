@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/techintel/techintel/index"
 )
 
 const redTeamConfig = `
@@ -107,5 +110,32 @@ func TestBadRequestsAnswer400(t *testing.T) {
 	}
 	if subs, _ := g.alerts.ListSubscriptions(); len(subs) != 0 {
 		t.Errorf("stored: %d subscriptions", len(subs))
+	}
+}
+
+// TestCLIEscapesBidiAndControls: crawled titles with U+202E or an
+// escape sequence reached the terminal as they were.
+func TestCLIEscapesBidiAndControls(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"plain Nokia – ümlaut 日本", "plain Nokia – ümlaut 日本"},
+		{"Nokia \u202egpj.exe", `Nokia \u202egpj.exe`},
+		{"\x1b]0;owned\x07title", `\x1b]0;owned\x07title`},
+		{"tab\there\nnewline", `tab\x09here\x0anewline`},
+		{"isolate \u2066x\u2069 mark \u200f c1 \u009b", `isolate \u2066x\u2069 mark \u200f c1 \x9b`},
+	} {
+		if got := termSafe(tt.in); got != tt.want {
+			t.Errorf("termSafe(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var b strings.Builder
+	printHits(&b, &index.Result{Total: 1, Hits: []index.Hit{{
+		ID: "x", Title: "Nokia \u202egpj.exe \x1b[2J", Source: "wire\u202e", URL: "https://e.example/\u202e",
+		Snippet: "body \u202e text", Published: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
+	}}}, 0)
+	if strings.ContainsAny(b.String(), "\u202e\x1b") {
+		t.Errorf("printed raw controls: %q", b.String())
+	}
+	if !strings.Contains(b.String(), `Nokia \u202egpj.exe \x1b[2J`) {
+		t.Errorf("the title is not shown escaped: %q", b.String())
 	}
 }
