@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 	"path/filepath"
 	"strings"
 )
@@ -70,6 +71,7 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(LongWrite))
 	res, err := s.backups.Backup(r.Context(), req.Dir)
 	switch {
 	case errors.Is(err, ErrInvalid):

@@ -53,6 +53,9 @@ type APIConfig struct {
 	AllowedHosts []string `toml:"allowed_hosts"`
 	// SearchTimeout cuts a search (API and pages) that runs longer.
 	SearchTimeout Duration `toml:"search_timeout"`
+	// MaxConnsPerIP caps the connections one address holds at once; 0
+	// turns the cap off.
+	MaxConnsPerIP int `toml:"max_conns_per_ip"`
 }
 
 // TokenConfig is one [[api.tokens]] entry.
@@ -187,6 +190,9 @@ const (
 	defaultRunsPerHost  = 2
 	defaultRateLimit    = 20
 	defaultRateBurst    = 40
+	// Browsers open about six connections to a host; a load test of a
+	// hundred clients on one machine fits with room to spare.
+	defaultMaxConnsPerIP = 256
 )
 
 // DefaultConfig returns the configuration used for every key the file
@@ -194,7 +200,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		DataDir: "./data",
-		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst, SearchTimeout: Duration(api.DefaultSearchTimeout)},
+		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst, SearchTimeout: Duration(api.DefaultSearchTimeout), MaxConnsPerIP: defaultMaxConnsPerIP},
 		HTTP: HTTPConfig{
 			UserAgent:    defaultUserAgent,
 			Timeout:      Duration(defaultTimeout),
@@ -505,6 +511,9 @@ func (c *Config) validateAPI() error {
 		if err := checkOrigin(o); err != nil {
 			return configErrorf("api.cors_origins[%d]: %v", i, err)
 		}
+	}
+	if c.API.MaxConnsPerIP < 0 {
+		return configErrorf("api.max_conns_per_ip: must be 0 (off) or a positive number, got %d", c.API.MaxConnsPerIP)
 	}
 	if c.API.SearchTimeout <= 0 {
 		return configErrorf("api.search_timeout: must be a positive duration such as \"5s\", got %v", time.Duration(c.API.SearchTimeout))

@@ -83,6 +83,7 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 	if err != nil {
 		return fmt.Errorf("api.listen: %w", err)
 	}
+	ln = api.LimitListener(ln, cfg.API.MaxConnsPerIP)
 	tokens, err := apiTokens(cfg.API.Tokens)
 	if err != nil {
 		ln.Close()
@@ -92,8 +93,9 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		Handler:           apiHandlerFor(g, cfg.API, tokens),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		// POST /sources/{name}/run answers when the run is done.
-		WriteTimeout: 15 * time.Minute,
+		// A slow reader is cut here; running a source and writing a
+		// backup extend their own deadline (api.LongWrite).
+		WriteTimeout: time.Minute,
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:  func(net.Listener) context.Context { return ctx },
