@@ -45,7 +45,7 @@ func diskDocs(from, n int) []Document {
 	for i := range docs {
 		u := fmt.Sprintf("https://disk.example/%d", from+i)
 		docs[i] = Document{ID: DocID(u), URL: u, Title: fmt.Sprintf("Nokia radio report %d", from+i),
-			Body: fmt.Sprintf("Nokia ships radios, part %d of a long series about radio units and their antennas.", from+i),
+			Body:   fmt.Sprintf("Nokia ships radios, part %d of a long series about radio units and their antennas.", from+i),
 			Source: "disk", Published: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
 	}
 	return docs
