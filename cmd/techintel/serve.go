@@ -24,6 +24,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
+	repair := fs.Bool("repair", false, "move a damaged index or state store aside and start afresh, rebuilding what can be")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,6 +33,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
+	if err := checkDataDir(cfg.DataDir, *repair, log); err != nil {
+		return err
+	}
 	d, err := openDataDir(cfg.DataDir)
 	if err != nil {
 		return err
