@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Backups writes consistent copies of the data directory while serving.
