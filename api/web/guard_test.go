@@ -134,3 +134,22 @@ func TestPagesAreRateLimited(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchPageBounds: the search page parses its URL like the API, so a
+// 150,000-character query (68 s of CPU before) is refused there too.
+func TestSearchPageBounds(t *testing.T) {
+	srv := newFixture(t).server(t)
+	for q, want := range map[string]int{
+		strings.Repeat("a", 150_000):           http.StatusBadRequest,
+		strings.Repeat("radio~2 ", 9):          http.StatusBadRequest,
+		strings.Repeat("vodafone ", 10) + "5g": http.StatusOK,
+	} {
+		status, body, _ := fetch(t, client(t), "GET", srv.URL+"/?"+url.Values{"q": {q}}.Encode(), nil)
+		if status != want {
+			t.Errorf("query of %d characters: %d, want %d", len(q), status, want)
+		}
+		if want == http.StatusBadRequest && !strings.Contains(body, "q: ") {
+			t.Errorf("the page does not say which bound: %.300s", body)
+		}
+	}
+}
