@@ -56,6 +56,7 @@ func clusterConfig(t *testing.T, natsURL, feedURL string, feeds int) *Config {
 		t.Fatal(err)
 	}
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.BackupDir = filepath.Join(t.TempDir(), "backups")
 	return cfg
 }
 
@@ -186,8 +187,8 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 		}
 	}
 
-	backupDir := filepath.Join(t.TempDir(), "backup")
-	if _, err := primary.g.Backup(t.Context(), backupDir); err != nil {
+	backupDir := filepath.Join(backupRoot(cfg), "replica-seed")
+	if _, err := primary.g.Backup(t.Context(), "replica-seed"); err != nil {
 		t.Fatal(err)
 	}
 	backupSeq, err := primary.g.store.StreamSeq()
