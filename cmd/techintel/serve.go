@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/techintel/techintel/api"
@@ -23,6 +24,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
+	repair := fs.Bool("repair", false, "move a damaged index or state store aside and start afresh, rebuilding what can be")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,6 +33,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
+	if err := checkDataDir(cfg.DataDir, *repair, log); err != nil {
+		return err
+	}
 	e := newEngine(engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: true, ReloadPath: *configPath})
 	return serve(ctx, cfg, e, log, nil)
 }
@@ -53,6 +58,7 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 	if err != nil {
 		return fmt.Errorf("api.listen: %w", err)
 	}
+	ln = api.LimitListener(ln, cfg.API.MaxConnsPerIP)
 	if err := e.Open(ctx); err != nil {
 		ln.Close()
 		return err
@@ -62,8 +68,9 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 		Handler:           apiHandlerFor(g, cfg.API, tokens),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		// POST /sources/{name}/run answers when the run is done.
-		WriteTimeout: 15 * time.Minute,
+		// A slow reader is cut here; running a source and writing a
+		// backup extend their own deadline (api.LongWrite).
+		WriteTimeout: time.Minute,
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:  func(net.Listener) context.Context { return ctx },
@@ -82,7 +89,7 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 	}
 	log.Info("shutting down: finishing requests, cancelling runs in flight")
 	// The API stops first, so that no request reaches an engine that is
-	// closing; Close (deferred) then stops the engine's goroutines in order.
+	// closing; then Close stops the engine's goroutines in order.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
@@ -129,13 +136,30 @@ func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler 
 	o := apiOptions(g, tokens)
 	o.RateLimit = api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}
 	o.CORSOrigins = cfg.CORSOrigins
+	o.AllowedHosts = allowedHosts(cfg)
 	o.Backups = g
 	return api.New(o)
 }
 
+// allowedHosts are the Host names serve answers to: the listen address
+// and api.allowed_hosts (the API adds the loopback names). A wildcard
+// listen address accepts every IP literal and this machine's name.
+func allowedHosts(cfg APIConfig) []string {
+	hosts := append([]string{}, cfg.AllowedHosts...)
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		hosts = append(hosts, "*")
+		if name, err := os.Hostname(); err == nil {
+			hosts = append(hosts, name)
+		}
+		return hosts
+	}
+	return append(hosts, host)
+}
+
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	o := api.Options{
-		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
+		Searcher: api.WithSearchTimeout(g.index, time.Duration(g.cfg.API.SearchTimeout)), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 	}
