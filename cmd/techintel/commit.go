@@ -11,7 +11,8 @@ import (
 
 // maxGroupDocs bounds the documents of one group commit: enough that a
 // refresh of thousands of small feeds writes few index segments and
-// bbolt commits, small enough that a group stays one bleve batch.
+// bbolt commits, small enough that a group stays one Upsert of at most
+// two bleve batches (index.Upsert writes 1,000 documents a batch).
 const maxGroupDocs = 2000
 
 // commitReq is one fetched batch, tagged, waiting to be committed: its
@@ -32,8 +33,8 @@ type commitReq struct {
 }
 
 // groupCommitter commits the batches that arrive while a commit is in
-// progress together: one journal entry, one index batch, one
-// percolation and one bbolt transaction for the state of them all. It
+// progress together: one journal entry, one Upsert, one percolation and
+// one bbolt transaction for the state of them all. It
 // owns no goroutine: the first caller to find no commit in progress
 // commits for everyone queued until the queue is empty, and the others
 // wait for theirs.

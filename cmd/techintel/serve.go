@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 	}
 	log.Info("shutting down: finishing requests, cancelling runs in flight")
 	// The API stops first, so that no request reaches an engine that is
-	// closing; Close (deferred) then stops the engine's goroutines in order.
+	// closing; then Close stops the engine's goroutines in order.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {

@@ -53,7 +53,9 @@ func TestLoadWhileIndexing(t *testing.T) {
 		}
 		indexed <- n
 	}()
-	srv := httptest.NewServer(api.New(api.Options{Searcher: ix}))
+	// The search timeout is generous: the test is about no failed request
+	// under load on a machine that may be far busier than production.
+	srv := httptest.NewServer(api.New(api.Options{Searcher: ix, SearchTimeout: time.Minute}))
 	defer srv.Close()
 
 	rep, err := Run(context.Background(), Config{URL: srv.URL, Clients: 50, Duration: 10 * time.Second, PID: os.Getpid()})
