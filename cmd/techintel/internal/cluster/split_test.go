@@ -77,3 +77,53 @@ func TestSplit(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSplit: whatever the documents and the limit, every part fits, the
+// documents come out in order, and only the last part is final.
+func FuzzSplit(f *testing.F) {
+	f.Add("short", 3, 2048)
+	f.Add(strings.Repeat("ü\x00\"<", 3000), 5, 4096)
+	f.Add("", 0, 1024)
+	f.Fuzz(func(t *testing.T, body string, n, limit int) {
+		n, limit = n%50, 1024+abs(limit)%(64<<10)
+		if n < 0 {
+			n = -n
+		}
+		b := gather.Batch{Source: "s", Final: true, Validators: &gather.Validators{ETag: "e"}}
+		for i := range n {
+			b.Documents = append(b.Documents, index.Document{ID: fmt.Sprint(i), URL: fmt.Sprintf("http://x/%d", i), Body: body})
+		}
+		parts, err := split(Result{JobID: "j", Batch: b}, limit)
+		if err != nil {
+			return // a state too large for the limit is refused, not cut
+		}
+		var ids []string
+		for i, p := range parts {
+			data, _ := json.Marshal(p)
+			if len(data) > limit {
+				t.Fatalf("part %d: %d bytes over the limit %d", i, len(data), limit)
+			}
+			if p.Batch.Final != (i == len(parts)-1) {
+				t.Fatalf("part %d of %d: final %v", i, len(parts), p.Batch.Final)
+			}
+			for _, d := range p.Batch.Documents {
+				ids = append(ids, d.ID)
+			}
+		}
+		if len(ids) != n {
+			t.Fatalf("%d documents out of %d", len(ids), n)
+		}
+		for i, id := range ids {
+			if id != fmt.Sprint(i) {
+				t.Fatalf("document %d is %s", i, id)
+			}
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
