@@ -144,6 +144,9 @@ type stored struct {
 	Evidence     string    `json:"evidence"`
 	Hash         string    `json:"hash"`
 	Story        string    `json:"story"`
+	Salient      []string  `json:"salient"`
+	Primary      string    `json:"primary"`
+	Salience     string    `json:"salience"`
 }
 
 // UpsertResult says what an Upsert changed.
@@ -281,11 +284,16 @@ func indexDoc(b *bleve.Batch, d *Document, hash string) error {
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
 	}
+	sal, err := json.Marshal(d.Salience)
+	if err != nil {
+		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+	}
 	err = b.Index(d.ID, stored{
 		URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
 		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated, Gone: d.Gone,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Evidence: string(ev), Hash: hash, Story: d.Story,
+		Salient: d.Salient, Primary: d.Primary, Salience: string(sal),
 	})
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
@@ -366,7 +374,7 @@ func contentHash(d *Document) string {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
-	for _, list := range [][]string{d.Components, d.Entities, d.Technologies} {
+	for _, list := range [][]string{d.Components, d.Entities, d.Technologies, d.Salient, {d.Primary}} {
 		h.Write([]byte(strings.Join(list, "\x1f")))
 		h.Write([]byte{0})
 	}
@@ -402,6 +410,11 @@ func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) 
 			return nil, "", fmt.Errorf("index: get %s: evidence: %w", id, err)
 		}
 	}
+	if sal := str(h.Fields[fieldSalience]); sal != "" && sal != "null" {
+		if err := json.Unmarshal([]byte(sal), &d.Salience); err != nil {
+			return nil, "", fmt.Errorf("index: get %s: salience: %w", id, err)
+		}
+	}
 	return &d, str(h.Fields[fieldHash]), nil
 }
 
@@ -418,6 +431,8 @@ func documentFromFields(id string, f map[string]interface{}) Document {
 		Entities:     strs(f[fieldEntities]),
 		Technologies: strs(f[fieldTechnologies]),
 		Story:        storyOf(id, f),
+		Salient:      strs(f[fieldSalient]),
+		Primary:      str(f[fieldPrimary]),
 	}
 }
 
