@@ -85,7 +85,7 @@ type Tagger struct {
 	edges   map[edge]int32   // trie over token and gap ids; node 0 is the root
 	nodes   [][]payload      // per node: the names and aliases that end there
 	rules   []rule
-	filter  []bool           // per node: an exclude or context phrase ends there
+	filter  []bool // per node: an exclude or context phrase ends there
 	// maxFilter is the most tokens in any exclude or context phrase, so a
 	// search for the phrases near a mention knows how far back to look.
 	maxFilter int
