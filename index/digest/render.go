@@ -3,6 +3,7 @@ package digest
 import (
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"slices"
@@ -75,8 +76,11 @@ func newView(d *Digest) view {
 func WriteHTML(w io.Writer, d *Digest) error {
 	t, err := template.New("digest.html").Funcs(template.FuncMap{
 		"date": dateOnly,
-		"also": alsoReported,
-		"n":    countOf,
+		"also":   alsoReported,
+		"n":      countOf,
+		"title":  componentTitle,
+		"short":  componentShort,
+		"signed": signed,
 		"snippet": func(s string) template.HTML {
 			// Snippets are already escaped plain text with <mark> tags;
 			// the allow-list sanitiser keeps only those tags.
@@ -93,9 +97,13 @@ func WriteHTML(w io.Writer, d *Digest) error {
 func WriteMarkdown(w io.Writer, d *Digest) error {
 	t, err := textTemplate.New("digest.md").Funcs(textTemplate.FuncMap{
 		"date": dateOnly,
-		"md":   mdEscape,
-		"also": alsoReported,
-		"n":    countOf,
+		"md":        mdEscape,
+		"also":      alsoReported,
+		"n":         countOf,
+		"title":     componentTitle,
+		"short":     componentShort,
+		"signed":    signed,
+		"mdsnippet": mdSnippet,
 	}).ParseFS(templates, "templates/digest.md")
 	if err != nil {
 		return fmt.Errorf("digest: markdown template: %w", err)
@@ -141,4 +149,40 @@ func countOf(n int, noun string) string {
 		noun = strings.TrimSuffix(noun, "y") + "ie"
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func componentTitle(c string) string { return componentTitles[c] }
+
+// componentShort names a component in a few words, for "also concerns".
+func componentShort(c string) string {
+	switch c {
+	case index.ComponentIndustry:
+		return "industry and customers"
+	case index.ComponentOwn:
+		return "our own firm"
+	case index.ComponentAlliances:
+		return "alliances and partners"
+	case index.ComponentOthers:
+		return "others"
+	}
+	return c
+}
+
+// signed writes a change with its sign: "+1.5", "-2.0", "0.0".
+func signed(x float64) string {
+	if x > 0 {
+		return fmt.Sprintf("+%.1f", x)
+	}
+	if x == 0 {
+		return "0.0"
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
+// mdSnippet turns a search snippet (escaped text with <mark> tags) into
+// Markdown: the marked words in bold, everything else escaped.
+func mdSnippet(s string) string {
+	s = strings.NewReplacer("<mark>", "\x00", "</mark>", "\x00").Replace(index.SanitizeSnippet(s))
+	s = mdEscape(html.UnescapeString(s))
+	return strings.ReplaceAll(s, "\x00", "**")
 }
