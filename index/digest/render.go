@@ -75,7 +75,7 @@ func newView(d *Digest) view {
 // escapes everything that came from crawled pages.
 func WriteHTML(w io.Writer, d *Digest) error {
 	t, err := template.New("digest.html").Funcs(template.FuncMap{
-		"date": dateOnly,
+		"date":   dateOnly,
 		"also":   alsoReported,
 		"n":      countOf,
 		"title":  componentTitle,
@@ -96,7 +96,7 @@ func WriteHTML(w io.Writer, d *Digest) error {
 // WriteMarkdown writes the digest as Markdown.
 func WriteMarkdown(w io.Writer, d *Digest) error {
 	t, err := textTemplate.New("digest.md").Funcs(textTemplate.FuncMap{
-		"date": dateOnly,
+		"date":      dateOnly,
 		"md":        mdEscape,
 		"also":      alsoReported,
 		"n":         countOf,
