@@ -391,7 +391,7 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 // get loads a whole document and its content hash.
 func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
-	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone}, hitFields...)
+	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone, fieldSalience}, hitFields...)
 	sr, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, "", fmt.Errorf("index: get %s: %w", id, err)
