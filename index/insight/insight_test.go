@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,6 +132,32 @@ func TestTrend(t *testing.T) {
 	} {
 		if got := insight.Trend(tc.counts); got != tc.want {
 			t.Errorf("Trend(%v) = %s, want %s", tc.counts, got, tc.want)
+		}
+	}
+}
+
+func TestReviewExport(t *testing.T) {
+	ix := world(t)
+	r, ok, err := insight.Alliance(context.Background(), ix, now, "Intel", watch, nil)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	r.Latest[0].Title = `<script>alert(1)</script> [x](javascript:y)`
+	var md, html strings.Builder
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"markdown": md.String(), "html": html.String()} {
+		if strings.Contains(out, "<script>") || name == "markdown" && strings.Contains(out, "](javascript") {
+			t.Errorf("%s export carries crawled markup:\n%s", name, out)
+		}
+		for _, want := range []string{"Alliance review: Intel", "Never reviewed", "Ericsson"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s export lacks %q:\n%s", name, want, out)
+			}
 		}
 	}
 }
