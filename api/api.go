@@ -84,6 +84,9 @@ type Options struct {
 	// Pages, if set, serves every path outside /api/ and /healthz: the
 	// web pages (package api/web). /api/ keeps its JSON errors.
 	Pages http.Handler
+
+	// Reviews, if set, serves the alliance review and the radar.
+	Reviews Reviews
 }
 
 // Server serves the API.
@@ -94,6 +97,7 @@ type Server struct {
 	digests  Digests
 	entities Entities
 	backups  Backups
+	reviews  Reviews
 	auth     *authenticator
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -154,6 +158,12 @@ func New(o Options) *Server {
 	}
 	if o.Backups != nil {
 		route("POST", "/api/v1/admin/backup", scopeAdmin, s.handleBackup)
+	}
+	if s.reviews = o.Reviews; o.Reviews != nil {
+		route("GET", "/api/v1/alliances", scopeRead, s.handleAlliances)
+		route("GET", "/api/v1/alliances/{name}", scopeRead, s.handleAlliance)
+		route("POST", "/api/v1/alliances/{name}/reviewed", scopeAdmin, s.handleMarkReviewed)
+		route("GET", "/api/v1/radar", scopeRead, s.handleRadar)
 	}
 
 	return s

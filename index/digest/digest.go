@@ -61,6 +61,10 @@ type Digest struct {
 	// Changed lists pages of watched sites whose content changed this
 	// week after they were first gathered, most recent change first.
 	Changed []index.Hit `json:"changed"`
+	// Alliances and Radar are the alliance review and the technology
+	// radar as of the week's end, when AddReviews was called.
+	Alliances []PartnerLine `json:"alliances,omitempty"`
+	Radar     []RadarLine   `json:"radar,omitempty"`
 }
 
 // Component is one component's activity in the week.

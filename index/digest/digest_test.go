@@ -16,6 +16,7 @@ import (
 
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
+	"github.com/techintel/techintel/index/insight"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
@@ -222,5 +223,43 @@ func TestRenderGolden(t *testing.T) {
 				t.Errorf("%s carries markup from crawled text", f.name)
 			}
 		})
+	}
+}
+
+// TestReviewsSection: the alliance and radar sections on the test world,
+// with Qualcomm quiet and never reviewed.
+func TestReviewsSection(t *testing.T) {
+	ix := world(t)
+	d, err := digest.Build(context.Background(), ix, "2026-W47", watch, sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents := []insight.Entity{{Name: "Nokia", Role: "own"}, {Name: "Vodafone", Role: "partner"}, {Name: "Qualcomm", Role: "partner"}}
+	reviewed := map[string]time.Time{"Vodafone": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	if err := digest.AddReviews(context.Background(), ix, d, ents, []string{"Open RAN", "6G"}, reviewed); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Alliances) != 2 || d.Alliances[0].Name != "Vodafone" || d.Alliances[0].Overdue || d.Alliances[0].Week != 1 ||
+		!d.Alliances[1].Overdue || d.Alliances[1].Months12 != 3 {
+		t.Errorf("alliances = %+v; want Vodafone due later with 1 this week, Qualcomm overdue with 3 in 12 months", d.Alliances)
+	}
+	if len(d.Radar) != 2 {
+		t.Fatalf("radar = %+v", d.Radar)
+	}
+	var md bytes.Buffer
+	if err := digest.WriteMarkdown(&md, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Alliance review", "| Qualcomm | 0 | 3 | 3 | **overdue** |", "## Technology radar", "| 6G | steady | 1 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	var h bytes.Buffer
+	if err := digest.WriteHTML(&h, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.String(), "Alliance review") || !strings.Contains(h.String(), "<strong>overdue</strong>") {
+		t.Errorf("html lacks the alliance review")
 	}
 }

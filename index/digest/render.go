@@ -76,6 +76,7 @@ func newView(d *Digest) view {
 func WriteHTML(w io.Writer, d *Digest) error {
 	t, err := template.New("digest.html").Funcs(template.FuncMap{
 		"date":   dateOnly,
+		"day":    dayOf,
 		"also":   alsoReported,
 		"n":      countOf,
 		"title":  componentTitle,
@@ -97,6 +98,7 @@ func WriteHTML(w io.Writer, d *Digest) error {
 func WriteMarkdown(w io.Writer, d *Digest) error {
 	t, err := textTemplate.New("digest.md").Funcs(textTemplate.FuncMap{
 		"date":      dateOnly,
+		"day":       dayOf,
 		"md":        mdEscape,
 		"also":      alsoReported,
 		"n":         countOf,
@@ -112,6 +114,14 @@ func WriteMarkdown(w io.Writer, d *Digest) error {
 }
 
 func dateOnly(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// dayOf is dateOnly for an optional time: "" for nil.
+func dayOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dateOnly(*t)
+}
 
 // mdEscape escapes the characters that would make crawled text into
 // Markdown links, emphasis or HTML.
