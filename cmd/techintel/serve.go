@@ -174,8 +174,9 @@ func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler 
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	o := api.Options{
 		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
+		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now, reviews: g.store},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
+		Reviews:  reviewer{watch: g.watch, index: g.index, store: g.store, now: time.Now},
 	}
 	pages, err := web.New(web.Options{
 		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
