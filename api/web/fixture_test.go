@@ -92,6 +92,7 @@ func newFixture(tb testing.TB, tokens ...api.Token) *fixture {
 		Searcher: ix, Sources: f.sources, Subs: f.subs,
 		Digests:  memDigests{ix: ix, watch: watch},
 		Entities: memEntities{ix: ix, watch: watch, techs: []string{"Open RAN", "Network slicing"}},
+		Reviews:  newMemReviews(ix, f, watch, []string{"Open RAN", "Network slicing"}),
 		Tokens:   tokens, Now: func() time.Time { return time.Unix(0, f.clock.Load()) },
 	})
 	if err != nil {

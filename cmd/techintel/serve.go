@@ -180,7 +180,7 @@ func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	}
 	pages, err := web.New(web.Options{
 		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
-		Tokens: tokens, Logger: g.log,
+		Tokens: tokens, Logger: g.log, Reviews: o.Reviews,
 		History: func(source, url string) ([]web.Change, error) {
 			h, err := g.store.PageHistory(source, url)
 			out := make([]web.Change, len(h))
