@@ -69,8 +69,8 @@ type Quiet struct {
 	Before int `json:"before"`
 }
 
-// summarise fills d.Summary; perComponent are this week's stories per
-// primary component.
+// summarise fills d.Summary from d.Components (this week's stories per
+// primary component) and this, the week's facets.
 func summarise(ctx context.Context, s Searcher, d *Digest, watch []Entity, this index.Facets) error {
 	base := d.From.AddDate(0, 0, -7*baselineWeeks)
 	stories, err := storiesByComponent(ctx, s, base, d.From)
