@@ -156,7 +156,9 @@ func position(own, competitors int) string {
 }
 
 // firstSeen finds the publication date of a technology's oldest document:
-// the last one in date order (searches sort newest first).
+// the last one in date order (searches sort newest first). Past
+// index.MaxWindow documents it is the oldest of the newest MaxWindow, a
+// date by which the technology was certainly known.
 func firstSeen(ctx context.Context, s Searcher, t string) (*time.Time, error) {
 	q := index.Query{Technologies: []string{t}, Sort: index.SortDate, Limit: 1, NoFacets: true}
 	res, err := s.Search(ctx, q)
