@@ -32,6 +32,9 @@ type Review struct {
 	Weeks    []WeekCount `json:"weeks"`
 	Months6  int         `json:"months_6"`  // documents in the last 26 weeks
 	Months12 int         `json:"months_12"` // and the last 52
+	// QuietWeeks counts the complete weeks since its last document (52
+	// when there is none in the year).
+	QuietWeeks int `json:"quiet_weeks"`
 	// Technologies are those its documents of the last 12 months
 	// mention, most first.
 	Technologies []NameCount `json:"technologies"`
@@ -108,6 +111,9 @@ func review(ctx context.Context, s Searcher, now time.Time, e Entity, watch []En
 		if i >= len(weeks)-halfWeeks {
 			r.Months6 += n
 		}
+	}
+	for i := len(r.Weeks) - 1; i >= 0 && r.Weeks[i].Count == 0; i-- {
+		r.QuietWeeks++
 	}
 	since := weekStart(now).AddDate(0, 0, -7*reviewWeeks)
 	res, err := s.Search(ctx, index.Query{Entities: []string{e.Name}, Since: since, Limit: 1, FacetSize: max(len(watch)+1, 100)})

@@ -83,6 +83,9 @@ func TestAlliances(t *testing.T) {
 	if intel.Overdue || intel.ReviewEvery != 30 || !intel.Due.Equal(now.AddDate(0, 0, 20)) {
 		t.Errorf("Intel review: overdue %t every %d due %v; want due in 20 days", intel.Overdue, intel.ReviewEvery, intel.Due)
 	}
+	if qc.QuietWeeks != 29 || intel.QuietWeeks != 2 {
+		t.Errorf("quiet weeks: Qualcomm %d, Intel %d; want 29 and 2", qc.QuietWeeks, intel.QuietWeeks)
+	}
 	if qc.Months6 != 0 || qc.Months12 != 11 || !qc.Overdue || qc.Reviewed != nil || qc.ReviewEvery != insight.DefaultReviewEvery {
 		t.Errorf("Qualcomm: 6 months %d, 12 months %d, overdue %t, reviewed %v", qc.Months6, qc.Months12, qc.Overdue, qc.Reviewed)
 	}
