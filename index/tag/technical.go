@@ -43,7 +43,7 @@ func skipTechnical(text string, toks []token, ids []int32) {
 		for j < len(toks) && toks[j].start < i {
 			j++
 		}
-		if technical(trimWord(text[i:end])) {
+		if strings.ContainsAny(text[i:end], ":@_/.-") && technical(trimWord(text[i:end])) {
 			for ; j < len(toks) && toks[j].start < end; j++ {
 				ids[j] = -1
 			}
@@ -72,9 +72,8 @@ func technical(w string) bool {
 	if len(w) < 4 || !strings.ContainsAny(w, ":@_/.-") {
 		return false
 	}
-	lw := strings.ToLower(w)
 	switch {
-	case strings.Contains(w, "://"), strings.HasPrefix(lw, "www."):
+	case strings.Contains(w, "://"), len(w) > 4 && strings.EqualFold(w[:4], "www."):
 		return true
 	case strings.Contains(w, "::"), strings.Contains(w, "->"), strings.Contains(w, "_"):
 		return true
@@ -84,8 +83,10 @@ func technical(w string) bool {
 	if at := strings.IndexByte(w, '@'); at > 0 && strings.Contains(w[at+1:], ".") {
 		return true
 	}
-	if w != lw {
-		return false
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false // domains and package names here are lower-case ASCII
+		}
 	}
 	if dot := strings.LastIndexByte(w, '.'); dot > 0 && isTopLevelDomain(w[dot+1:]) && isLabels(w[:dot], '.') {
 		return true
