@@ -116,7 +116,7 @@ func review(ctx context.Context, s Searcher, now time.Time, e Entity, watch []En
 		r.QuietWeeks++
 	}
 	since := weekStart(now).AddDate(0, 0, -7*reviewWeeks)
-	res, err := s.Search(ctx, index.Query{Entities: []string{e.Name}, Since: since, Limit: 1, FacetSize: max(len(watch)+1, 100)})
+	res, err := s.Search(ctx, index.Query{Entities: []string{e.Name}, Since: since, Until: now, Limit: 1, FacetSize: max(len(watch)+1, 100)})
 	if err != nil {
 		return nil, fmt.Errorf("insight: %s: %w", e.Name, err)
 	}
@@ -131,7 +131,7 @@ func review(ctx context.Context, s Searcher, now time.Time, e Entity, watch []En
 		}
 	}
 	sortCounts(r.WithCompetitors)
-	about, err := s.Search(ctx, index.Query{Entities: []string{e.Name}, Salient: true, Since: since, Sort: index.SortDate,
+	about, err := s.Search(ctx, index.Query{Entities: []string{e.Name}, Salient: true, Since: since, Until: now, Sort: index.SortDate,
 		Limit: index.MaxLimit, Collapse: true, NoFacets: true})
 	if err != nil {
 		return nil, fmt.Errorf("insight: %s: stories: %w", e.Name, err)
