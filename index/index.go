@@ -392,14 +392,16 @@ func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 }
 
 // contentHash covers what a reader or a filter sees; Fetched and Updated
-// are bookkeeping and excluded.
+// are bookkeeping and excluded, and so is salience, which follows from the
+// text and the tags: a re-fetch after an upgrade that adds it is no change
+// of the page (Retag fills it in).
 func contentHash(d *Document) string {
 	h := sha256.New()
 	for _, s := range []string{d.URL, d.Title, d.Body, d.Author, d.Published.UTC().Format(time.RFC3339)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
-	for _, list := range [][]string{d.Components, d.Entities, d.Technologies, d.Salient, {d.Primary}} {
+	for _, list := range [][]string{d.Components, d.Entities, d.Technologies} {
 		h.Write([]byte(strings.Join(list, "\x1f")))
 		h.Write([]byte{0})
 	}

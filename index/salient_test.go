@@ -60,3 +60,39 @@ func TestSalientFilterAndFields(t *testing.T) {
 		t.Errorf("stored salience: primary %q salient %q salience %+v", got.Primary, got.Salient, got.Salience)
 	}
 }
+
+// TestRetagFillsSalience: a document indexed without salience (before it
+// existed) gets it at the first retag, though its tags are the same.
+func TestRetagFillsSalience(t *testing.T) {
+	ix, err := index.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	tg, err := tag.New([]tag.Entity{{Name: "Nokia", Role: "own"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "https://news.example/old"
+	doc := index.Document{ID: index.DocID(u), URL: u, Title: "Nokia wins deal", Body: "Nokia will supply radios.", Source: "news",
+		Published: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
+	tg.Tag(&doc, nil)
+	old := doc
+	old.Salient, old.Primary, old.Salience = nil, "", nil
+	ctx := context.Background()
+	if _, err := ix.Upsert(ctx, []index.Document{old}); err != nil {
+		t.Fatal(err)
+	}
+	// The same page fetched again is no change, salience or not.
+	if res, err := ix.Upsert(ctx, []index.Document{doc}); err != nil || res.Unchanged != 1 {
+		t.Fatalf("re-fetch: %+v, %v; want unchanged", res, err)
+	}
+	_, changed, err := ix.Retag(ctx, func(d *index.Document) { tg.Tag(d, nil) }, nil)
+	if err != nil || changed != 1 {
+		t.Fatalf("retag changed %d, %v; want 1", changed, err)
+	}
+	got, err := ix.Get(ctx, doc.ID)
+	if err != nil || got.Primary != "own" || !slices.Equal(got.Salient, []string{"Nokia"}) {
+		t.Errorf("after retag: %+v, %v", got, err)
+	}
+}
