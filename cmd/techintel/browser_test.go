@@ -165,7 +165,7 @@ func TestBrowser(t *testing.T) {
 			b.run(chromedp.WaitVisible(chromedp.CSS(`input#week[value="` + prev + `"]`)))
 
 			// The other pages render without horizontal scroll too.
-			for _, p := range []string{"/entities", "/entities/Nokia", "/alerts", "/sources"} {
+			for _, p := range []string{"/entities", "/entities/Nokia", "/alerts", "/sources", "/alliances", "/alliances/Fujitsu", "/radar"} {
 				b.run(chromedp.Navigate(srv.URL + p))
 				b.run(chromedp.WaitVisible(chromedp.CSS("main h1")))
 				b.noHorizontalScroll(p)
