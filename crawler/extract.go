@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -119,7 +120,7 @@ func (pp *parsedPage) extract() Page {
 	// An <h1> confirms the title only inside <main> or the article: one in
 	// the page header is as likely the site's logo.
 	var heading string
-	if root == s.main || (len(s.articles) == 1 && root == s.articles[0]) {
+	if root == s.main || (root != s.body && slices.Contains(s.articles, root)) {
 		heading = oneLine(textOf(firstElement(root, atom.H1)))
 	}
 	p.Title = cleanTitle(p.Title, []string{untag(oneLine(s.siteName)), untag(oneLine(s.appName))},
@@ -131,7 +132,7 @@ func (pp *parsedPage) extract() Page {
 	p.Published = s.publishedMeta()
 	firstTime := firstTime(root)
 	var m mainText
-	m.read(doc, root, len(s.articles) > 1, pp.pageURL, func() *parsedPage {
+	m.read(doc, root, s.listingMarkup(), s.declaresArticle(), pp.pageURL, func() *parsedPage {
 		return parsePage(pp.body, pp.contentType, pp.pageURL)
 	})
 	p.Body, p.Article, p.Listing = m.body, m.article, m.listing
@@ -163,12 +164,14 @@ type scan struct {
 	title, h1, main, body *html.Node
 	articles              []*html.Node
 	ogTitle, siteName     string
+	ogType                string // <meta property="og:type">
 	appName               string     // <meta name="application-name">: the site's name too
 	metaAuthor            string     // <meta name="author">
 	itemAuthor            *html.Node // itemprop="author"
 	metaPublished         string     // <meta property="article:published_time">
 	itemPublished         string     // itemprop="datePublished" on a <meta> or <time>
 	robots                string
+	dominant              *html.Node // mainArticle's answer, once found
 	baseHref              string
 	jsonLD                []string
 	hrefs                 []string
@@ -223,6 +226,8 @@ func (s *scan) element(n *html.Node) {
 		switch {
 		case key == "og:title" && s.ogTitle == "":
 			s.ogTitle = content
+		case key == "og:type" && s.ogType == "":
+			s.ogType = content
 		case key == "og:site_name" && s.siteName == "":
 			s.siteName = content
 		case key == "application-name" && s.appName == "":
@@ -240,17 +245,93 @@ func (s *scan) element(n *html.Node) {
 }
 
 // contentRoot is the element whose text is the page's Body: <main>, else
-// the only <article> (several mean a listing: keep them all), else <body>.
+// the <article> holding the page's text (the only one, or one that holds
+// most of the text of all of them: the story beside its related-story
+// cards), else <body>. An <article> with little of the page's text (an empty
+// placeholder, a comment) is not the root.
 func (s *scan) contentRoot(doc *html.Node) *html.Node {
 	switch {
-	case s.main != nil:
+	case s.main != nil && s.mainHoldsText():
 		return s.main
-	case len(s.articles) == 1:
-		return s.articles[0]
+	case s.mainArticle() != nil:
+		return s.mainArticle()
 	case s.body != nil:
 		return s.body
 	}
 	return doc
+}
+
+// mainHoldsText says whether <main> holds a fair share of the page's text:
+// some sites mark an empty wrapper or a widget as the main region.
+func (s *scan) mainHoldsText() bool {
+	if s.body == nil {
+		return true
+	}
+	return 5*countChars(textOf(s.main)) >= countChars(textOf(s.body))
+}
+
+// mainArticle returns the <article> that holds the page's story, or nil.
+func (s *scan) mainArticle() *html.Node {
+	if s.dominant != nil || len(s.articles) == 0 {
+		return s.dominant
+	}
+	total := 0
+	if s.body != nil {
+		total = countChars(textOf(s.body))
+	}
+	var best *html.Node
+	bestChars, sum := 0, 0
+	for _, a := range s.articles {
+		if nestedIn(a, s.articles) {
+			continue // counted with the <article> around it
+		}
+		c := countChars(textOf(a))
+		sum += c
+		if c > bestChars {
+			best, bestChars = a, c
+		}
+	}
+	// The story holds most of what the <article>s say, and a fair share
+	// of the page; one <article> alone only the latter.
+	if best != nil && 5*bestChars >= total && (len(s.articles) == 1 || 2*bestChars >= sum+bestChars/2) &&
+		bestChars >= minStoryChars(len(s.articles)) {
+		s.dominant = best
+	}
+	return s.dominant
+}
+
+// minStoryChars is how much text the <article> picked among several must
+// hold: a teaser with a long summary is not a story.
+func minStoryChars(articles int) int {
+	if articles == 1 {
+		return 1
+	}
+	return maxTeaserChars
+}
+
+// nestedIn says whether n lies inside another of the nodes.
+func nestedIn(n *html.Node, nodes []*html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.DataAtom == atom.Article && slices.Contains(nodes, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// declaresArticle says whether the page's metadata calls it an article:
+// og:type "article", or a top-level JSON-LD object (or one in its @graph)
+// typed as an article. A front page lists articles but is not typed as one.
+func (s *scan) declaresArticle() bool {
+	if strings.Contains(strings.ToLower(s.ogType), "article") {
+		return true
+	}
+	for _, src := range s.jsonLD {
+		if jsonLDArticle(src) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstElement returns the first element under n (n included) of type a.
@@ -374,4 +455,10 @@ func untag(s string) string {
 		return s
 	}
 	return oneLine(plaintext.FromHTML(s))
+}
+
+// listingMarkup says whether the page's markup makes it a listing: several
+// <article>s, none of which holds the page's story.
+func (s *scan) listingMarkup() bool {
+	return len(s.articles) > 1 && s.mainArticle() == nil
 }
