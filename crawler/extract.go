@@ -164,7 +164,7 @@ type scan struct {
 	title, h1, main, body *html.Node
 	articles              []*html.Node
 	ogTitle, siteName     string
-	ogType                string // <meta property="og:type">
+	ogType                string     // <meta property="og:type">
 	appName               string     // <meta name="application-name">: the site's name too
 	metaAuthor            string     // <meta name="author">
 	itemAuthor            *html.Node // itemprop="author"

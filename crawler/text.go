@@ -84,7 +84,7 @@ func (m *mainText) read(doc, root *html.Node, listingMarkup, declared bool, page
 	}
 	art, err := ps.ParseAndMutate(doc, pageURL)
 	if err == nil && art.Node != nil {
-		text := nodeText(art.Node, nil)
+		text := articleText(art.Node)
 		if text != "" && (rootText == "" || 2*countChars(text) >= countChars(rootText)) {
 			m.body, m.article = text, true
 			return
@@ -245,11 +245,20 @@ func contains(n *html.Node, f func(*html.Node) bool) bool {
 // rendering and tokenising it again.
 func nodeText(n *html.Node, skip map[*html.Node]bool) string {
 	var b strings.Builder
-	writeText(&b, n, skip)
+	writeText(&b, n, skip, true)
 	return plaintext.Clean(b.String())
 }
 
-func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
+// articleText is nodeText for readability's article: without image alt
+// text, which in an article is a file name ("IMG_3886.jpg") or repeats the
+// caption, and is not what the article says.
+func articleText(n *html.Node) string {
+	var b strings.Builder
+	writeText(&b, n, nil, false)
+	return plaintext.Clean(b.String())
+}
+
+func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool, alt bool) {
 	switch n.Type {
 	case html.TextNode:
 		b.WriteString(n.Data)
@@ -266,7 +275,7 @@ func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
 	if blk {
 		b.WriteByte('\n')
 	}
-	if n.DataAtom == atom.Img {
+	if alt && n.DataAtom == atom.Img {
 		if alt := attr(n, "alt"); alt != "" {
 			b.WriteByte(' ')
 			b.WriteString(alt)
@@ -274,7 +283,7 @@ func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		writeText(b, c, skip)
+		writeText(b, c, skip, alt)
 	}
 	if blk {
 		b.WriteByte('\n')
