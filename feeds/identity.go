@@ -64,16 +64,19 @@ func identify(base *url.URL, items []Item) []identity {
 		}
 	}
 	// A GUID on items linking to different pages (a fragment does not
-	// count: "#comments" is the same story) identifies none of them.
-	guidLink := make(map[string]string, len(items)) // GUID → the page it was first seen with
+	// count: "#comments" is the same story), or titled differently,
+	// identifies none of them: feeds that put the site's address in every
+	// GUID exist.
+	guidLink := make(map[string]string, len(items)) // GUID → the page and title it was first seen with
 	ambiguous := map[string]bool{}
 	for i, it := range items {
 		if it.GUID == "" {
 			continue
 		}
+		seen := canon[i] + "\x00" + oneLine(plaintext.FromHTML(it.Title))
 		if first, ok := guidLink[it.GUID]; !ok {
-			guidLink[it.GUID] = canon[i]
-		} else if first != canon[i] {
+			guidLink[it.GUID] = seen
+		} else if first != seen {
 			ambiguous[it.GUID] = true
 		}
 	}
@@ -90,7 +93,8 @@ func identify(base *url.URL, items []Item) []identity {
 		default:
 			key = titleDateKey(it)
 		}
-		// The same GUID (on the same page) is the item listed twice. The
+		// The same GUID (on the same page, with the same title) is the item
+		// listed twice. The
 		// same link or text without a GUID is too, when the text is the
 		// same; with other text it is another item (a sponsor post reusing
 		// a link).

@@ -18,11 +18,11 @@ const maxKeyGUID = 256
 //   - "td:" + a hash of its plain-text title and its date (for an item
 //     without a title: of its text, date and enclosure).
 //
-// A GUID that the feed gives to items with different URLs identifies none of
-// them: those items are keyed by URL. Broken feeds that give every item the
+// A GUID that the feed gives to items with different URLs or titles
+// identifies none of them: those items are keyed by URL. Broken feeds that give every item the
 // same GUID (the site's address, say) exist, and trusting their GUIDs would
 // merge distinct stories into one. The same GUID on two items with the same
-// URL is one item listed twice. Distinct GUIDs are distinct items, whatever
+// URL and title is one item listed twice. Distinct GUIDs are distinct items, whatever
 // their links: a podcast links every episode to the show's page.
 //
 // Keys only reads f.

@@ -74,7 +74,7 @@ func TestDocumentsWithKeys(t *testing.T) {
 		{GUID: "g1", URL: "https://e.org/a", Title: "A"},
 		{Title: "no link: anchored", Published: fetchedAt.Add(-time.Hour)},
 		{},
-		{GUID: "g1", URL: "https://e.org/a", Title: "A again: dropped"},
+		{GUID: "g1", URL: "https://e.org/a", Title: "A", HTML: "listed twice: dropped"},
 		{URL: "https://e.org/b", Title: "B"},
 		{GUID: "g3", URL: "https://e.org/b", Title: "B under another GUID: another item"},
 		{GUID: "https://e.org/c", Title: "C, by its GUID"},
