@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -310,6 +311,7 @@ func convert(gf *gofeed.Feed, scan *xmlScan, texts []itemText, feedURL string, d
 		if it.Author == "" {
 			it.Author = feedAuthor
 		}
+		it.HTML = closeRawText(it.HTML)
 		f.Items = append(f.Items, it)
 	}
 	return f
@@ -387,3 +389,17 @@ func absHTTP(base *url.URL, ref string) string {
 
 // oneLine joins the lines of plain text with spaces.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// selfClosedRawText matches a self-closed element whose content HTML reads
+// as raw text: "<iframe src=… />". XHTML writers (Blogger's feeds) close
+// them so, but an HTML parser ignores the slash and takes the rest of the
+// item, "</p>" and all, for the element's text.
+var selfClosedRawText = regexp.MustCompile(`(?i)<(iframe|script|style|textarea|title|noembed|noframes|xmp|noscript)(\s[^<>]*?)?/\s*>`)
+
+// closeRawText closes the self-closed raw-text elements of an item's markup.
+func closeRawText(s string) string {
+	if !strings.Contains(s, "/>") {
+		return s
+	}
+	return selfClosedRawText.ReplaceAllString(s, "<$1$2></$1>")
+}
