@@ -270,7 +270,11 @@ func (s *scan) mainHoldsText() bool {
 	return 5*countChars(textOf(s.main)) >= countChars(textOf(s.body))
 }
 
-// mainArticle returns the <article> that holds the page's story, or nil.
+// mainArticle returns the <article> that holds the page's story, or nil:
+// the only one, if it holds a fifth of the page's text; among several, one
+// that also holds most of their text, three times the next one's and at
+// least minStoryChars (a story beside its related-story cards, not a lead
+// teaser among smaller ones).
 func (s *scan) mainArticle() *html.Node {
 	if s.dominant != nil || len(s.articles) == 0 {
 		return s.dominant
@@ -280,34 +284,33 @@ func (s *scan) mainArticle() *html.Node {
 		total = countChars(textOf(s.body))
 	}
 	var best *html.Node
-	bestChars, sum := 0, 0
+	bestChars, second, sum, outer := 0, 0, 0, 0
 	for _, a := range s.articles {
 		if nestedIn(a, s.articles) {
 			continue // counted with the <article> around it
 		}
+		outer++
 		c := countChars(textOf(a))
 		sum += c
-		if c > bestChars {
-			best, bestChars = a, c
+		switch {
+		case c > bestChars:
+			best, bestChars, second = a, c, bestChars
+		case c > second:
+			second = c
 		}
 	}
-	// The story holds most of what the <article>s say, and a fair share
-	// of the page; one <article> alone only the latter.
-	if best != nil && 5*bestChars >= total && (len(s.articles) == 1 || 2*bestChars >= sum+bestChars/2) &&
-		bestChars >= minStoryChars(len(s.articles)) {
+	if best == nil || 5*bestChars < total {
+		return nil
+	}
+	if outer == 1 || (2*bestChars > sum && bestChars >= 3*second && bestChars >= minStoryChars) {
 		s.dominant = best
 	}
 	return s.dominant
 }
 
-// minStoryChars is how much text the <article> picked among several must
-// hold: a teaser with a long summary is not a story.
-func minStoryChars(articles int) int {
-	if articles == 1 {
-		return 1
-	}
-	return maxTeaserChars
-}
+// minStoryChars is the least text (letters and digits) of the story
+// picked among several <article>s: a few sentences.
+const minStoryChars = 500
 
 // nestedIn says whether n lies inside another of the nodes.
 func nestedIn(n *html.Node, nodes []*html.Node) bool {
