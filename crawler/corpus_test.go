@@ -251,3 +251,19 @@ func sameDay(got time.Time, want string) bool {
 	d := got.Sub(w)
 	return d < 26*time.Hour && d > -26*time.Hour
 }
+
+// FuzzJSONLDArticle: any script content is read without panicking, and a
+// block that does not parse as JSON never declares an article.
+func FuzzJSONLDArticle(f *testing.F) {
+	for _, s := range []string{`{"@type":"NewsArticle"}`, `{"@graph":[{"@type":["WebPage"]},{"@type":"BlogPosting"}]}`,
+		`[{"@type":"ItemList","itemListElement":[{"@type":"NewsArticle"}]}]`, `<!--{"@type":"Article"}-->`, `{`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := jsonLDArticle(s)
+		trimmed := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "<!--"), "-->")
+		if got && !json.Valid([]byte(trimmed)) {
+			t.Errorf("jsonLDArticle(%q) = true for invalid JSON", s)
+		}
+	})
+}

@@ -126,6 +126,7 @@ func (pp *parsedPage) extract() Page {
 	p.Title = cleanTitle(p.Title, []string{untag(oneLine(s.siteName)), untag(oneLine(s.appName))},
 		[]string{untag(oneLine(s.ogTitle)), untag(heading)})
 	p.Author = oneLine(s.author())
+	byline := s.byline() // before read rewrites the tree
 
 	// Dates first: an <article>'s <header> often holds its <time>, and the
 	// header goes with the rest of the boilerplate below.
@@ -136,6 +137,9 @@ func (pp *parsedPage) extract() Page {
 		return parsePage(pp.body, pp.contentType, pp.pageURL)
 	})
 	p.Body, p.Article, p.Listing = m.body, m.article, m.listing
+	if p.Author == "" && !p.Listing {
+		p.Author = byline
+	}
 	if p.Published.IsZero() && !p.Listing {
 		// On a listing the first <time> dates one entry, not the page.
 		p.Published, _ = parseDate(firstTime)
@@ -164,9 +168,12 @@ type scan struct {
 	title, h1, main, body *html.Node
 	articles              []*html.Node
 	ogTitle, siteName     string
-	ogType                string     // <meta property="og:type">
-	appName               string     // <meta name="application-name">: the site's name too
-	metaAuthor            string     // <meta name="author">
+	ogType                string // <meta property="og:type">
+	appName               string // <meta name="application-name">: the site's name too
+	metaAuthor            string // <meta name="author">
+	metaAuthors           [len(authorMetaKeys)]string
+	metaDates             [len(dateMetaKeys)]string
+	bylineNode            *html.Node // rel="author", or a byline by class or id
 	itemAuthor            *html.Node // itemprop="author"
 	metaPublished         string     // <meta property="article:published_time">
 	itemPublished         string     // itemprop="datePublished" on a <meta> or <time>
@@ -192,6 +199,9 @@ func (s *scan) element(n *html.Node) {
 	}
 	if s.itemAuthor == nil && attr(n, "itemprop") == "author" {
 		s.itemAuthor = n
+	}
+	if s.bylineNode == nil && n.DataAtom != atom.Meta && n.DataAtom != atom.Link && n.DataAtom != atom.Body && isByline(n) {
+		s.bylineNode = n
 	}
 	switch n.DataAtom {
 	case atom.Title:
@@ -236,6 +246,14 @@ func (s *scan) element(n *html.Node) {
 			s.metaPublished = content
 		case key == "author" && s.metaAuthor == "":
 			s.metaAuthor = content
+		case metaIndex(authorMetaKeys[:], key) >= 0:
+			if i := metaIndex(authorMetaKeys[:], key); s.metaAuthors[i] == "" {
+				s.metaAuthors[i] = content
+			}
+		case metaIndex(dateMetaKeys[:], key) >= 0:
+			if i := metaIndex(dateMetaKeys[:], key); s.metaDates[i] == "" {
+				s.metaDates[i] = content
+			}
 		case key == "robots":
 			s.robots += "," + content
 		case attr(n, "itemprop") == "datePublished" && s.itemPublished == "":
