@@ -40,7 +40,11 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if !*verbose {
+		h = quietHandler{h}
+	}
+	log := slog.New(h)
 	g, err := NewGatherer(cfg, d, log)
 	if err != nil {
 		return err
@@ -48,7 +52,7 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := g.replayJournal(ctx); err != nil {
 		log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
 	}
-	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
+	g.progress = progressPrinter(stdout)
 	return crawlAndReport(ctx, g, names, stdout)
 }
 

@@ -66,7 +66,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		d.Close()
 		return err
 	}
-	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
+	g.progress = progressPrinter(stdout)
 	if err := crawlAndReport(ctx, g, nil, stdout); err != nil {
 		d.Close()
 		return fmt.Errorf("demo: gathering the sample world: %w", err)
