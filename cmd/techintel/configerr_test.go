@@ -68,4 +68,3 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 		})
 	}
 }
-
