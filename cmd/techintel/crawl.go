@@ -16,6 +16,7 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	configPath := fs.String("config", "", "config file (TOML)")
 	source := fs.String("source", "", "run only this source")
 	verbose := fs.Bool("v", false, "log every page and item")
+	demoWorld := fs.Bool("demo-world", false, "read every source from the bundled offline demo world instead of its URL, into a temporary data directory (to try a config)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,6 +30,13 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return &usageError{msg: fmt.Sprintf("-source: no source named %q in %s", *source, *configPath)}
 		}
 		names = []string{*source}
+	}
+	if *demoWorld {
+		stop, err := useDemoWorld(cfg, stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	d, err := openDataDirFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
 	if err != nil {
