@@ -50,6 +50,9 @@ type searchView struct {
 	Collapsed   bool
 	Stories     int
 	CollapseURL string
+	// Empty: the index holds no documents at all, so "no documents
+	// match" would mislead.
+	Empty bool
 }
 
 // hidden is a form field that keeps a filter when the query box is sent.
@@ -112,6 +115,7 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Searched = true
+	v.Empty = res.Total == 0 && api.IndexEmpty(r.Context(), h.o.Searcher)
 	v.Total, v.TookMS, v.Hits, v.Stories = res.Total, res.TookMS, res.Hits, res.Stories
 	v.From, v.To = q.Offset+1, q.Offset+len(res.Hits)
 	v.Groups, v.Active = chips(vals, res.Facets)
