@@ -58,7 +58,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"urlBreaks": urlBreaks,
 	"componentTitle": func(c string) string {
 		if t, ok := componentTitles[c]; ok {
