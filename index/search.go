@@ -66,6 +66,9 @@ type Query struct {
 	// Total and the facets still count documents, as Elasticsearch's
 	// field collapsing does.
 	Collapse bool
+	// Histogram, when it has two or more increasing edges, counts the
+	// matches published between each two (Result.Histogram).
+	Histogram []time.Time
 }
 
 // Hit is one search result (CONTRACT.md).
@@ -106,6 +109,8 @@ type Result struct {
 	// Stories counts the distinct stories among the matches (up to
 	// MaxWindow), with Query.Collapse only.
 	Stories int     `json:"stories,omitempty"`
+	// Histogram counts the matches per Query.Histogram bucket.
+	Histogram []Bucket `json:"histogram,omitempty"`
 	TookMS  float64 `json:"took_ms"`
 	Hits    []Hit   `json:"hits"`
 	Facets  Facets  `json:"facets"`
@@ -125,16 +130,20 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addHistogram(req, q); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	sr, err := ix.search(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{
-		Total:  sr.Total,
-		TookMS: float64(time.Since(start).Microseconds()) / 1000,
-		Hits:   make([]Hit, 0, len(sr.Hits)),
-		Facets: facets(sr.Facets),
+		Total:     sr.Total,
+		TookMS:    float64(time.Since(start).Microseconds()) / 1000,
+		Hits:      make([]Hit, 0, len(sr.Hits)),
+		Facets:    facets(sr.Facets),
+		Histogram: histogram(q, sr.Facets),
 	}
 	for _, h := range sr.Hits {
 		res.Hits = append(res.Hits, toHit(h, q))
@@ -185,6 +194,9 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		return nil, err // limit and offset out of range
 	}
 	req.AddFacet(fieldStory, bleve.NewFacetRequest(fieldStory, MaxWindow))
+	if err := addHistogram(req, q); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	res := &Result{Hits: []Hit{}}
 	seen := map[string]bool{}
@@ -196,6 +208,7 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		}
 		if req.Facets != nil {
 			res.Total, res.Facets = sr.Total, facets(sr.Facets)
+			res.Histogram = histogram(q, sr.Facets)
 			if f := sr.Facets[fieldStory]; f != nil && f.Terms != nil {
 				res.Stories = f.Terms.Len()
 			}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,5 +48,38 @@ func TestTagKindsDiffer(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("search page lacks %s", want)
 		}
+	}
+}
+
+// TestSearchHistogramBars: the search page draws a bar per week with the
+// matches' count, and a bar's link narrows the search to its week.
+func TestSearchHistogramBars(t *testing.T) {
+	f := newFixture(t)
+	srv := f.server(t)
+	c := client(t)
+	_, page, _ := fetch(t, c, http.MethodGet, srv.URL+"/?q=vodafone", nil)
+	// Vodafone reports are published on days 1+i%20 of November 2026: the
+	// week of 2 November holds days 2-8, 7 days × 1 or 2 reports.
+	want := 0
+	for i := range 30 {
+		if d := 1 + i%20; d >= 2 && d <= 8 {
+			want++
+		}
+	}
+	label := fmt.Sprintf("week of 2026-11-02: %d documents", want)
+	if !strings.Contains(page, `<figure class="histogram">`) || !strings.Contains(page, `aria-label="`+label+`"`) {
+		t.Fatalf("no bar %q:\n%s", label, page)
+	}
+	link := `/?q=vodafone&amp;since=2026-11-02&amp;until=2026-11-08`
+	if !strings.Contains(page, `href="`+link+`"`) {
+		t.Fatalf("no link %s for the bar", link)
+	}
+	_, page, _ = fetch(t, c, http.MethodGet, srv.URL+strings.ReplaceAll(link, "&amp;", "&"), nil)
+	if !strings.Contains(page, fmt.Sprintf("of %d documents", want)) && !strings.Contains(page, fmt.Sprintf("(%d documents)", want)) {
+		t.Errorf("the bar's search does not find its %d documents:\n%s", want, page)
+	}
+	// Within a week the bars are days.
+	if !strings.Contains(page, "Documents published per day") || !strings.Contains(page, `aria-label="2026-11-02: 2 documents"`) {
+		t.Errorf("the week's page does not draw its days:\n%s", page)
 	}
 }
