@@ -108,12 +108,12 @@ type Result struct {
 	Total uint64 `json:"total"`
 	// Stories counts the distinct stories among the matches (up to
 	// MaxWindow), with Query.Collapse only.
-	Stories int     `json:"stories,omitempty"`
+	Stories int `json:"stories,omitempty"`
 	// Histogram counts the matches per Query.Histogram bucket.
 	Histogram []Bucket `json:"histogram,omitempty"`
-	TookMS  float64 `json:"took_ms"`
-	Hits    []Hit   `json:"hits"`
-	Facets  Facets  `json:"facets"`
+	TookMS    float64  `json:"took_ms"`
+	Hits      []Hit    `json:"hits"`
+	Facets    Facets   `json:"facets"`
 	// Next is the cursor of the following page (pass it as After), empty
 	// on the last page.
 	Next string `json:"next,omitempty"`

@@ -32,12 +32,12 @@ func histogramEdges(q index.Query, now time.Time) (edges []time.Time, unit strin
 		end = q.Until.UTC()
 	}
 	// The Monday after end's week.
-	monday := day(end).AddDate(0, 0, -((int(end.Weekday())+6)%7))
+	monday := day(end).AddDate(0, 0, -((int(end.Weekday()) + 6) % 7))
 	last := monday.AddDate(0, 0, 7)
 	first := last.AddDate(0, 0, -7*histWeeks)
 	if !q.Since.IsZero() && q.Since.After(first) {
 		s := day(q.Since.UTC())
-		first = s.AddDate(0, 0, -((int(s.Weekday())+6)%7))
+		first = s.AddDate(0, 0, -((int(s.Weekday()) + 6) % 7))
 	}
 	for t := first; !t.After(last); t = t.AddDate(0, 0, 7) {
 		edges = append(edges, t)
