@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/techintel/techintel/index"
@@ -69,6 +70,11 @@ func histogramView(buckets []index.Bucket, unit string, vals url.Values) *histVi
 	if top == 0 {
 		return nil
 	}
+	// Weeks before the first match are left out (the bars would crowd
+	// into a corner), keeping at least minBars.
+	const minBars = 8
+	first := slices.IndexFunc(buckets, func(b index.Bucket) bool { return b.Count > 0 })
+	buckets = buckets[min(first, max(len(buckets)-minBars, 0)):]
 	w := 1000.0 / float64(len(buckets))
 	v := &histView{Unit: unit,
 		First: buckets[0].Start.Format(time.DateOnly),
