@@ -81,6 +81,9 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return enc.Encode(res)
 	}
 	printHits(stdout, res, *offset, *collapse, colorOK(stdout))
+	if res.Total == 0 && indexEmpty(ctx, cfg) {
+		fmt.Fprintf(stdout, "\nNothing has been gathered yet: the index is empty. Run techintel crawl -config %s,\nand techintel sources -config %s shows each source's last run and error.\n", *configPath, *configPath)
+	}
 	return nil
 }
 

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -170,4 +172,15 @@ func snippetAround(snippet string, width int, bold bool) string {
 		b.WriteString("…")
 	}
 	return b.String()
+}
+
+// indexEmpty reports whether the index holds no documents at all, asking
+// serve's API when serve holds the data directory.
+func indexEmpty(ctx context.Context, cfg *Config) bool {
+	all := url.Values{"limit": {"1"}}
+	res, err := searchLocal(ctx, cfg, all)
+	if isInUse(err) {
+		res, err = searchRemote(ctx, cfg, all, err)
+	}
+	return err == nil && res.Total == 0
 }

@@ -106,3 +106,24 @@ func TestSearchCommandCollapsedCount(t *testing.T) {
 		t.Errorf("no snippet shows the matched words:\n%s", out)
 	}
 }
+
+// TestSearchCommandEmptyIndexHint: searching before anything was gathered
+// says so; a search with no match in a gathered index does not.
+func TestSearchCommandEmptyIndexHint(t *testing.T) {
+	configPath, _ := demoWorld(t, "127.0.0.1:0")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"search", "-config", configPath, "nokia"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Nothing has been gathered yet") || !strings.Contains(stdout.String(), "techintel crawl -config "+configPath) {
+		t.Errorf("empty index, no hint:\n%s", stdout.String())
+	}
+	if code := run(context.Background(), []string{"crawl", "-config", configPath}, &stdout, &stderr); code != 0 {
+		t.Fatalf("crawl: exit %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	run(context.Background(), []string{"search", "-config", configPath, "zzzunmatched"}, &stdout, &stderr)
+	if !strings.HasPrefix(stdout.String(), "0 results") || strings.Contains(stdout.String(), "Nothing has been gathered") {
+		t.Errorf("gathered index, no match:\n%s", stdout.String())
+	}
+}
