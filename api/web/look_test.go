@@ -28,7 +28,7 @@ func TestSourcesPageBackoffAndWrapping(t *testing.T) {
 	if !strings.Contains(page, "https:/<wbr>/<wbr>www.<wbr>example.<wbr>com/<wbr>news/<wbr>feed.<wbr>xml?<wbr>x=<wbr>1") {
 		t.Errorf("the URL has no break opportunities after its separators:\n%s", page)
 	}
-	if !strings.Contains(page, `<span class="err-text">cannot resolve www.example.com: no such host</span>`) {
+	if !strings.Contains(page, `<span class="err-text"><bdi>cannot resolve www.example.com: no such host</bdi></span>`) {
 		t.Errorf("the error is not in a word-wrapping span:\n%s", page)
 	}
 }
@@ -41,8 +41,8 @@ func TestTagKindsDiffer(t *testing.T) {
 	_, page, _ := fetch(t, client(t), http.MethodGet, f.server(t).URL+"/?q=vodafone", nil)
 	for _, want := range []string{
 		`class="tag comp c-alliances"`, `<span class="visually-hidden">Component: </span>`,
-		`class="tag ent"`, `<span class="visually-hidden">Organisation: </span>Vodafone`,
-		`class="tag tech"`, `<span class="visually-hidden">Technology: </span>Network slicing`,
+		`class="tag ent"`, `<span class="visually-hidden">Organisation: </span><bdi>Vodafone</bdi>`,
+		`class="tag tech"`, `<span class="visually-hidden">Technology: </span><bdi>Network slicing</bdi>`,
 		`<details class="filters" open>`, `<summary>Filters`,
 	} {
 		if !strings.Contains(page, want) {

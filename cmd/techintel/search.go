@@ -144,7 +144,8 @@ func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body [
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
+	if body != nil || method == http.MethodPost {
+		// serve refuses a state-changing call without it (cross-site forms).
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if tok := clientToken(cfg.API.Tokens, method != http.MethodGet); tok != "" {
@@ -186,6 +187,36 @@ func clientToken(tokens []TokenConfig, write bool) string {
 		}
 	}
 	return first
+}
+
+// termSafe escapes what crawled text must not send to a terminal: control
+// characters (an escape sequence can retitle the window, move the cursor
+// or hide lines; a tab or newline breaks the table) and the bidirectional
+// formatting characters (U+202E makes "txt.exe" read "exe.txt"). They
+// show as \x1b or \u202e, so that the reader sees something was there.
+func termSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeInTerminal) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeInTerminal(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeInTerminal: C0 and C1 controls, DEL, the bidi embeddings,
+// overrides, isolates and marks, and the line and paragraph separators.
+func unsafeInTerminal(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u061c' || r == '\u200e' || r == '\u200f' ||
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u2028' || r == '\u2029'
 }
 
 func truncate(s string, n int) string {

@@ -42,13 +42,13 @@ func printHits(w io.Writer, res *index.Result, offset int, collapse, bold bool) 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tPUBLISHED\tCOMPONENTS\tSOURCE\tTITLE")
 	for i, h := range res.Hits {
-		title := truncate(h.Title, 80)
+		title := termSafe(truncate(h.Title, 80))
 		if bold {
 			title = boldOn + title + boldOff
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", offset+i+1, h.Published.Format(time.DateOnly),
-			strings.Join(h.Components, ","), h.Source, title)
-		fmt.Fprintf(tw, "\t\t\t\t%s\n", h.URL)
+			strings.Join(h.Components, ","), termSafe(h.Source), title)
+		fmt.Fprintf(tw, "\t\t\t\t%s\n", termSafe(h.URL))
 		if s := snippetAround(h.Snippet, 100, bold); s != "" {
 			fmt.Fprintf(tw, "\t\t\t\t%s\n", s)
 		}
@@ -58,7 +58,7 @@ func printHits(w io.Writer, res *index.Result, offset int, collapse, bold bool) 
 				also = append(also, c.Source)
 			}
 			slices.Sort(also)
-			fmt.Fprintf(tw, "\t\t\t\talso reported by %s\n", truncate(strings.Join(slices.Compact(also), ", "), 100))
+			fmt.Fprintf(tw, "\t\t\t\talso reported by %s\n", termSafe(truncate(strings.Join(slices.Compact(also), ", "), 100)))
 		}
 	}
 	tw.Flush()
@@ -107,14 +107,22 @@ func snippetAround(snippet string, width int, bold bool) string {
 		} else if i == 0 {
 			i = 1 // a lone "<" (escaped text never has one)
 		}
+		// Crawled text: whitespace becomes one space, and what must not
+		// reach a terminal (escape sequences, bidi overrides) is shown
+		// escaped (termSafe).
 		for _, r := range html.UnescapeString(rest[:i]) {
-			if unicode.IsSpace(r) {
-				if len(text) == 0 || text[len(text)-1].r == ' ' {
-					continue
+			switch {
+			case unicode.IsSpace(r):
+				if len(text) > 0 && text[len(text)-1].r != ' ' {
+					text = append(text, span{' ', mark})
 				}
-				r = ' '
+			case unsafeInTerminal(r):
+				for _, e := range termSafe(string(r)) {
+					text = append(text, span{e, mark})
+				}
+			default:
+				text = append(text, span{r, mark})
 			}
-			text = append(text, span{r, mark})
 		}
 		rest = rest[i:]
 	}
