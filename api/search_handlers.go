@@ -32,7 +32,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	out := searchResponse{Result: res}
+	if res.Total == 0 && IndexEmpty(r.Context(), s.search) {
+		out.Hint = EmptyIndexHint
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ParseSearchQuery reads the parameters of GET /api/v1/search; the CLI
@@ -40,7 +44,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 func ParseSearchQuery(v url.Values) (index.Query, error) {
 	for k := range v {
 		switch k {
-		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after", "collapse":
+		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after", "collapse",
+			"salient":
 		default:
 			return index.Query{}, fmt.Errorf("unknown parameter %q", k)
 		}
@@ -92,6 +97,13 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 		q.Collapse = true
 	default:
 		return q, fmt.Errorf("collapse: %q is not supported (want \"story\")", c)
+	}
+	switch sal := v.Get("salient"); sal {
+	case "", "false":
+	case "true":
+		q.Salient = true // entity and technology filters match what documents are about
+	default:
+		return q, fmt.Errorf("salient: %q is not a boolean (want \"true\" or \"false\")", sal)
 	}
 	return q, nil
 }

@@ -176,6 +176,9 @@ type stored struct {
 	Evidence     string    `json:"evidence"`
 	Hash         string    `json:"hash"`
 	Story        string    `json:"story"`
+	Salient      []string  `json:"salient"`
+	Primary      string    `json:"primary"`
+	Salience     string    `json:"salience"`
 }
 
 // UpsertResult says what an Upsert changed.
@@ -334,11 +337,16 @@ func indexDoc(b *bleve.Batch, d *Document, hash string) error {
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
 	}
+	sal, err := json.Marshal(d.Salience)
+	if err != nil {
+		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+	}
 	err = b.Index(d.ID, stored{
 		URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
 		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated, Gone: d.Gone,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Evidence: string(ev), Hash: hash, Story: d.Story,
+		Salient: d.Salient, Primary: d.Primary, Salience: string(sal),
 	})
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
@@ -412,7 +420,9 @@ func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 }
 
 // contentHash covers what a reader or a filter sees; Fetched and Updated
-// are bookkeeping and excluded.
+// are bookkeeping and excluded, and so is salience, which follows from the
+// text and the tags: a re-fetch after an upgrade that adds it is no change
+// of the page (Retag fills it in).
 func contentHash(d *Document) string {
 	h := sha256.New()
 	for _, s := range []string{d.URL, d.Title, d.Body, d.Author, d.Published.UTC().Format(time.RFC3339)} {
@@ -436,7 +446,7 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 // get loads a whole document and its content hash.
 func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
-	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone}, hitFields...)
+	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone, fieldSalience}, hitFields...)
 	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
 		return nil, "", fmt.Errorf("index: get %s: %w", id, err)
@@ -455,6 +465,11 @@ func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) 
 			return nil, "", fmt.Errorf("index: get %s: evidence: %w", id, err)
 		}
 	}
+	if sal := str(h.Fields[fieldSalience]); sal != "" && sal != "null" {
+		if err := json.Unmarshal([]byte(sal), &d.Salience); err != nil {
+			return nil, "", fmt.Errorf("index: get %s: salience: %w", id, err)
+		}
+	}
 	return &d, str(h.Fields[fieldHash]), nil
 }
 
@@ -471,6 +486,8 @@ func documentFromFields(id string, f map[string]interface{}) Document {
 		Entities:     strs(f[fieldEntities]),
 		Technologies: strs(f[fieldTechnologies]),
 		Story:        storyOf(id, f),
+		Salient:      strs(f[fieldSalient]),
+		Primary:      str(f[fieldPrimary]),
 	}
 }
 

@@ -25,11 +25,15 @@ const (
 	fieldEvidence     = "evidence"
 	fieldHash         = "hash"
 	fieldStory        = "story"
+	fieldSalient      = "salient"
+	fieldPrimary      = "primary"
+	fieldSalience     = "salience"
 )
 
 // storedFields are loaded for every hit.
 var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fieldFetched,
-	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies, fieldStory}
+	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies, fieldStory,
+	fieldSalient, fieldPrimary}
 
 // NewMapping returns the explicit mapping of a techintel index. Nothing is
 // mapped dynamically: a field that is not listed here is neither indexed
@@ -90,6 +94,9 @@ func newMapping(store bool) mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldEntities, kw(true))
 	doc.AddFieldMappingsAt(fieldTechnologies, kw(true))
 	doc.AddFieldMappingsAt(fieldStory, kw(true))
+	doc.AddFieldMappingsAt(fieldSalient, kw(true))
+	doc.AddFieldMappingsAt(fieldPrimary, kw(true))
+	doc.AddFieldMappingsAt(fieldSalience, storedOnly())
 	doc.AddFieldMappingsAt(fieldPublished, date())
 	doc.AddFieldMappingsAt(fieldFetched, date())
 	doc.AddFieldMappingsAt(fieldUpdated, date())

@@ -92,6 +92,7 @@ func newFixture(tb testing.TB, tokens ...api.Token) *fixture {
 		Searcher: ix, Sources: f.sources, Subs: f.subs,
 		Digests:  memDigests{ix: ix, watch: watch},
 		Entities: memEntities{ix: ix, watch: watch, techs: []string{"Open RAN", "Network slicing"}},
+		Reviews:  newMemReviews(ix, f, watch, []string{"Open RAN", "Network slicing"}),
 		Tokens:   tokens, Now: func() time.Time { return time.Unix(0, f.clock.Load()) },
 	})
 	if err != nil {
@@ -317,7 +318,12 @@ func (e memEntities) Timeline(ctx context.Context, name string, weeks int) (*api
 		if err != nil {
 			return nil, err
 		}
-		tl.Weeks = append(tl.Weeks, api.TimelineWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total), Components: res.Facets.Components, Top: res.Hits})
+		about, err := e.ix.Search(ctx, index.Query{Entities: []string{w.Name}, Salient: true, Since: from, Until: from.AddDate(0, 0, 7), Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		tl.Weeks = append(tl.Weeks, api.TimelineWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total), Salient: int(about.Total),
+			Components: res.Facets.Components, Top: res.Hits})
 	}
 	return tl, nil
 }

@@ -163,7 +163,7 @@ func TestPages(t *testing.T) {
 			`href="#ZgotmplZ"`, `href="/api/v1/documents/` + hostile + `"`}},
 		{"document, unknown", "/documents/nope", 404, []string{"no document with id nope"}},
 		{"entities and matrix", "/entities", 200, []string{`href="/entities/Vodafone"`, `class="heat-5"`, `aria-label="30 documents mention Vodafone and Network slicing"`}},
-		{"entity", "/entities/Nokia", 200, []string{"Role: <strong>own</strong>", "<svg", `<rect class="bar-own"`, "Own, week 2026-W46: 1", "Open RAN <span class=\"count\">1</span>", "ships &#34;&gt;&lt;img"}},
+		{"entity", "/entities/Nokia", 200, []string{"Role: <strong>own</strong>", "<svg", "Stories about Nokia per week", `<rect class="spark-old"`, "2026-W46: 1", "Open RAN <span class=\"count\">1</span>", "ships &#34;&gt;&lt;img"}},
 		{"entity, unknown", "/entities/Nobody", 404, []string{"&#34;Nobody&#34; is not on the watch list"}},
 		{"alerts", "/alerts", 200, []string{"watch &lt;script&gt;alert(10)&lt;/script&gt;", `value="` + srv.URL + `/api/v1/subscriptions/s1/feed.atom"`, `action="/alerts/s1/delete"`}},
 		{"subscription", "/alerts/s1", 200, []string{"Nokia &lt;script&gt;alert(1)", "Alert raised"}},

@@ -58,7 +58,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"urlBreaks": urlBreaks,
 	"componentTitle": func(c string) string {
 		if t, ok := componentTitles[c]; ok {
 			return t
@@ -74,7 +75,14 @@ var funcs = template.FuncMap{
 	"searchURL": func(param, value string) string {
 		return "/?" + url.Values{param: {value}}.Encode()
 	},
-	"entityURL":     func(name string) string { return "/entities/" + url.PathEscape(name) },
+	"entityURL": func(name string) string { return "/entities/" + url.PathEscape(name) },
+	// day is date for an optional time (alliance reviews, the radar).
+	"day": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
 	"pathEscape":    url.PathEscape,
 	"join":          strings.Join,
 	"componentList": func() []string { return index.Components },
@@ -100,4 +108,19 @@ func parseTemplates() (map[string]*template.Template, error) {
 		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}
 	return pages, nil
+}
+
+// urlBreaks escapes a URL for display and lets it wrap after its
+// separators ("/", ".", "?", "&", "=", "-") instead of in the middle of a
+// word, on a narrow screen.
+func urlBreaks(u string) template.HTML {
+	var b strings.Builder
+	for _, r := range u {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		switch r {
+		case '/', '.', '?', '&', '=', '-', '_':
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }

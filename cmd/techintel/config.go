@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -88,6 +87,10 @@ type WatchConfig struct {
 	Exclude       []string `toml:"exclude"`
 	Context       []string `toml:"context"`
 	ContextWindow int      `toml:"context_window"`
+	TagRules
+	// ReviewEvery is how often a partner's alliance is reviewed, in days
+	// (default 90).
+	ReviewEvery int `toml:"review_every"`
 }
 
 // TechConfig is one [[technologies]] entry.
@@ -98,6 +101,38 @@ type TechConfig struct {
 	Exclude       []string `toml:"exclude"`
 	Context       []string `toml:"context"`
 	ContextWindow int      `toml:"context_window"`
+	TagRules
+}
+
+// TagRules are the precision controls a watch entry and a technology
+// share beyond case, exclude and context (package tag): veto words, plural
+// matching and aliases with rules of their own ([[watch.alias_rules]]).
+type TagRules struct {
+	Veto       []string      `toml:"veto"`
+	VetoWindow int           `toml:"veto_window"`
+	Plurals    bool          `toml:"plurals"`
+	Alias      []AliasConfig `toml:"alias_rules"`
+}
+
+// AliasConfig is one [[watch.alias_rules]] or [[technologies.alias_rules]] entry: an
+// alias whose own case, exclude, context and plural rules replace the entry's.
+type AliasConfig struct {
+	Name          string   `toml:"name"`
+	CaseSensitive bool     `toml:"case_sensitive"`
+	Exclude       []string `toml:"exclude"`
+	Context       []string `toml:"context"`
+	ContextWindow int      `toml:"context_window"`
+	Plurals       bool     `toml:"plurals"`
+}
+
+// aliasRules converts the [[…alias_rules]] tables for package tag.
+func (r TagRules) aliasRules() []tag.Alias {
+	var out []tag.Alias
+	for _, a := range r.Alias {
+		out = append(out, tag.Alias{Name: a.Name, CaseSensitive: a.CaseSensitive, Exclude: a.Exclude,
+			Context: a.Context, ContextWindow: a.ContextWindow, Plurals: a.Plurals})
+	}
+	return out
 }
 
 // SourceConfig is one [[sources]] entry.
@@ -252,17 +287,10 @@ func ParseConfig(text string) (*Config, error) {
 	cfg := DefaultConfig()
 	md, err := toml.Decode(text, &cfg)
 	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			if perr.LastKey != "" {
-				return nil, configErrorf("%s (line %d): %s", perr.LastKey, perr.Position.Line, oneLine(perr.Message))
-			}
-			return nil, configErrorf("line %d: %s", perr.Position.Line, oneLine(perr.Message))
-		}
-		return nil, configErrorf("%s", oneLine(err.Error()))
+		return nil, decodeError(text, err)
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		return nil, configErrorf("unknown key %q", undecoded[0].String())
+		return nil, unknownKeyError(text, undecoded[0])
 	}
 	cfg.applyDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -356,6 +384,9 @@ func (c *Config) Validate() error {
 		seen[strings.ToLower(w.Name)] = true
 		if err := checkAliases(field, w.Aliases); err != nil {
 			return err
+		}
+		if w.ReviewEvery < 0 {
+			return configErrorf("%s.review_every: %d days is negative", field, w.ReviewEvery)
 		}
 	}
 	seen = map[string]bool{}
@@ -563,12 +594,14 @@ func (c *Config) tagger() (*tag.Tagger, error) {
 	ents := make([]tag.Entity, len(c.Watch))
 	for i, w := range c.Watch {
 		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive,
-			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow}
+			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow,
+			Veto: w.Veto, VetoWindow: w.VetoWindow, Plurals: w.Plurals, AliasRules: w.aliasRules()}
 	}
 	techs := make([]tag.Technology, len(c.Technologies))
 	for i, t := range c.Technologies {
 		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive,
-			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow}
+			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow,
+			Veto: t.Veto, VetoWindow: t.VetoWindow, Plurals: t.Plurals, AliasRules: t.aliasRules()}
 	}
 	return tag.New(ents, techs)
 }

@@ -45,6 +45,7 @@ Usage:
   techintel backup -config FILE DIR                 consistent copy of the data directory, also while serve runs
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
   techintel worker -config FILE                     fetch the runs a cluster's serve publishes ([cluster])
+  techintel init   [-o FILE] [-own NAME ...]        write a starter config (asks on a terminal)
 
 Run "techintel COMMAND -h" for a command's flags.
 `
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "worker":
 		err = cmdWorker(ctx, args[1:], stdout, stderr)
+	case "init":
+		err = cmdInit(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -186,12 +186,13 @@ func allowedHosts(cfg APIConfig) []string {
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	o := api.Options{
 		Searcher: api.WithSearchTimeout(g.index, time.Duration(g.cfg.API.SearchTimeout)), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
+		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now, reviews: g.store},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
+		Reviews:  reviewer{watch: g.watch, index: g.index, store: g.store, now: time.Now},
 	}
 	pages, err := web.New(web.Options{
 		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
-		Tokens: tokens, Logger: g.log,
+		Tokens: tokens, Logger: g.log, Reviews: o.Reviews,
 		History: func(source, url string) ([]web.Change, error) {
 			h, err := g.store.PageHistory(source, url)
 			out := make([]web.Change, len(h))
