@@ -25,6 +25,9 @@ const (
 	fieldEvidence     = "evidence"
 	fieldHash         = "hash"
 	fieldStory        = "story"
+	// fieldKind marks pages that are not articles (kindPage), indexed
+	// only, so that relevance order puts them below articles.
+	fieldKind = "kind"
 )
 
 // storedFields are loaded for every hit.
@@ -90,6 +93,9 @@ func newMapping(store bool) mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldEntities, kw(true))
 	doc.AddFieldMappingsAt(fieldTechnologies, kw(true))
 	doc.AddFieldMappingsAt(fieldStory, kw(true))
+	kind := kw(false)
+	kind.Store = false
+	doc.AddFieldMappingsAt(fieldKind, kind)
 	doc.AddFieldMappingsAt(fieldPublished, date())
 	doc.AddFieldMappingsAt(fieldFetched, date())
 	doc.AddFieldMappingsAt(fieldUpdated, date())

@@ -47,13 +47,15 @@ func TestPercolateEqualsSearch(t *testing.T) {
 			})
 		}
 		ix := openMem(t)
+		ix.SetResolver(resolveEnts(ents))
 		if _, err := ix.Upsert(context.Background(), slices.Clone(docs)); err != nil {
 			t.Fatal(err)
 		}
 		var standing []index.Standing
 		for i := range 80 {
 			var q string
-			switch r.IntN(6) {
+			w := func() string { return words[r.IntN(len(words))] }
+			switch r.IntN(14) {
 			case 0:
 				q = words[r.IntN(len(words))]
 			case 1:
@@ -66,10 +68,30 @@ func TestPercolateEqualsSearch(t *testing.T) {
 				q = words[r.IntN(len(words))][:3] + "*"
 			case 5:
 				q = ""
+			// The query language: operators, NEAR, fields, ranges.
+			case 6:
+				q = w() + " OR " + w() + " " + w()
+			case 7:
+				q = "(" + w() + " OR " + w() + ") NOT " + w()
+			case 8:
+				q = fmt.Sprintf("%s NEAR/%d %s", w(), r.IntN(4), w())
+			case 9:
+				q = fmt.Sprintf("%q NEAR/%d %s", w()+" "+w(), r.IntN(6), w())
+			case 10:
+				q = "entity:" + strings.ToLower(ents[r.IntN(len(ents))]) + " " + w()
+			case 11:
+				q = fmt.Sprintf("published:>=2026-11-%02d %s", 1+r.IntN(20), w())
+			case 12:
+				q = fmt.Sprintf("NOT published:2026-11-%02d", 1+r.IntN(20))
+			case 13:
+				q = "title:" + w() + " NEAR/2 title:" + w()
 			}
-			standing = append(standing, index.Standing{ID: fmt.Sprint(i), Q: q, Entities: pick(ents)})
+			standing = append(standing, index.Standing{ID: fmt.Sprint(i), Q: q, Entities: pick(ents), Resolve: resolveEnts(ents)})
 			if r.IntN(2) == 0 {
 				standing[i].Components = pick(index.Components)
+			}
+			if r.IntN(4) == 0 {
+				standing[i].Since = time.Date(2026, 11, 1+r.IntN(20), 0, 0, 0, 0, time.UTC)
 			}
 		}
 		got, failed, err := index.Percolate(context.Background(), docs, standing)
@@ -77,7 +99,9 @@ func TestPercolateEqualsSearch(t *testing.T) {
 			t.Fatal(err, failed)
 		}
 		for _, s := range standing {
-			res, err := ix.Search(context.Background(), index.Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: 100, NoFacets: true})
+			q := s.Query()
+			q.Limit, q.NoFacets = 100, true
+			res, err := ix.Search(context.Background(), q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,6 +116,18 @@ func TestPercolateEqualsSearch(t *testing.T) {
 				t.Errorf("round %d, %+v: percolate %d docs, search %d", round, s, len(g), len(want))
 			}
 		}
+	}
+}
+
+// resolveEnts resolves entity names in any case, as the watch list does.
+func resolveEnts(ents []string) index.Resolver {
+	return func(field, v string) []string {
+		for _, e := range ents {
+			if field == "entity" && strings.EqualFold(e, v) {
+				return []string{e}
+			}
+		}
+		return nil
 	}
 }
 
@@ -162,7 +198,8 @@ func BenchmarkPercolate(b *testing.B) {
 
 func TestValidateQuery(t *testing.T) {
 	for q, ok := range map[string]bool{"": true, "nokia": true, "+a -b \"c d\"": true, "nok*": true,
-		"nokia~9": false, "title:/[a-/": false, "title:": false} {
+		"nokia NEAR/3 radio": true, "published:>=2026-01-01": true,
+		"(nokia": false, "foo:bar": false, "title:": false, "a NEAR b": false} {
 		err := index.ValidateQuery(context.Background(), q)
 		if (err == nil) != ok {
 			t.Errorf("ValidateQuery(%q) = %v", q, err)
@@ -179,7 +216,7 @@ func TestPercolateSkipsAFailingSearch(t *testing.T) {
 	d := doc("https://e.com/x", "Nokia radio", "radio", day, []string{}, []string{})
 	d.Fetched = day
 	got, failed, err := index.Percolate(context.Background(), []index.Document{d},
-		[]index.Standing{{ID: "bad", Q: "radio~9"}, {ID: "good", Q: "radio"}})
+		[]index.Standing{{ID: "bad", Q: "radio)"}, {ID: "good", Q: "radio"}})
 	if err != nil || failed["bad"] == nil || len(got["good"]) != 1 {
 		t.Fatalf("got %v, failed %v, err %v", got, failed, err)
 	}
