@@ -74,8 +74,8 @@ type Query struct {
 	NoFacets                   bool   // skip facet counting
 	// Facets names the facets to count (FacetNames); nil counts them all.
 	// A facet not asked for is not computed and comes back empty.
-	Facets []string
-	FacetSize                  int    // terms per facet; 0 means 25
+	Facets    []string
+	FacetSize int // terms per facet; 0 means 25
 	// Collapse returns one hit per story, its best-ranked document, with
 	// the story's other documents in Hit.Also. Pages are read with Offset;
 	// Total and the facets still count documents, as Elasticsearch's
