@@ -23,8 +23,8 @@ var listingDirRE = regexp.MustCompile(`^(tags?|categor(y|ies)|topics?|authors?|a
 // article; "" for an article.
 func pageKind(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
+	if err != nil || u.Host == "" {
+		return "" // not a web address: nothing to tell from it
 	}
 	p := strings.Trim(u.Path, "/")
 	if p == "" {

@@ -401,16 +401,22 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 
 	req := bleve.NewSearchRequestOptions(qq, q.Limit, q.Offset, false)
 	req.Fields = append([]string(nil), hitFields...)
-	if byScore {
+	switch {
+	case byScore && tq == nil:
+		// Without words every match scores alike but for the ranking
+		// clauses: articles before pages, then newest first. No text
+		// query means no scoring work for a second key to waste.
+		req.SortBy([]string{"-_score", "-" + fieldPublished, "_id"})
+	case byScore:
 		req.SortBy([]string{"-_score"})
-	} else {
+	default:
 		req.SortBy([]string{"-" + fieldPublished, "_id"})
 	}
 	if q.After != "" {
 		if q.Offset != 0 {
 			return nil, fmt.Errorf("%w: use either offset or after, not both", ErrBadQuery)
 		}
-		if byScore {
+		if isScoreSort(req) {
 			// Score order pages by offset: search-after needs a unique
 			// sort key, and a second key costs the top-k collector.
 			off, err := decodeOffsetCursor(q.After)

@@ -68,6 +68,7 @@ func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.index.SetResolver(lw.resolve)
 	rt := newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D())
 	return &Gatherer{
 		cfg:     cfg,
