@@ -88,7 +88,7 @@ func (h *Handler) handleSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := subscriptionPage{Sub: h.subscriptionView(r, s), Alerts: alerts, First: after == "", Bearer: len(h.o.Tokens) > 0}
-	if next != "" {
+	if next != "" && len(alerts) == alertsPerPage { // a short page is the last, for now
 		v.NextURL = "/alerts/" + url.PathEscape(id) + "?" + url.Values{"after": {next}}.Encode()
 	}
 	h.render(w, r, http.StatusOK, "subscription", s.Name, "alerts", v)
