@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/api/web"
 )
 
 // TestOpenAPI validates real answers of every endpoint, over the demo
@@ -158,6 +159,22 @@ func TestOpenAPI(t *testing.T) {
 			if !covered[strings.ToUpper(method)+" "+p] {
 				t.Errorf("%s %s is described but not exercised", method, p)
 			}
+		}
+	}
+}
+
+// TestSearchHelpExamples: every example of the Search help page finds
+// something in the demo world, through the API as the page's links do.
+func TestSearchHelpExamples(t *testing.T) {
+	configPath, _ := demoWorld(t, "127.0.0.1:0")
+	_, srv, _ := gathered(t, configPath)
+	for _, e := range web.HelpExamples() {
+		var res struct {
+			Total int    `json:"total"`
+			Error string `json:"error"`
+		}
+		if status := getJSON(t, srv.URL+"/api/v1/search?"+url.Values{"q": {e.Q}}.Encode(), &res); status != 200 || res.Total == 0 {
+			t.Errorf("%s: status %d, %d hits %s", e.Q, status, res.Total, res.Error)
 		}
 	}
 }
