@@ -20,6 +20,8 @@ func TestPercolateEqualsSearch(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	words := []string{"radio", "radios", "network", "networks", "slicing", "sliced", "core", "cloud", "open", "ran", "trial", "trials", "antenna", "spectrum", "deal"}
 	ents := []string{"Nokia", "Ericsson", "Vodafone", "Huawei"}
+	techs := []string{"5G", "Open RAN", "Wi-Fi"}
+	srcs := []string{"s", "t", "u"}
 	sentence := func(n int) string {
 		var w []string
 		for range n {
@@ -41,9 +43,9 @@ func TestPercolateEqualsSearch(t *testing.T) {
 		for i := range 60 {
 			u := fmt.Sprintf("https://p.example/%d/%d", round, i)
 			docs = append(docs, index.Document{
-				ID: index.DocID(u), URL: u, Title: sentence(4), Body: sentence(25), Source: "s",
+				ID: index.DocID(u), URL: u, Title: sentence(4), Body: sentence(25), Source: srcs[r.IntN(len(srcs))],
 				Published:  time.Date(2026, 11, 1+r.IntN(20), 0, 0, 0, 0, time.UTC),
-				Components: pick(index.Components), Entities: pick(ents), Technologies: []string{},
+				Components: pick(index.Components), Entities: pick(ents), Technologies: pick(techs),
 			})
 		}
 		ix := openMem(t)
@@ -92,6 +94,15 @@ func TestPercolateEqualsSearch(t *testing.T) {
 			}
 			if r.IntN(4) == 0 {
 				standing[i].Since = time.Date(2026, 11, 1+r.IntN(20), 0, 0, 0, 0, time.UTC)
+			}
+			if r.IntN(4) == 0 {
+				standing[i].Until = time.Date(2026, 11, 21+r.IntN(5), 0, 0, 0, 0, time.UTC) // after any Since
+			}
+			if r.IntN(3) == 0 {
+				standing[i].Technologies = pick(techs)
+			}
+			if r.IntN(3) == 0 {
+				standing[i].Sources = pick(srcs)
 			}
 		}
 		got, failed, err := index.Percolate(context.Background(), docs, standing)
