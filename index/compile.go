@@ -49,12 +49,15 @@ func newCompiler(m mapping.IndexMapping, resolve Resolver) *compiler {
 	return &compiler{an: m.AnalyzerNamed(en.AnalyzerName), resolve: resolve}
 }
 
-// textFields are the index fields a word without a field searches, with
-// their boosts.
-var textFields = [...]struct {
+// boostedField is an index field with the boost of a match in it.
+type boostedField struct {
 	name  string
 	boost float64
-}{{fieldTitle, titleBoost}, {fieldBody, 1}}
+}
+
+// textFields are the index fields a word without a field searches, with
+// their boosts.
+func textFields() []boostedField { return []boostedField{{fieldTitle, titleBoost}, {fieldBody, 1}} }
 
 // compile returns the bleve query of n; nil means every document (an
 // empty query, or only words the analyser drops, such as "the").
@@ -120,18 +123,12 @@ func (c *compiler) compile(n ql.Node) (query.Query, error) {
 }
 
 // fieldsOf returns the index fields a text term searches.
-func fieldsOf(field string) []struct {
-	name  string
-	boost float64
-} {
+func fieldsOf(field string) []boostedField {
 	if field == "" {
-		return textFields[:]
+		return textFields()
 	}
 	f, _ := ql.FieldOf(field)
-	return []struct {
-		name  string
-		boost float64
-	}{{f.Index, 1}}
+	return []boostedField{{f.Index, 1}}
 }
 
 func (c *compiler) term(t *ql.Term) (query.Query, error) {
@@ -338,16 +335,6 @@ func (q *nearQuery) within(pos map[string][]int) bool {
 		}
 	}
 	return false
-}
-
-// ParseQuery parses a query of the language, for callers that check a
-// query before they store it; the error wraps ErrBadQuery.
-func ParseQuery(s string) (ql.Node, error) {
-	n, err := ql.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-	}
-	return n, nil
 }
 
 // recencyBoosts lift recent documents under SortRecency: a document

@@ -476,7 +476,7 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 func rank(match query.Query, parsed ql.Node, recency bool, e env) query.Query {
 	var should []query.Query
 	if p := phraseOf(parsed); p != "" {
-		for _, tf := range textFields {
+		for _, tf := range textFields() {
 			mp := bleve.NewMatchPhraseQuery(p)
 			mp.SetField(tf.name)
 			mp.SetBoost(phraseBoost * tf.boost)

@@ -30,8 +30,16 @@ type alerter struct {
 
 var _ api.Subscriptions = (*alerter)(nil)
 
+// invalidError is a user's mistake in a subscription: its message names
+// the field in the user's words, and it matches api.ErrInvalid without
+// that word showing.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return e.msg }
+func (e *invalidError) Unwrap() error { return api.ErrInvalid }
+
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{api.ErrInvalid}, args...)...)
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
 }
 
 // validate checks a subscription request.

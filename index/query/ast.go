@@ -90,7 +90,7 @@ func (t *Term) String() string {
 	switch {
 	case t.Phrase:
 		b.WriteString(quote(t.Value))
-	case t.Field != "" && fields[t.Field].Kind != KindText:
+	case t.Field != "" && kindOf(t.Field) != KindText:
 		if isPlainValue(t.Value) {
 			b.WriteString(t.Value)
 		} else {

@@ -30,34 +30,47 @@ type Field struct {
 	Help string
 }
 
-// fields are the fields of the language, by the name users type. The
-// plural names of the API parameters are accepted too (see aliases).
+// fieldTable returns the fields of the language, by the name users type.
+// The plural names of the API parameters are accepted too (aliasOf). It
+// is built per call: a package-level map would be mutable state.
 //
 // Hook for issue 16: a "salient" field (salient:true) belongs here, with a
 // kind of its own, once the index records salience.
-var fields = map[string]Field{
-	"title":      {KindText, "title", "words or phrases in the title"},
-	"body":       {KindText, "body", "words or phrases in the body"},
-	"entity":     {KindKeyword, "entities", "a watched entity, by name or alias"},
-	"technology": {KindKeyword, "technologies", "a technology, by name or alias"},
-	"source":     {KindKeyword, "source", "the source's name"},
-	"component":  {KindKeyword, "components", "a component slug"},
-	"url":        {KindKeyword, "url", `the document's URL; "https://host/path/"* for a prefix`},
-	"story":      {KindKeyword, "story", "a story id: every copy of one news item"},
-	"published":  {KindDate, "published", "publication date: published:>=2026-01-01"},
-	"updated":    {KindDate, "updated", "date of the last change: updated:2026-01"},
+func fieldTable() map[string]Field {
+	return map[string]Field{
+		"title":      {KindText, "title", "words or phrases in the title"},
+		"body":       {KindText, "body", "words or phrases in the body"},
+		"entity":     {KindKeyword, "entities", "a watched entity, by name or alias"},
+		"technology": {KindKeyword, "technologies", "a technology, by name or alias"},
+		"source":     {KindKeyword, "source", "the source's name"},
+		"component":  {KindKeyword, "components", "a component slug"},
+		"url":        {KindKeyword, "url", `the document's URL; "https://host/path/"* for a prefix`},
+		"story":      {KindKeyword, "story", "a story id: every copy of one news item"},
+		"published":  {KindDate, "published", "publication date: published:>=2026-01-01"},
+		"updated":    {KindDate, "updated", "date of the last change: updated:2026-01"},
+	}
 }
 
-// aliases map other accepted field names to the fields key.
-var aliases = map[string]string{
-	"entities": "entity", "technologies": "technology", "tech": "technology",
-	"sources": "source", "components": "component",
+// aliasOf maps other accepted field names to the language's.
+func aliasOf(name string) string {
+	switch name {
+	case "entities":
+		return "entity"
+	case "technologies", "tech":
+		return "technology"
+	case "sources":
+		return "source"
+	case "components":
+		return "component"
+	}
+	return name
 }
 
 // FieldNames lists the field names users type, sorted.
 func FieldNames() []string {
-	out := make([]string, 0, len(fields))
-	for k := range fields {
+	t := fieldTable()
+	out := make([]string, 0, len(t))
+	for k := range t {
 		out = append(out, k)
 	}
 	slices.Sort(out)
@@ -66,11 +79,8 @@ func FieldNames() []string {
 
 // lookupField returns the fields key of a typed field name, any case.
 func lookupField(name string) (string, bool) {
-	n := strings.ToLower(name)
-	if a, ok := aliases[n]; ok {
-		n = a
-	}
-	_, ok := fields[n]
+	n := aliasOf(strings.ToLower(name))
+	_, ok := fieldTable()[n]
 	return n, ok
 }
 
@@ -90,6 +100,12 @@ func isFieldName(s string) bool {
 
 // FieldOf describes the field of a parsed Term or Range.
 func FieldOf(name string) (Field, bool) {
-	f, ok := fields[name]
+	f, ok := fieldTable()[name]
 	return f, ok
+}
+
+// kindOf is the kind of a field name; KindText for none.
+func kindOf(name string) Kind {
+	f, _ := FieldOf(name)
+	return f.Kind
 }

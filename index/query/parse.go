@@ -360,7 +360,7 @@ func (p *parser) near() (Node, error) {
 
 // nearSide: t can be a side of NEAR, a word or phrase of a text field.
 func nearSide(t *Term) bool {
-	return !t.Prefix && (t.Field == "" || fields[t.Field].Kind == KindText)
+	return !t.Prefix && (t.Field == "" || kindOf(t.Field) == KindText)
 }
 
 func (p *parser) count() error {
@@ -433,7 +433,7 @@ func checkText(term *Term, t token) error {
 }
 
 func fieldNode(t token) (Node, error) {
-	f := fields[t.field]
+	f, _ := FieldOf(t.field)
 	switch f.Kind {
 	case KindText:
 		term := &Term{Field: t.field, Value: t.text, Phrase: t.phrase, Prefix: t.star}
