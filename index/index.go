@@ -151,7 +151,7 @@ type stored struct {
 	Evidence     string    `json:"evidence"`
 	Hash         string    `json:"hash"`
 	Story        string    `json:"story"`
-	Kind         string    `json:"kind,omitempty"` // kindPage or ""
+	Kind         string    `json:"kind,omitempty"` // kindPage or kindArticle
 }
 
 // UpsertResult says what an Upsert changed.

@@ -25,8 +25,8 @@ const (
 	fieldEvidence     = "evidence"
 	fieldHash         = "hash"
 	fieldStory        = "story"
-	// fieldKind marks pages that are not articles (kindPage), indexed
-	// only, so that relevance order puts them below articles.
+	// fieldKind tells articles from pages (pageKind), indexed only, so
+	// that relevance order puts pages below articles.
 	fieldKind = "kind"
 )
 

@@ -13,11 +13,11 @@ func TestPageKind(t *testing.T) {
 		"https://a.example/news/":                   kindPage,
 		"https://a.example/tag/5g":                  kindPage,
 		"https://a.example/news/page/2":             kindPage,
-		"https://a.example/news/2026/open-ran":      "",
-		"https://a.example/blog/about-our-5g-trial": "",
-		"https://a.example/press/nokia-wins.html":   "",
-		"javascript:alert(7)":                       "",
-		"%":                                         "",
+		"https://a.example/news/2026/open-ran":      kindArticle,
+		"https://a.example/blog/about-our-5g-trial": kindArticle,
+		"https://a.example/press/nokia-wins.html":   kindArticle,
+		"javascript:alert(7)":                       kindArticle,
+		"%":                                         kindArticle,
 	} {
 		if got := pageKind(u); got != want {
 			t.Errorf("pageKind(%q) = %q, want %q", u, got, want)

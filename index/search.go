@@ -483,11 +483,8 @@ func rank(match query.Query, parsed ql.Node, recency bool, e env) query.Query {
 			should = append(should, mp)
 		}
 	}
-	article := bleve.NewBooleanQuery()
-	article.AddMust(bleve.NewMatchAllQuery())
-	page := bleve.NewTermQuery(kindPage)
-	page.SetField(fieldKind)
-	article.AddMustNot(page)
+	article := bleve.NewTermQuery(kindArticle)
+	article.SetField(fieldKind)
 	article.SetBoost(articleBoost)
 	should = append(should, article)
 	if recency {
