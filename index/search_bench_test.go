@@ -42,7 +42,7 @@ func BenchmarkRelevanceSort(b *testing.B) {
 	for i := range 20000 {
 		u := fmt.Sprintf("https://b.example/%d", i)
 		docs = append(docs, index.Document{ID: index.DocID(u), URL: u, Title: text(8), Body: text(120), Source: "s",
-			Published: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute),
+			Published:  time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute),
 			Components: []string{}, Entities: []string{}, Technologies: []string{}})
 	}
 	if _, err := ix.Upsert(context.Background(), docs); err != nil {
