@@ -17,9 +17,9 @@ type dirBackups struct{ dirs []string }
 
 func (b *dirBackups) Backup(_ context.Context, dir string) (BackupResult, error) {
 	switch {
-	case strings.HasSuffix(dir, "/used"):
+	case dir == "used":
 		return BackupResult{}, fmt.Errorf("%w: %s exists and is not empty", ErrInvalid, dir)
-	case strings.HasSuffix(dir, "/full"):
+	case dir == "full":
 		return BackupResult{}, errors.New("index write failed: no space left on device")
 	}
 	b.dirs = append(b.dirs, dir)
@@ -38,18 +38,26 @@ func TestBackupEndpoint(t *testing.T) {
 		status            int
 		want              string
 	}{
-		{"admin", "admin-token-01234567890", `{"dir": "/tmp/b1"}`, 200, `"documents":3`},
-		{"read token", "reader-token-0123456789", `{"dir": "/tmp/b2"}`, 403, "admin token"},
-		{"no token", "", `{"dir": "/tmp/b3"}`, 401, "bearer"},
-		{"relative dir", "admin-token-01234567890", `{"dir": "backups/b4"}`, 400, "absolute"},
-		{"no dir", "admin-token-01234567890", `{}`, 400, "absolute"},
-		{"unknown field", "admin-token-01234567890", `{"dir": "/tmp/b5", "force": true}`, 400, "unknown field"},
-		{"not empty", "admin-token-01234567890", `{"dir": "/tmp/used"}`, 400, "not empty"},
-		{"disk full", "admin-token-01234567890", `{"dir": "/tmp/full"}`, 500, "backup failed: index write failed: no space left on device"},
+		{"admin", "admin-token-01234567890", `{"dir": "b1"}`, 200, `"documents":3`},
+		{"nested name", "admin-token-01234567890", `{"dir": "weekly/2026-W47"}`, 200, `"documents":3`},
+		{"read token", "reader-token-0123456789", `{"dir": "b2"}`, 403, "admin token"},
+		{"no token", "", `{"dir": "b3"}`, 401, "bearer"},
+		{"absolute dir", "admin-token-01234567890", `{"dir": "/etc/techintel-owned"}`, 400, "not an absolute path"},
+		{"dev null", "admin-token-01234567890", `{"dir": "/dev/null"}`, 400, "not an absolute path"},
+		{"parent", "admin-token-01234567890", `{"dir": "../data"}`, 400, "plain relative name"},
+		{"parent inside", "admin-token-01234567890", `{"dir": "a/../../data/index.bleve"}`, 400, "plain relative name"},
+		{"hidden", "admin-token-01234567890", `{"dir": ".partial"}`, 400, "plain relative name"},
+		{"NUL", "admin-token-01234567890", `{"dir": "a\u0000b"}`, 400, "control characters"},
+		{"4,000 characters", "admin-token-01234567890", `{"dir": "` + strings.Repeat("x", 4000) + `"}`, 400, "too long"},
+		{"no dir", "admin-token-01234567890", `{}`, 400, "required"},
+		{"unknown field", "admin-token-01234567890", `{"dir": "b5", "force": true}`, 400, "unknown field"},
+		{"not empty", "admin-token-01234567890", `{"dir": "used"}`, 400, "not empty"},
+		{"disk full", "admin-token-01234567890", `{"dir": "full"}`, 500, "backup failed: index write failed: no space left on device"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest("POST", "/api/v1/admin/backup", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
@@ -60,12 +68,14 @@ func TestBackupEndpoint(t *testing.T) {
 			}
 		})
 	}
-	if len(b.dirs) != 1 || b.dirs[0] != "/tmp/b1" {
+	if len(b.dirs) != 2 || b.dirs[0] != "b1" || b.dirs[1] != "weekly/2026-W47" {
 		t.Errorf("backups made: %v", b.dirs)
 	}
 	// Without Backups the route does not exist.
 	w := httptest.NewRecorder()
-	New(Options{}).ServeHTTP(w, httptest.NewRequest("POST", "/api/v1/admin/backup", strings.NewReader(`{"dir": "/tmp/x"}`)))
+	req := httptest.NewRequest("POST", "/api/v1/admin/backup", strings.NewReader(`{"dir": "x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	New(Options{}).ServeHTTP(w, req)
 	if w.Code != http.StatusNotFound {
 		t.Errorf("without Backups: %d", w.Code)
 	}

@@ -84,7 +84,18 @@ type Options struct {
 	// Pages, if set, serves every path outside /api/ and /healthz: the
 	// web pages (package api/web). /api/ keeps its JSON errors.
 	Pages http.Handler
+	// AllowedHosts are the Host names served (api.allowed_hosts plus the
+	// listen address; loopback names are always in). Others get 421, so
+	// that a DNS name rebound to this machine reads nothing. Empty: no
+	// Host check. "*" accepts every IP literal (a wildcard listen address).
+	AllowedHosts []string
+	// SearchTimeout bounds each search (the API's and the pages'); the
+	// search is cancelled when it passes. 0 means DefaultSearchTimeout.
+	SearchTimeout time.Duration
 }
+
+// DefaultSearchTimeout is api.search_timeout's default.
+const DefaultSearchTimeout = 5 * time.Second
 
 // Server serves the API.
 type Server struct {
@@ -99,7 +110,8 @@ type Server struct {
 	mux      *http.ServeMux
 	limiter  *rateLimiter
 	cors     *cors
-	handler  http.Handler // mux behind CORS and the rate limit
+	hosts    *hostGuard
+	handler  http.Handler // mux behind the guards, CORS and the rate limit
 	pages    http.Handler
 }
 
@@ -113,16 +125,18 @@ func New(o Options) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{search: o.Searcher, sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, backups: o.Backups, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(),
-		limiter: newRateLimiter(o.RateLimit, now), cors: newCORS(o.CORSOrigins), pages: o.Pages}
+	s := &Server{search: WithSearchTimeout(o.Searcher, o.SearchTimeout), sources: o.Sources, subs: o.Subs, digests: o.Digests, entities: o.Entities, backups: o.Backups, auth: newAuthenticator(o.Tokens), log: log, mux: http.NewServeMux(),
+		limiter: newRateLimiter(o.RateLimit, now), cors: newCORS(o.CORSOrigins), pages: o.Pages, hosts: newHostGuard(o.AllowedHosts)}
 	limited := s.limit(http.HandlerFunc(s.dispatch))
-	s.handler = s.cors.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			limited.ServeHTTP(w, r) // /healthz stays unlimited for monitors
+	s.handler = s.guard(s.cors.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// /healthz stays unlimited for monitors, and so do the static
+		// files a page loads with it; pages cost what API calls cost.
+		if r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/static/") {
+			s.dispatch(w, r)
 			return
 		}
-		s.dispatch(w, r)
-	}))
+		limited.ServeHTTP(w, r)
+	})))
 	route := func(method, path, scope string, h http.HandlerFunc) {
 		if scope == "" {
 			s.mux.HandleFunc(method+" "+path, h)

@@ -22,7 +22,8 @@ import (
 type sources struct {
 	mu      sync.Mutex
 	running bool
-	started chan struct{}
+	count   int           // runs started
+	started chan struct{} // closed when the first run starts
 	release chan struct{}
 }
 
@@ -40,13 +41,23 @@ func (s *sources) RunSource(ctx context.Context, name string) (api.RunResult, er
 		return api.RunResult{}, api.ErrSourceRunning
 	}
 	s.running = true
+	s.count++
+	first := s.count == 1
 	s.mu.Unlock()
-	close(s.started)
+	if first {
+		close(s.started)
+	}
 	<-s.release
 	s.mu.Lock()
 	s.running = false
 	s.mu.Unlock()
 	return api.RunResult{Source: name, Fetched: 3, New: 2, Updated: 1}, nil
+}
+
+func (s *sources) runs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
 }
 
 func newServer(tb testing.TB, tokens []api.Token) (*httptest.Server, *sources, []index.Document) {
@@ -80,6 +91,9 @@ func get(tb testing.TB, method, url, token string) (int, map[string]any) {
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

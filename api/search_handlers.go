@@ -24,6 +24,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if errors.Is(err, ErrSearchTimeout) {
+		// The server is fine; this query is too heavy for it.
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -49,6 +54,17 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 		Sources:      nonEmpty(v["source"]),
 		Sort:         v.Get("sort"),
 		After:        v.Get("after"),
+	}
+	if err := CheckQuery("q", q.Q); err != nil {
+		return q, err
+	}
+	for _, l := range []struct {
+		field string
+		vs    []string
+	}{{"component", q.Components}, {"entity", q.Entities}, {"technology", q.Technologies}, {"source", q.Sources}} {
+		if err := checkList(l.field, l.vs); err != nil {
+			return q, err
+		}
 	}
 	for _, c := range q.Components {
 		if !index.ValidComponent(c) {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 func (s *Server) handleSources(w http.ResponseWriter, r *http.Request) {
@@ -19,6 +20,8 @@ func (s *Server) handleSources(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRunSource(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	// The answer comes when the run is done: past the usual write timeout.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(LongWrite))
 	res, err := s.sources.RunSource(r.Context(), name)
 	switch {
 	case errors.Is(err, ErrUnknownSource):

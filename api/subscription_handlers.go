@@ -155,6 +155,10 @@ func (s *Server) handleCreateSubscription(w http.ResponseWriter, r *http.Request
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if err := checkSubscriptionRequest(req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	sub, err := s.subs.CreateSubscription(req)
 	if errors.Is(err, ErrInvalid) {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -238,6 +242,10 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePreviewSubscription(w http.ResponseWriter, r *http.Request) {
 	var req SubscriptionRequest
 	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := checkSubscriptionRequest(req); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

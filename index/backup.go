@@ -25,11 +25,14 @@ func (ix *Index) Backup(dir string) error {
 	if err := EmptyDir(dir); err != nil {
 		return fmt.Errorf("index: backup to %s: %w", dir, err)
 	}
-	c, ok := ix.bi.(bleve.IndexCopyable)
-	if !ok {
-		return errors.New("index: backup: this index cannot be copied online")
-	}
-	if err := c.CopyTo(bleve.FileSystemDirectory(dir)); err != nil {
+	err := ix.readBleve(func(bi bleve.Index) error {
+		c, ok := bi.(bleve.IndexCopyable)
+		if !ok {
+			return errors.New("this index cannot be copied online")
+		}
+		return c.CopyTo(bleve.FileSystemDirectory(dir))
+	})
+	if err != nil {
 		return fmt.Errorf("index: backup to %s: %w", dir, err)
 	}
 	if err := SyncTree(dir); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
+	"unicode/utf8"
 )
 
 // The four intelligence components every document is tagged with.
@@ -70,4 +71,64 @@ type Evidence struct {
 func DocID(canonicalURL string) string {
 	sum := sha256.Sum256([]byte(canonicalURL))
 	return hex.EncodeToString(sum[:16])
+}
+
+// Bounds on what one document stores. A feed item with a 1 MB title made
+// every search and alert page that listed it megabytes long and raised
+// serve's memory tenfold; no real title comes near these.
+const (
+	// MaxLineChars bounds one-line fields (title, author, evidence
+	// matches and excerpts), in characters, the ellipsis included.
+	MaxLineChars = 1000
+	// MaxBodyBytes bounds the body's plain text: a long report's text
+	// fits; a page of generated filler is cut.
+	MaxBodyBytes = 512 << 10
+)
+
+// Ellipsis ends a field that was cut.
+const Ellipsis = "…"
+
+// CapChars returns s cut to at most n characters, ending in an ellipsis
+// when it was cut.
+func CapChars(s string, n int) string {
+	if len(s) <= n { // bytes ≥ characters
+		return s
+	}
+	count := 0
+	for i := range s {
+		if count == n-1 {
+			if utf8.RuneCountInString(s[i:]) <= 1 {
+				return s
+			}
+			return s[:i] + Ellipsis
+		}
+		count++
+	}
+	return s
+}
+
+// capBytes returns s cut at a character boundary to at most n bytes, the
+// ellipsis included.
+func capBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len(Ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + Ellipsis
+}
+
+// Capped cuts the document's fields to MaxLineChars and MaxBodyBytes.
+// Upsert applies it, so that nothing stored or shown is larger.
+func (d *Document) Capped() {
+	d.Title = CapChars(d.Title, MaxLineChars)
+	d.Author = CapChars(d.Author, MaxLineChars)
+	d.Body = capBytes(d.Body, MaxBodyBytes)
+	for i := range d.Evidence {
+		e := &d.Evidence[i]
+		e.Matched = CapChars(e.Matched, MaxLineChars)
+		e.Excerpt = CapChars(e.Excerpt, MaxLineChars)
+	}
 }

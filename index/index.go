@@ -51,8 +51,16 @@ var setClauseLimit sync.Once
 
 // Index is a bleve index of Documents. It is safe for concurrent use.
 type Index struct {
+	// mu guards bi: readers share it, a bleve write and a reopen hold it
+	// alone (see writeguard.go for why).
+	mu   sync.RWMutex
 	bi   bleve.Index
 	path string
+	// writeErr is the last failed write, until a probe write succeeds;
+	// readOnly: bleve was reopened read-only after it. Guarded by writeMu
+	// (and mu for writing when they change with bi).
+	writeErr error
+	readOnly bool
 
 	// writeMu serialises Upsert so that the read of existing documents
 	// and the batch that follows see no interleaved writer.
@@ -77,10 +85,9 @@ type Index struct {
 // error wrapping ErrLocked instead of waiting forever (PITFALLS.md).
 func Open(path string) (*Index, error) {
 	configure()
-	cfg := map[string]interface{}{"bolt_timeout": "1s"}
-	bi, err := bleve.OpenUsing(path, cfg)
+	bi, err := bleve.OpenUsing(path, openConfig(false))
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		bi, err = bleve.NewUsing(path, NewMapping(), scorch.Name, scorch.Name, cfg)
+		bi, err = bleve.NewUsing(path, NewMapping(), scorch.Name, scorch.Name, openConfig(false))
 		if err == nil {
 			err = bi.SetInternal([]byte("techintel_mapping"), []byte(mappingVersion))
 		}
@@ -111,6 +118,15 @@ func OpenMem() (*Index, error) {
 	return &Index{bi: bi, stories: story.NewClusterer(), storiesLoaded: true}, nil
 }
 
+// openConfig is scorch's runtime configuration.
+func openConfig(readOnly bool) map[string]interface{} {
+	cfg := map[string]interface{}{"bolt_timeout": "1s"}
+	if readOnly {
+		cfg["read_only"] = true
+	}
+	return cfg
+}
+
 func configure() {
 	setClauseLimit.Do(func() { searcher.DisjunctionMaxClauseCount = maxClauses })
 }
@@ -119,6 +135,8 @@ func configure() {
 func (ix *Index) Close() error {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	if err := ix.bi.Close(); err != nil {
 		return fmt.Errorf("index: close: %w", err)
 	}
@@ -127,7 +145,11 @@ func (ix *Index) Close() error {
 
 // Count returns the number of documents in the index.
 func (ix *Index) Count() (uint64, error) {
-	n, err := ix.bi.DocCount()
+	var n uint64
+	err := ix.readBleve(func(bi bleve.Index) (err error) {
+		n, err = bi.DocCount()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("index: count: %w", err)
 	}
@@ -168,6 +190,8 @@ type UpsertResult struct {
 // identical one costs no write. A new document joins the story of a near
 // duplicate indexed before it (see package story), or starts its own. A zero Fetched is set to now, a zero Published to
 // Fetched. Documents with the same ID in docs are reduced to the first.
+// Fields past MaxLineChars and MaxBodyBytes are cut in docs, in place
+// (Document.Capped), before anything is written.
 //
 // Each batch is durable when Upsert moves on to the next one; if Upsert
 // fails, the result lists what was written before the failure.
@@ -206,6 +230,7 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 			continue
 		}
 		seen[d.ID] = true
+		d.Capped() // in place: what the caller percolates is what is stored
 		chunk = append(chunk, d)
 		size += len(d.Body) + len(d.Title) + 512
 		if len(chunk) >= batchDocs || size >= batchBytes {
@@ -230,7 +255,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		return err
 	}
 	now := time.Now().UTC()
-	b := ix.bi.NewBatch()
+	b := ix.newBatch()
 	var news, updated []string
 	for _, d := range chunk {
 		old, exists := existing[d.ID]
@@ -275,7 +300,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		}
 	}
 	if b.Size() > 0 {
-		if err := ix.bi.Batch(b); err != nil {
+		if err := ix.writeBatch(b); err != nil {
 			return fmt.Errorf("index: write batch of %d: %w", b.Size(), err)
 		}
 	}
@@ -308,7 +333,7 @@ func (ix *Index) MarkGone(ctx context.Context, ids []string, at time.Time) (int,
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
 	n := 0
-	b := ix.bi.NewBatch()
+	b := ix.newBatch()
 	for _, id := range ids {
 		d, hash, err := ix.get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
@@ -327,7 +352,7 @@ func (ix *Index) MarkGone(ctx context.Context, ids []string, at time.Time) (int,
 		n++
 	}
 	if b.Size() > 0 {
-		if err := ix.bi.Batch(b); err != nil {
+		if err := ix.writeBatch(b); err != nil {
 			return 0, fmt.Errorf("index: mark %d gone: %w", b.Size(), err)
 		}
 	}
@@ -347,7 +372,7 @@ type meta struct {
 func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = []string{fieldSource, fieldPublished, fieldFetched, fieldUpdated, fieldGone, fieldHash, fieldStory}
-	sr, err := ix.bi.Search(req)
+	sr, err := ix.bleveSearch(context.Background(), req)
 	if err != nil {
 		return nil, fmt.Errorf("index: look up %d documents: %w", len(ids), err)
 	}
@@ -392,7 +417,7 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
 	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone}, hitFields...)
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
 		return nil, "", fmt.Errorf("index: get %s: %w", id, err)
 	}

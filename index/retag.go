@@ -25,7 +25,7 @@ func (ix *Index) Retag(ctx context.Context, tag func(*Document), progress func(s
 		if after != nil {
 			req.SetSearchAfter(after)
 		}
-		sr, err := ix.bi.SearchInContext(ctx, req)
+		sr, err := ix.bleveSearch(ctx, req)
 		if err != nil {
 			return seen, changed, fmt.Errorf("index: retag: %w", err)
 		}
@@ -33,7 +33,7 @@ func (ix *Index) Retag(ctx context.Context, tag func(*Document), progress func(s
 			break
 		}
 		ix.writeMu.Lock()
-		b := ix.bi.NewBatch()
+		b := ix.newBatch()
 		for _, h := range sr.Hits {
 			seen++
 			d := documentFromFields(h.ID, h.Fields)
@@ -50,7 +50,7 @@ func (ix *Index) Retag(ctx context.Context, tag func(*Document), progress func(s
 			changed++
 		}
 		if b.Size() > 0 {
-			if err := ix.bi.Batch(b); err != nil {
+			if err := ix.writeBatch(b); err != nil {
 				ix.writeMu.Unlock()
 				return seen, changed, fmt.Errorf("index: retag: %w", err)
 			}

@@ -168,7 +168,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 
 // search runs req, telling the user's mistakes from the index's failures.
 func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("index: search: %w", ctx.Err())
@@ -293,8 +293,14 @@ func BuildRequest(q Query) (*bleve.SearchRequest, error) {
 }
 
 // Bleve returns the underlying bleve index, for benchmarks and tools that
-// compare against raw bleve. Writes through it bypass Upsert's bookkeeping.
-func (ix *Index) Bleve() bleve.Index { return ix.bi }
+// compare against raw bleve. Writes through it bypass Upsert's bookkeeping
+// and its guard against failed writes; after a failed write, Index holds
+// another bleve index than the one returned before.
+func (ix *Index) Bleve() bleve.Index {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.bi
+}
 
 // env is what turns a Query into a request besides the query itself: the
 // index mapping (its analyser), the names resolver and the time recency
@@ -717,7 +723,7 @@ func decodeCursor(s string, n int) ([]string, error) {
 func (ix *Index) CountBySource(ctx context.Context) (map[string]int, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 0, 0, false)
 	req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, 100000))
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("index: count by source: %w", err)
 	}

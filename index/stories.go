@@ -37,7 +37,7 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 		if after != nil {
 			req.SetSearchAfter(after)
 		}
-		sr, err := ix.bi.SearchInContext(ctx, req)
+		sr, err := ix.bleveSearch(ctx, req)
 		if err != nil {
 			return fmt.Errorf("index: load stories: %w", err)
 		}
@@ -101,7 +101,7 @@ func (ix *Index) storyMembers(ctx context.Context, stories []string, limit int) 
 	req.SortBy([]string{"-" + fieldPublished, "_id"})
 	req.Fields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fieldStory}
 	req.AddFacet(fieldStory, bleve.NewFacetRequest(fieldStory, len(stories)))
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index: story members: %w", err)
 	}
@@ -133,7 +133,7 @@ func (ix *Index) storyMembers(ctx context.Context, stories []string, limit int) 
 		one := bleve.NewSearchRequestOptions(t, limit, 0, false)
 		one.SortByCustom(req.Sort.Copy())
 		one.Fields = req.Fields
-		r, err := ix.bi.SearchInContext(ctx, one)
+		r, err := ix.bleveSearch(ctx, one)
 		if err != nil {
 			return nil, nil, fmt.Errorf("index: story members: %w", err)
 		}

@@ -8,8 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -254,6 +257,42 @@ func safeNext(next string) string {
 type loginView struct {
 	Next  string
 	Error string
+	CSRF  string
+}
+
+// The login form has a CSRF token of its own, since there is no session
+// yet: GET /login sets a random nonce in a cookie scoped to /login and
+// puts its HMAC in the form; POST /login wants both to match. Another
+// site can make a browser post the form but can neither read nor set the
+// cookie, so it cannot log a visitor in with the attacker's token.
+const loginCookieName = "techintel_login"
+
+// loginForm renders the login page with a fresh nonce.
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request, status int, v loginView) {
+	// One nonce per browser: a form sent again after a mistake still
+	// matches, and two tabs do not invalidate each other.
+	var n string
+	if c, err := r.Cookie(loginCookieName); err == nil && len(c.Value) == 22 {
+		n = c.Value
+	} else {
+		nonce := make([]byte, 16)
+		_, _ = rand.Read(nonce)
+		n = base64.RawURLEncoding.EncodeToString(nonce)
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookieName, Value: n, Path: "/login", MaxAge: int(h.o.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	v.CSRF = base64.RawURLEncoding.EncodeToString(h.sessions.mac("login", n))
+	h.render(w, r, status, "login", "Log in", "", v)
+}
+
+// checkLoginCSRF checks the form's token against the nonce cookie.
+func (h *Handler) checkLoginCSRF(r *http.Request) bool {
+	c, err := r.Cookie(loginCookieName)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(r.PostForm.Get("csrf"))
+	return err == nil && hmac.Equal(got, h.sessions.mac("login", c.Value))
 }
 
 func (h *Handler) handleLoginPage(w http.ResponseWriter, r *http.Request) {
@@ -262,7 +301,7 @@ func (h *Handler) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "login", "Log in", "", loginView{Next: next})
+	h.loginForm(w, r, http.StatusOK, loginView{Next: next})
 }
 
 func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -280,9 +319,22 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
+	client := clientAddr(r)
+	if wait := h.logins.wait(client); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.errorPage(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed logins from your address; try again in %d s.", secs))
+		return
+	}
+	if !h.checkLoginCSRF(r) {
+		h.loginForm(w, r, http.StatusForbidden, loginView{Next: next, Error: "This login form has expired (its CSRF token does not match). Send it again."})
+		return
+	}
 	t := api.MatchToken(h.o.Tokens, strings.TrimSpace(r.PostForm.Get("token")))
 	if t == nil {
-		h.render(w, r, http.StatusUnauthorized, "login", "Log in", "", loginView{Next: next, Error: "That token is not valid."})
+		h.logins.fail(client)
+		h.log.Warn("web: failed login", slog.String("client", client))
+		h.loginForm(w, r, http.StatusUnauthorized, loginView{Next: next, Error: "That token is not valid."})
 		return
 	}
 	_, c := h.sessions.issue(r, t.Name, t.Admin)

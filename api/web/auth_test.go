@@ -18,7 +18,9 @@ const (
 // session cookie it set, if any.
 func login(tb testing.TB, c *http.Client, base, secret, next string) (int, *http.Response) {
 	tb.Helper()
-	status, _, resp := fetch(tb, c, "POST", base+"/login", url.Values{"token": {secret}, "next": {next}})
+	// The form's CSRF token goes with the nonce cookie GET /login sets.
+	csrf := csrfOf(tb, c, base+"/login?next="+url.QueryEscape(next))
+	status, _, resp := fetch(tb, c, "POST", base+"/login", url.Values{"token": {secret}, "next": {next}, "csrf": {csrf}})
 	return status, resp
 }
 
@@ -198,6 +200,7 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	defer srv.Close()
 	c := srv.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.Jar = client(t).Jar // the login form's nonce cookie
 	_, resp := login(t, c, srv.URL, readSecret, "/")
 	if ck := sessionCookie(resp); ck == nil || !ck.Secure {
 		t.Errorf("cookie over TLS: %+v", ck)

@@ -91,3 +91,15 @@ func termsPattern(terms []string) *regexp.Regexp {
 	}
 	return regexp.MustCompile("(?i)" + strings.Join(ts, "|"))
 }
+
+// stripBidi drops the bidirectional formatting characters (embeddings,
+// overrides, isolates, marks) from text that cannot be isolated with
+// <bdi>, such as the page's <title>.
+func stripBidi(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\u061c' || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -159,7 +159,7 @@ func TestPages(t *testing.T) {
 		{"search, bad parameter", "/?limit=1000", 400, []string{"limit: must be between 1 and 100"}},
 		{"document", "/documents/" + hostile, 200, []string{
 			"<mark>Nokia</mark> &lt;script&gt;alert(8)&lt;/script&gt; ships", "<mark>Ericsson</mark> test", "test <mark>Open RAN</mark>.",
-			`<div class="body-text"><mark>Nokia</mark> and <mark>Ericsson</mark> test <mark>Open RAN</mark>. &lt;script&gt;alert(3)&lt;/script&gt;`,
+			`<div class="body-text" dir="auto"><mark>Nokia</mark> and <mark>Ericsson</mark> test <mark>Open RAN</mark>. &lt;script&gt;alert(3)&lt;/script&gt;`,
 			`href="#ZgotmplZ"`, `href="/api/v1/documents/` + hostile + `"`}},
 		{"document, unknown", "/documents/nope", 404, []string{"no document with id nope"}},
 		{"entities and matrix", "/entities", 200, []string{`href="/entities/Vodafone"`, `class="heat-5"`, `aria-label="30 documents mention Vodafone and Network slicing"`}},

@@ -107,6 +107,11 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "search", "Search", "search", v)
 		return
 	}
+	if errors.Is(err, api.ErrSearchTimeout) {
+		v.Err = err.Error()
+		h.render(w, r, http.StatusServiceUnavailable, "search", "Search", "search", v)
+		return
+	}
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/techintel/techintel/api"
@@ -62,6 +63,7 @@ type Handler struct {
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
 	sessions *sessions
+	logins   *loginThrottle
 }
 
 // access levels of a route.
@@ -82,7 +84,7 @@ func New(o Options) (*Handler, error) {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 12 * time.Hour
 	}
-	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux()}
+	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), logins: newLoginThrottle(o.Now)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +101,11 @@ func New(o Options) (*Handler, error) {
 	}
 	fileServer := http.StripPrefix("/static/", http.FileServerFS(static))
 	h.handle("GET /static/", public, func(w http.ResponseWriter, r *http.Request) {
+		// Files only: a directory would be listed.
+		if strings.HasSuffix(r.URL.Path, "/") {
+			h.errorPage(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fileServer.ServeHTTP(w, r)
 	})
@@ -197,7 +204,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		h.renderFailed(w, r, fmt.Errorf("web: no template %q", page))
 		return
 	}
-	v := view{layout: layout{Title: title, Nav: nav, AuthOn: len(h.o.Tokens) > 0}, D: data}
+	// <title> cannot hold a <bdi>: crawled titles lose their bidi
+	// controls there instead, so that the tab reads as the text does.
+	v := view{layout: layout{Title: stripBidi(title), Nav: nav, AuthOn: len(h.o.Tokens) > 0}, D: data}
 	v.Has.Alerts, v.Has.Digest, v.Has.Entities = h.o.Subs != nil, h.o.Digests != nil, h.o.Entities != nil
 	if id, ok := identityFrom(r.Context()); ok {
 		v.User = id

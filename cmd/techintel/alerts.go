@@ -109,43 +109,47 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 	if err := a.validate(&r, true); err != nil {
 		return api.Subscription{}, err
 	}
-	sub, err := a.store.AddSubscription(store.Subscription{
+	// The backfill is found first and stored with the subscription in
+	// one transaction: a crash in between cannot leave the subscription
+	// without its alerts.
+	var matches []store.Match
+	if r.Backfill {
+		days := r.BackfillDays
+		if days == 0 {
+			days = defaultBackfillDays
+		}
+		q, _ := r.SearchQuery() // validated: every filter of the subscription
+		if from := a.now().AddDate(0, 0, -days); from.After(q.Since) {
+			q.Since = from
+		}
+		q.Sort, q.Limit, q.NoFacets = index.SortDate, index.MaxLimit, true
+		for len(matches) < maxBackfillAlerts {
+			res, err := a.index.Search(context.Background(), q)
+			if err != nil {
+				return api.Subscription{}, err
+			}
+			for _, h := range res.Hits {
+				matches = append(matches, store.Match{Document: h.ID})
+			}
+			if res.Next == "" {
+				break
+			}
+			q.After = res.Next
+		}
+		// Oldest first, as alerts are listed.
+		slices.Reverse(matches)
+	}
+	sub, _, err := a.store.AddSubscriptionWithAlerts(store.Subscription{
 		Name: r.Name, Query: r.Query, Components: orEmpty(r.Components), Entities: orEmpty(r.Entities),
 		Technologies: r.Technologies, Sources: r.Sources, Since: r.Since, Until: r.Until,
 		WebhookURL: r.WebhookURL, Created: a.now().UTC(),
-	})
+	}, matches, a.now())
+	if err != nil {
+		return api.Subscription{}, err
+	}
 	created := apiSubscription(sub, nil)
 	created.WebhookSecret = sub.Secret // shown once, here
-	if err != nil || !r.Backfill {
-		return created, err
-	}
-	days := r.BackfillDays
-	if days == 0 {
-		days = defaultBackfillDays
-	}
-	q, _ := r.SearchQuery() // validated
-	if from := a.now().AddDate(0, 0, -days); from.After(q.Since) {
-		q.Since = from
-	}
-	q.Sort, q.Limit, q.NoFacets = index.SortDate, index.MaxLimit, true
-	var matches []store.Match
-	for len(matches) < maxBackfillAlerts {
-		res, err := a.index.Search(context.Background(), q)
-		if err != nil {
-			return created, err
-		}
-		for _, h := range res.Hits {
-			matches = append(matches, store.Match{Subscription: sub.ID, Document: h.ID})
-		}
-		if res.Next == "" {
-			break
-		}
-		q.After = res.Next
-	}
-	// Oldest first, as alerts are listed.
-	slices.Reverse(matches)
-	_, err = a.store.AddAlerts(matches, a.now())
-	return created, err
+	return created, nil
 }
 
 // Preview counts what a subscription would have matched in each of the

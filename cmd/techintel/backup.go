@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/techintel/techintel/api"
@@ -40,11 +42,20 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return &usageError{msg: "backup: " + err.Error()}
 	}
+	if err := outsideDataDir(cfg.DataDir, dir); err != nil {
+		return &usageError{msg: "backup: " + err.Error()}
+	}
 	var res api.BackupResult
 	d, err := openDataDir(cfg.DataDir)
 	switch {
 	case isInUse(err):
-		body, _ := json.Marshal(map[string]string{"dir": dir})
+		// serve writes only under backup_dir, by a relative name.
+		root := backupRoot(cfg)
+		name, rerr := filepath.Rel(root, dir)
+		if rerr != nil || api.CheckBackupName(filepath.ToSlash(name)) != nil {
+			return &usageError{msg: fmt.Sprintf("backup: serve holds the data directory and writes backups only under backup_dir (%s); give a directory there", root)}
+		}
+		body, _ := json.Marshal(map[string]string{"dir": filepath.ToSlash(name)})
 		ctx, cancel := context.WithTimeout(ctx, backupTimeout)
 		defer cancel()
 		out, err := apiDo(ctx, cfg, http.MethodPost, "/api/v1/admin/backup", body, err)
@@ -70,25 +81,104 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
+// backupRoot is where serve writes the backups its API is asked for:
+// backup_dir, or a "backups" folder beside the data directory.
+func backupRoot(cfg *Config) string {
+	if cfg.BackupDir != "" {
+		return filepath.Clean(cfg.BackupDir)
+	}
+	return filepath.Join(filepath.Dir(filepath.Clean(cfg.DataDir)), "backups")
+}
+
+// outsideDataDir refuses a backup target inside the data directory (the
+// copy would be copied into itself, and a restore would hold both) or
+// one that holds it.
+func outsideDataDir(dataDir, dir string) error {
+	data, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(data); err == nil {
+		data = real
+	}
+	target := realPrefix(dir)
+	if within(data, target) || within(target, data) {
+		return fmt.Errorf("%s: a backup must not be inside the data directory %s or hold it", dir, dataDir)
+	}
+	return nil
+}
+
+// realPrefix resolves the symbolic links of the longest existing prefix
+// of an absolute path, so that a link into the data directory is caught.
+func realPrefix(p string) string {
+	p = filepath.Clean(p)
+	var rest []string
+	for q := p; ; q = filepath.Dir(q) {
+		if real, err := filepath.EvalSymlinks(q); err == nil {
+			return filepath.Join(append([]string{real}, rest...)...)
+		}
+		if filepath.Dir(q) == q {
+			return p
+		}
+		rest = append([]string{filepath.Base(q)}, rest...)
+	}
+}
+
+// within reports whether p is root or under it.
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 // backupData copies the index and the state store into dir as a data
 // directory. The caller makes sure nothing writes in between (serve holds
-// Gatherer.gate; a command holds the directory's lock).
-func backupData(ix *index.Index, st *store.Store, dir string) (api.BackupResult, error) {
+// Gatherer.gate; a command holds the directory's lock). The copy is
+// written under a hidden temporary name beside dir and renamed to dir
+// only when complete and synced, so that a backup killed midway never
+// looks like a data directory with documents and no state.
+func backupData(ix *index.Index, st *store.Store, dir string) (res api.BackupResult, err error) {
 	start := time.Now()
-	res := api.BackupResult{Dir: dir}
-	if err := index.EmptyDir(dir); err != nil {
-		if errors.Is(err, index.ErrBackupTarget) {
+	res = api.BackupResult{Dir: dir}
+	switch info, serr := os.Stat(dir); {
+	case serr == nil && !info.IsDir():
+		return res, fmt.Errorf("%w: backup: %s is a file, not a directory", api.ErrInvalid, dir)
+	case serr == nil:
+		if err := index.EmptyDir(dir); errors.Is(err, index.ErrBackupTarget) {
 			return res, fmt.Errorf("%w: backup: %s exists and is not empty; give a new or empty directory", api.ErrInvalid, dir)
+		} else if err != nil {
+			return res, fmt.Errorf("backup: %w", err)
 		}
+	case !errors.Is(serr, fs.ErrNotExist):
+		return res, fmt.Errorf("%w: backup: %v", api.ErrInvalid, serr)
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o750); err != nil {
+		return res, fmt.Errorf("%w: backup: %v", api.ErrInvalid, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".partial-")
+	if err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
-	if err := ix.Backup(filepath.Join(dir, "index.bleve")); err != nil {
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := ix.Backup(filepath.Join(tmp, "index.bleve")); err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
-	if err := st.Backup(filepath.Join(dir, "state.db")); err != nil {
+	if err := st.Backup(filepath.Join(tmp, "state.db")); err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
-	if err := index.SyncTree(dir); err != nil {
+	if err := index.SyncTree(tmp); err != nil {
+		return res, fmt.Errorf("backup: %w", err)
+	}
+	// rename(2) replaces an empty directory, so a target created empty
+	// beforehand is fine.
+	if err := os.Rename(tmp, dir); err != nil {
+		return res, fmt.Errorf("backup: complete the copy: %w", err)
+	}
+	if err := syncDir(parent); err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
 	n, err := ix.Count()
@@ -108,9 +198,30 @@ func backupData(ix *index.Index, st *store.Store, dir string) (api.BackupResult,
 	return res, nil
 }
 
-// Backup implements api.Backups: it pauses index writes (searches go on)
-// while it copies the index and the store.
-func (g *Gatherer) Backup(ctx context.Context, dir string) (api.BackupResult, error) {
+// syncDir fsyncs a directory, so that a rename in it is on disk.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	serr := f.Sync()
+	if cerr := f.Close(); serr == nil {
+		serr = cerr
+	}
+	return serr
+}
+
+// Backup implements api.Backups: it writes to name under backupRoot,
+// pausing index writes (searches go on) while it copies the index and
+// the store.
+func (g *Gatherer) Backup(ctx context.Context, name string) (api.BackupResult, error) {
+	if err := api.CheckBackupName(name); err != nil {
+		return api.BackupResult{}, fmt.Errorf("%w: %v", api.ErrInvalid, err)
+	}
+	dir := filepath.Join(backupRoot(g.cfg), filepath.FromSlash(name))
+	if err := outsideDataDir(g.cfg.DataDir, dir); err != nil {
+		return api.BackupResult{}, fmt.Errorf("%w: backup: %v", api.ErrInvalid, err)
+	}
 	g.gate.Lock()
 	defer g.gate.Unlock()
 	if err := ctx.Err(); err != nil {

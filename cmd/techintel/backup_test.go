@@ -121,8 +121,14 @@ func TestBackupBesideServeAndAlone(t *testing.T) {
 			}
 		})
 	}
-	live := filepath.Join(t.TempDir(), "live")
+	live := filepath.Join(backupRoot(cfg), "live")
 	var stdout, stderr bytes.Buffer
+	// serve writes only under backup_dir.
+	if code := run(context.Background(), []string{"backup", "-config", configPath, filepath.Join(t.TempDir(), "elsewhere")}, &stdout, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), "only under backup_dir") {
+		t.Errorf("backup beside serve outside backup_dir: exit %d, %q", code, stderr.String())
+	}
+	stderr.Reset()
 	code := run(context.Background(), []string{"backup", "-config", configPath, live}, &stdout, &stderr)
 	close(stopRuns)
 	wg.Wait()

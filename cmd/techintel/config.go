@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/tag"
@@ -24,7 +25,11 @@ import (
 // Config is the whole configuration file (CONTRACT.md). DefaultConfig
 // gives every default; LoadConfig reads a file over it and validates.
 type Config struct {
-	DataDir      string         `toml:"data_dir"`
+	DataDir string `toml:"data_dir"`
+	// BackupDir is where POST /api/v1/admin/backup writes (a relative
+	// name under it, never inside the data directory); default: a
+	// "backups" folder beside the data directory.
+	BackupDir    string         `toml:"backup_dir"`
 	API          APIConfig      `toml:"api"`
 	HTTP         HTTPConfig     `toml:"http"`
 	Watch        []WatchConfig  `toml:"watch"`
@@ -43,6 +48,14 @@ type APIConfig struct {
 	RateBurst int     `toml:"rate_burst"`
 	// CORSOrigins are browser origins allowed to call the API.
 	CORSOrigins []string `toml:"cors_origins"`
+	// AllowedHosts are Host names served besides the loopback names and
+	// the listen address (a reverse proxy's public name); others get 421.
+	AllowedHosts []string `toml:"allowed_hosts"`
+	// SearchTimeout cuts a search (API and pages) that runs longer.
+	SearchTimeout Duration `toml:"search_timeout"`
+	// MaxConnsPerIP caps the connections one address holds at once; 0
+	// turns the cap off.
+	MaxConnsPerIP int `toml:"max_conns_per_ip"`
 }
 
 // TokenConfig is one [[api.tokens]] entry.
@@ -177,6 +190,9 @@ const (
 	defaultRunsPerHost  = 2
 	defaultRateLimit    = 20
 	defaultRateBurst    = 40
+	// Browsers open about six connections to a host; a load test of a
+	// hundred clients on one machine fits with room to spare.
+	defaultMaxConnsPerIP = 256
 )
 
 // DefaultConfig returns the configuration used for every key the file
@@ -184,7 +200,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		DataDir: "./data",
-		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst},
+		API:     APIConfig{Listen: defaultListen, RateLimit: defaultRateLimit, RateBurst: defaultRateBurst, SearchTimeout: Duration(api.DefaultSearchTimeout), MaxConnsPerIP: defaultMaxConnsPerIP},
 		HTTP: HTTPConfig{
 			UserAgent:    defaultUserAgent,
 			Timeout:      Duration(defaultTimeout),
@@ -218,6 +234,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(filepath.Dir(path), cfg.DataDir)
+	}
+	if cfg.BackupDir != "" && !filepath.IsAbs(cfg.BackupDir) {
+		cfg.BackupDir = filepath.Join(filepath.Dir(path), cfg.BackupDir)
 	}
 	return cfg, nil
 }
@@ -491,6 +510,17 @@ func (c *Config) validateAPI() error {
 	for i, o := range c.API.CORSOrigins {
 		if err := checkOrigin(o); err != nil {
 			return configErrorf("api.cors_origins[%d]: %v", i, err)
+		}
+	}
+	if c.API.MaxConnsPerIP < 0 {
+		return configErrorf("api.max_conns_per_ip: must be 0 (off) or a positive number, got %d", c.API.MaxConnsPerIP)
+	}
+	if c.API.SearchTimeout <= 0 {
+		return configErrorf("api.search_timeout: must be a positive duration such as \"5s\", got %v", time.Duration(c.API.SearchTimeout))
+	}
+	for i, h := range c.API.AllowedHosts {
+		if h = strings.TrimSpace(h); h == "" || strings.ContainsAny(h, "/ \t@") {
+			return configErrorf("api.allowed_hosts[%d]: %q is not a host name (give a name or an IP address, without scheme or path)", i, c.API.AllowedHosts[i])
 		}
 	}
 	if len(c.API.Tokens) == 0 && !isLoopbackHost(host) {

@@ -233,6 +233,9 @@ func doJSON(tb testing.TB, method, url, body string) (int, map[string]any) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)

@@ -149,7 +149,8 @@ func apiDo(ctx context.Context, cfg *Config, method, pathAndQuery string, body [
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
+	if body != nil || method == http.MethodPost {
+		// serve refuses a state-changing call without it (cross-site forms).
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if tok := clientToken(cfg.API.Tokens, method != http.MethodGet); tok != "" {
@@ -200,10 +201,10 @@ func printHits(w io.Writer, res *index.Result, offset int) {
 	fmt.Fprintln(tw, "#\tPUBLISHED\tCOMPONENTS\tSOURCE\tTITLE")
 	for i, h := range res.Hits {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", offset+i+1, h.Published.Format(time.DateOnly),
-			strings.Join(h.Components, ","), h.Source, truncate(h.Title, 80))
-		fmt.Fprintf(tw, "\t\t\t\t%s\n", h.URL)
+			strings.Join(h.Components, ","), termSafe(h.Source), termSafe(truncate(h.Title, 80)))
+		fmt.Fprintf(tw, "\t\t\t\t%s\n", termSafe(h.URL))
 		if s := strings.Join(strings.Fields(api.PlainSnippet(h.Snippet)), " "); s != "" {
-			fmt.Fprintf(tw, "\t\t\t\t%s\n", truncate(s, 100))
+			fmt.Fprintf(tw, "\t\t\t\t%s\n", termSafe(truncate(s, 100)))
 		}
 		if len(h.Also) > 0 {
 			var also []string
@@ -211,10 +212,40 @@ func printHits(w io.Writer, res *index.Result, offset int) {
 				also = append(also, c.Source)
 			}
 			slices.Sort(also)
-			fmt.Fprintf(tw, "\t\t\t\talso reported by %s\n", truncate(strings.Join(slices.Compact(also), ", "), 100))
+			fmt.Fprintf(tw, "\t\t\t\talso reported by %s\n", termSafe(truncate(strings.Join(slices.Compact(also), ", "), 100)))
 		}
 	}
 	tw.Flush()
+}
+
+// termSafe escapes what crawled text must not send to a terminal: control
+// characters (an escape sequence can retitle the window, move the cursor
+// or hide lines; a tab or newline breaks the table) and the bidirectional
+// formatting characters (U+202E makes "txt.exe" read "exe.txt"). They
+// show as \x1b or \u202e, so that the reader sees something was there.
+func termSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeInTerminal) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeInTerminal(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeInTerminal: C0 and C1 controls, DEL, the bidi embeddings,
+// overrides, isolates and marks, and the line and paragraph separators.
+func unsafeInTerminal(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u061c' || r == '\u200e' || r == '\u200f' ||
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u2028' || r == '\u2029'
 }
 
 func truncate(s string, n int) string {

@@ -24,6 +24,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
+	repair := fs.Bool("repair", false, "move a damaged index or state store aside and start afresh, rebuilding what can be")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,6 +33,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
+	if err := checkDataDir(cfg.DataDir, *repair, log); err != nil {
+		return err
+	}
 	d, err := openDataDir(cfg.DataDir)
 	if err != nil {
 		return err
@@ -83,6 +87,7 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 	if err != nil {
 		return fmt.Errorf("api.listen: %w", err)
 	}
+	ln = api.LimitListener(ln, cfg.API.MaxConnsPerIP)
 	tokens, err := apiTokens(cfg.API.Tokens)
 	if err != nil {
 		ln.Close()
@@ -92,8 +97,9 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		Handler:           apiHandlerFor(g, cfg.API, tokens),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		// POST /sources/{name}/run answers when the run is done.
-		WriteTimeout: 15 * time.Minute,
+		// A slow reader is cut here; running a source and writing a
+		// backup extend their own deadline (api.LongWrite).
+		WriteTimeout: time.Minute,
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:  func(net.Listener) context.Context { return ctx },
@@ -167,13 +173,30 @@ func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler 
 	o := apiOptions(g, tokens)
 	o.RateLimit = api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}
 	o.CORSOrigins = cfg.CORSOrigins
+	o.AllowedHosts = allowedHosts(cfg)
 	o.Backups = g
 	return api.New(o)
 }
 
+// allowedHosts are the Host names serve answers to: the listen address
+// and api.allowed_hosts (the API adds the loopback names). A wildcard
+// listen address accepts every IP literal and this machine's name.
+func allowedHosts(cfg APIConfig) []string {
+	hosts := append([]string{}, cfg.AllowedHosts...)
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		hosts = append(hosts, "*")
+		if name, err := os.Hostname(); err == nil {
+			hosts = append(hosts, name)
+		}
+		return hosts
+	}
+	return append(hosts, host)
+}
+
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	o := api.Options{
-		Searcher: g.index, Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
+		Searcher: api.WithSearchTimeout(g.index, time.Duration(g.cfg.API.SearchTimeout)), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 	}

@@ -76,7 +76,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			next = "backoff to " + when(s.BackoffUntil)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\n", s.Name, s.Type, when(s.LastRun), when(s.LastSuccess),
-			s.ConsecutiveFailures, next, s.Documents, s.ItemsSeen, truncate(s.LastError, 80))
+			s.ConsecutiveFailures, next, s.Documents, s.ItemsSeen, termSafe(truncate(s.LastError, 80)))
 	}
 	return tw.Flush()
 }
@@ -102,7 +102,7 @@ func cmdSourcesDiscover(ctx context.Context, args []string, stdout, stderr io.Wr
 	f := feeds.NewFetcher(newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()), cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes)
 	feedURL, links, err := f.Resolve(ctx, fs.Arg(0))
 	for _, l := range links {
-		fmt.Fprintf(stdout, "%s\t%s\t%s\n", l.URL, l.Type, l.Title)
+		fmt.Fprintf(stdout, "%s\t%s\t%s\n", termSafe(l.URL), termSafe(l.Type), termSafe(l.Title))
 	}
 	if err != nil {
 		return err

@@ -120,8 +120,8 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tQUERY\tCOMPONENTS\tENTITIES\tCREATED")
 		for _, s := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Query, strings.Join(s.Components, ","),
-				strings.Join(s.Entities, ","), s.Created.Local().Format("2006-01-02 15:04"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, termSafe(s.Name), termSafe(s.Query), strings.Join(s.Components, ","),
+				termSafe(strings.Join(s.Entities, ",")), s.Created.Local().Format("2006-01-02 15:04"))
 		}
 		return tw.Flush()
 	case "rm":

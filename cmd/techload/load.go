@@ -72,9 +72,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep := &Report{Clients: cfg.Clients, Statuses: map[string]int{}}
 	var lat []time.Duration
 	var peak int64
+	sampled := make(chan struct{})
 	if cfg.PID > 0 {
 		peak = rssKB(cfg.PID)
 		go func() {
+			defer close(sampled)
 			t := time.NewTicker(100 * time.Millisecond)
 			defer t.Stop()
 			for {
@@ -155,6 +157,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.MaxMS = float64(lat[len(lat)-1].Microseconds()) / 1000
 	}
 	if cfg.PID > 0 {
+		// The sampler writes peak until ctx ends: stop it and wait.
+		cancel()
+		<-sampled
 		if hwm := hwmKB(cfg.PID); hwm > peak {
 			peak = hwm
 		}

@@ -83,6 +83,12 @@ type EntityCount struct {
 	PreviousCount int    `json:"previous_count"`
 }
 
+// The years a week may name.
+const (
+	MinYear = 1900
+	MaxYear = 2200
+)
+
 // ParseWeek returns the Monday 00:00 UTC that starts an ISO week
 // ("2026-W47").
 func ParseWeek(s string) (time.Time, error) {
@@ -91,6 +97,11 @@ func ParseWeek(s string) (time.Time, error) {
 	week, err2 := strconv.Atoi(w)
 	if !ok || err1 != nil || err2 != nil || len(y) != 4 || len(w) != 2 || week < 1 || week > 53 {
 		return time.Time{}, fmt.Errorf("%w, got %q", ErrBadWeek, s)
+	}
+	// The index keeps times as nanoseconds since 1970 in an int64, which
+	// ends in 2262 and starts in 1677; weeks far outside are typos.
+	if year < MinYear || year > MaxYear {
+		return time.Time{}, fmt.Errorf("%w: year %d is outside %d-%d", ErrBadWeek, year, MinYear, MaxYear)
 	}
 	// ISO week 1 holds January 4th.
 	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, time.UTC)

@@ -56,23 +56,37 @@ type Alert struct {
 
 // AddSubscription stores sub under a new random ID and returns it.
 func (s *Store) AddSubscription(sub Subscription) (Subscription, error) {
+	sub, _, err := s.AddSubscriptionWithAlerts(sub, nil, time.Time{})
+	return sub, err
+}
+
+// AddSubscriptionWithAlerts stores sub under a new random ID together with
+// alerts for backfill (documents it matches already; their Subscription
+// is set to the new ID), in one transaction: a crash leaves both or
+// neither, never a subscription without its backfill.
+func (s *Store) AddSubscriptionWithAlerts(sub Subscription, backfill []Match, now time.Time) (Subscription, []Alert, error) {
 	var id [8]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return Subscription{}, fmt.Errorf("store: subscription id: %w", err)
+		return Subscription{}, nil, fmt.Errorf("store: subscription id: %w", err)
 	}
 	sub.ID = hex.EncodeToString(id[:])
 	if sub.WebhookURL != "" && sub.Secret == "" {
 		var secret [32]byte
 		if _, err := rand.Read(secret[:]); err != nil {
-			return Subscription{}, fmt.Errorf("store: subscription secret: %w", err)
+			return Subscription{}, nil, fmt.Errorf("store: subscription secret: %w", err)
 		}
 		sub.Secret = hex.EncodeToString(secret[:])
 	}
 	v, err := json.Marshal(sub)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: add subscription: %w", err)
+		return Subscription{}, nil, fmt.Errorf("store: add subscription: %w", err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	matches := make([]Match, len(backfill))
+	for i, m := range backfill {
+		m.Subscription = sub.ID
+		matches[i] = m
+	}
+	added, err := s.addAlerts(matches, now, func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketSubs)
 		if err != nil {
 			return err
@@ -80,9 +94,9 @@ func (s *Store) AddSubscription(sub Subscription) (Subscription, error) {
 		return b.Put([]byte(sub.ID), v)
 	})
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: add subscription: %w", err)
+		return Subscription{}, nil, fmt.Errorf("store: add subscription: %w", err)
 	}
-	return sub, nil
+	return sub, added, nil
 }
 
 // Subscriptions lists every subscription, oldest first.
@@ -192,10 +206,21 @@ type Match struct {
 // the same transaction, each new alert of a subscription with a webhook
 // URL is queued in the outbox.
 func (s *Store) AddAlerts(matches []Match, now time.Time) ([]Alert, error) {
+	return s.addAlerts(matches, now, nil)
+}
+
+// addAlerts is AddAlerts with before, if set, run first in the same
+// transaction.
+func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) error) ([]Alert, error) {
 	var added []Alert
 	queued := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		added, queued = added[:0], 0
+		if before != nil {
+			if err := before(tx); err != nil {
+				return err
+			}
+		}
 		if err := createDeliveryBuckets(tx); err != nil {
 			return err
 		}

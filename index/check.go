@@ -1,0 +1,123 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// ErrDamaged: a file of the index is missing, truncated or corrupt.
+var ErrDamaged = errors.New("damaged")
+
+// Check verifies the index at path before it is opened for serving: it
+// opens it read-only, which loads every live segment that root.bolt
+// lists, and compares each segment file's CRC-32 with the one zap wrote
+// in its footer, so that a truncated or altered segment is found at start
+// instead of as 500s or silently changed results later. It returns the
+// number of documents, an error wrapping ErrDamaged that names the
+// damaged file, one wrapping ErrLocked when another process holds the
+// index, or one wrapping fs.ErrNotExist when there is no index.
+//
+// It reads every segment once: seconds for gigabytes.
+func Check(path string) (docs uint64, err error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, err
+	}
+	// A damaged file read through mmap can fault outside the mapped
+	// pages; turn that into a panic this function recovers.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		// A truncated segment can make zap index past its end.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("index: %w: %s: opening it failed: %v", ErrDamaged, path, r)
+		}
+	}()
+	bi, err := bleve.OpenUsing(path, openConfig(true))
+	if err != nil {
+		if strings.Contains(err.Error(), "timeout") {
+			return 0, fmt.Errorf("index: check %s: %w", path, ErrLocked)
+		}
+		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, path, err)
+	}
+	defer bi.Close()
+	if v, err := bi.GetInternal([]byte("techintel_mapping")); err != nil || len(v) == 0 {
+		return 0, fmt.Errorf("index: %w: %s: no mapping version (%v)", ErrDamaged, path, err)
+	}
+	adv, err := bi.Advanced()
+	if err != nil {
+		return 0, fmt.Errorf("index: check %s: %w", path, err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return 0, fmt.Errorf("index: check %s: not a scorch index", path)
+	}
+	// scorch opens the newest snapshot whose segments load and falls
+	// back to older ones without a word (so a damaged segment silently
+	// turns back time): load the newest one, or say why it cannot be.
+	epochs, err := sc.RootBoltSnapshotEpochs()
+	if err != nil {
+		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, filepath.Join(path, "store", "root.bolt"), err)
+	}
+	if len(epochs) == 0 {
+		return 0, nil // created, nothing written yet
+	}
+	snap, err := sc.LoadSnapshot(epochs[0]) // newest first
+	if err != nil {
+		return 0, fmt.Errorf("index: %w: %s: the newest snapshot does not load: %v", ErrDamaged, path, err)
+	}
+	defer snap.DecRef()
+	for _, s := range snap.Segments() {
+		p, ok := s.Segment().(interface{ Path() string })
+		if !ok {
+			continue
+		}
+		if err := checkSegmentCRC(p.Path()); err != nil {
+			return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, p.Path(), err)
+		}
+	}
+	if docs, err = snap.DocCount(); err != nil {
+		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, path, err)
+	}
+	return docs, nil
+}
+
+// checkSegmentCRC compares the CRC-32 (IEEE) of a zap file's bytes with
+// the one in its last four bytes, which covers everything before it.
+func checkSegmentCRC(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(b) < 4 {
+		return fmt.Errorf("%d bytes is too short for a segment", len(b))
+	}
+	n := len(b) - 4
+	want := uint32(b[n])<<24 | uint32(b[n+1])<<16 | uint32(b[n+2])<<8 | uint32(b[n+3])
+	if got := crc32.ChecksumIEEE(b[:n]); got != want {
+		return fmt.Errorf("checksum %08x does not match the %08x its footer records", got, want)
+	}
+	return nil
+}
+
+// MoveAside renames a damaged file or directory to name.damaged-N (the
+// first free N), so that a repair starts afresh without destroying what
+// might still be rescued. It returns the new name.
+func MoveAside(path string) (string, error) {
+	for n := 1; ; n++ {
+		to := fmt.Sprintf("%s.damaged-%d", filepath.Clean(path), n)
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(path, to); err != nil {
+			return "", err
+		}
+		return to, nil
+	}
+}

@@ -1,0 +1,166 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// What happens when a write fails (a full disk, a read-only data
+// directory, a file size limit), and why the index guards its writes.
+//
+// scorch's Batch introduces the new in-memory segment into the index
+// first, then waits for the persister to write it. When that write fails,
+// Batch returns the error and closes the segment, which is still part of
+// the live snapshot; zapx clears a closed segment's caches (its
+// invertedIndexCache map becomes nil). The next search or read by ID that
+// reaches the segment panics with "assignment to entry in nil map", often
+// in one of scorch's own goroutines (DocIDReaderOnly), which no recover
+// can catch: the process dies. TestFailedWriteKeepsSearchingAndLosesNothing
+// reproduces it with a file size limit.
+//
+// So the index:
+//   - runs each bleve write alone, with no search in flight (mu), so that
+//     no reader can meet the closed segment;
+//   - after a failed write, reopens bleve from disk before any reader
+//     runs again: the failed batch's segment is gone, everything written
+//     before it is there (each batch waits for its own persistence);
+//   - refuses further writes, without touching bleve, until a probe file
+//     of the batch's size can be written and synced beside the index; and
+//     refuses a write when the filesystem has less room than the batch
+//     needs with a margin (ErrNoSpace).
+//
+// The caller keeps what failed (the ingest journal replays it), so
+// nothing is lost once space returns.
+
+// ErrNoSpace: the index refused a write because it would probably fail
+// (too little free space, or a probe write after an earlier failure
+// failed). Nothing was written.
+var ErrNoSpace = errors.New("index: not enough space to write")
+
+// minFreeBytes is the room always kept free for scorch's merges and
+// bolt's metadata, on top of a few times the batch itself.
+const minFreeBytes = 4 << 20
+
+// probeName is the probe file written beside the index after a failure.
+const probeName = ".techintel-write-probe"
+
+// readBleve runs fn on the current bleve index, alongside other readers
+// but never during a write or a reopen.
+func (ix *Index) readBleve(fn func(bi bleve.Index) error) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return fn(ix.bi)
+}
+
+// bleveSearch runs a search on the current bleve index.
+func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (sr *bleve.SearchResult, err error) {
+	err = ix.readBleve(func(bi bleve.Index) error {
+		sr, err = bi.SearchInContext(ctx, req)
+		return err
+	})
+	return sr, err
+}
+
+// newBatch starts a batch on the current bleve index.
+func (ix *Index) newBatch() *bleve.Batch {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.bi.NewBatch()
+}
+
+// writeBatch writes b. The caller holds writeMu.
+func (ix *Index) writeBatch(b *bleve.Batch) error {
+	if err := ix.writable(b.TotalDocsSize()); err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	err := ix.bi.Batch(b)
+	if err == nil || ix.path == "" {
+		return err
+	}
+	ix.writeErr = err
+	if rerr := ix.reopenLocked(); rerr != nil {
+		return fmt.Errorf("%w (and reopening the index failed: %v)", err, rerr)
+	}
+	return err
+}
+
+// writable refuses a write that would probably fail. The caller holds
+// writeMu.
+func (ix *Index) writable(size uint64) error {
+	if ix.path == "" {
+		return nil
+	}
+	if free, ok := freeBytes(ix.path); ok && free < 3*size+minFreeBytes {
+		return fmt.Errorf("%w: %.1f MB free beside %s, a write of %.1f MB needs %.1f MB", ErrNoSpace,
+			float64(free)/1e6, ix.path, float64(size)/1e6, float64(3*size+minFreeBytes)/1e6)
+	}
+	if ix.writeErr == nil && !ix.readOnly {
+		return nil
+	}
+	if err := probeWrite(ix.path, max(size, 64<<10)); err != nil {
+		return fmt.Errorf("%w: writes are paused since one failed (%v); a probe write fails too: %v", ErrNoSpace, ix.writeErr, err)
+	}
+	if ix.readOnly {
+		ix.mu.Lock()
+		err := ix.reopenLocked()
+		ix.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if ix.readOnly {
+			return fmt.Errorf("%w: the index is open read-only since a write failed (%v)", ErrNoSpace, ix.writeErr)
+		}
+	}
+	ix.writeErr = nil
+	return nil
+}
+
+// reopenLocked closes bleve and opens it again from disk, read-only if it
+// cannot be opened for writing (a read-only directory), so that searches
+// go on. The caller holds mu for writing.
+func (ix *Index) reopenLocked() error {
+	_ = ix.bi.Close() // also stops the persister retrying the failed write
+	bi, err := bleve.OpenUsing(ix.path, openConfig(false))
+	if err == nil {
+		ix.bi, ix.readOnly = bi, false
+		return nil
+	}
+	bi, rerr := bleve.OpenUsing(ix.path, openConfig(true))
+	if rerr != nil {
+		return fmt.Errorf("index: reopen %s: %w", ix.path, err)
+	}
+	ix.bi, ix.readOnly = bi, true
+	return nil
+}
+
+// probeWrite writes and syncs size bytes in a file beside the index, then
+// removes it: whether a write of that size can succeed now.
+func probeWrite(indexPath string, size uint64) error {
+	p := filepath.Join(indexPath, probeName)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(p)
+	buf := make([]byte, 64<<10)
+	for left := size; left > 0; {
+		n := min(left, uint64(len(buf)))
+		if _, err := f.Write(buf[:n]); err != nil {
+			f.Close()
+			return err
+		}
+		left -= n
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
