@@ -317,7 +317,9 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 	if p := ix.resolve.Load(); p != nil {
 		r = *p
 	}
-	return buildRequest(q, env{m: ix.bi.Mapping(), resolve: r, now: time.Now()})
+	var m mapping.IndexMapping
+	ix.readBleve(func(bi bleve.Index) error { m = bi.Mapping(); return nil }) // a reopen swaps bi
+	return buildRequest(q, env{m: m, resolve: r, now: time.Now()})
 }
 
 // SetResolver sets how entity:, technology: and source: values are
