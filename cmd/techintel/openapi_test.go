@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,7 +67,7 @@ func TestOpenAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if body != nil {
+		if method == "POST" { // the API refuses a POST that is not JSON, body or not
 			req.Header.Set("Content-Type", "application/json")
 		}
 		route, params, err := router.FindRoute(req)
@@ -151,7 +150,7 @@ func TestOpenAPI(t *testing.T) {
 	call("GET", "/api/v1/digest", nil, 200)
 	call("GET", "/api/v1/digest?format=markdown", nil, 200)
 	call("GET", "/api/v1/digest?week=soon", nil, 400)
-	call("POST", "/api/v1/admin/backup", map[string]string{"dir": filepath.Join(t.TempDir(), "backup")}, 200)
+	call("POST", "/api/v1/admin/backup", map[string]string{"dir": "openapi-test"}, 200) // under backup_dir, beside the test's data directory
 	call("DELETE", "/api/v1/subscriptions/"+created.ID, nil, 204)
 
 	for p, item := range doc.Paths.Map() {
