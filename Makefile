@@ -1,10 +1,22 @@
 # techintel developer targets. `make test` is what CI and the README run.
 GO ?= go
 
-.PHONY: test lint bench fuzz demo build
+.PHONY: test test-long lint bench fuzz demo build
 
+# The README's test command: every package under the race detector, with a
+# short version of each long test. Under 2 minutes on a 2-core machine.
 test:
 	$(GO) test -race -count=1 ./...
+
+# The long tests (TECHINTEL_LONG_TESTS=1): the SIGKILL loop, the browser
+# test (TECHINTEL_BROWSER_TESTS=1 makes a missing chromium a failure) and
+# the load test under the race detector, then the 5,000-feed refresh
+# without it (the race build checks the concurrency, the plain build the
+# scale).
+LONG_TESTS = TestSIGKILLDuringIngest|TestBrowser|TestLoadWhileIndexing
+test-long:
+	TECHINTEL_LONG_TESTS=1 $(GO) test -race -count=1 -timeout=20m -run='^($(LONG_TESTS))$$' ./cmd/...
+	TECHINTEL_LONG_TESTS=1 $(GO) test -count=1 -timeout=20m -run='^TestRefresh5000Feeds$$' ./cmd/techintel/
 
 lint:
 	$(GO) vet ./...

@@ -1,4 +1,4 @@
-// Package api is techintel's JSON HTTP API (CONTRACT.md), built on the
+// Package api is techintel's JSON HTTP API (the README's HTTP API section), built on the
 // standard library's ServeMux. It gets what it serves through small
 // interfaces, so that another index backend can stand behind it.
 package api
@@ -92,6 +92,9 @@ type Options struct {
 	// SearchTimeout bounds each search (the API's and the pages'); the
 	// search is cancelled when it passes. 0 means DefaultSearchTimeout.
 	SearchTimeout time.Duration
+
+	// Reviews, if set, serves the alliance review and the radar.
+	Reviews Reviews
 }
 
 // DefaultSearchTimeout is api.search_timeout's default.
@@ -105,6 +108,7 @@ type Server struct {
 	digests  Digests
 	entities Entities
 	backups  Backups
+	reviews  Reviews
 	auth     *authenticator
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -169,6 +173,12 @@ func New(o Options) *Server {
 	}
 	if o.Backups != nil {
 		route("POST", "/api/v1/admin/backup", scopeAdmin, s.handleBackup)
+	}
+	if s.reviews = o.Reviews; o.Reviews != nil {
+		route("GET", "/api/v1/alliances", scopeRead, s.handleAlliances)
+		route("GET", "/api/v1/alliances/{name}", scopeRead, s.handleAlliance)
+		route("POST", "/api/v1/alliances/{name}/reviewed", scopeAdmin, s.handleMarkReviewed)
+		route("GET", "/api/v1/radar", scopeRead, s.handleRadar)
 	}
 
 	return s

@@ -45,7 +45,7 @@ type atomText struct {
 // text is plain (type="text") and XML-escaped by encoding/xml.
 func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	sub, err := s.subs.GetSubscription(id)
+	sub, err := s.subs.GetSubscription(r.Context(), id)
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(id))
 		return
@@ -58,7 +58,7 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	var latest []Alert
 	after := ""
 	for {
-		page, next, err := s.subs.Alerts(id, after, 500)
+		page, next, err := s.subs.Alerts(r.Context(), id, after, 500)
 		if err != nil {
 			s.serverError(w, r, err)
 			return

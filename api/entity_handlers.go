@@ -42,6 +42,10 @@ type TimelineWeek struct {
 	Count      int            `json:"count"`
 	Components map[string]int `json:"components"`
 	Top        []index.Hit    `json:"top"`
+
+	// Salient counts the week's documents about the entity (it is
+	// salient in them), not merely mentioning it.
+	Salient int `json:"salient"`
 }
 
 // Matrix counts documents per entity and technology.

@@ -41,7 +41,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 func ParseSearchQuery(v url.Values) (index.Query, error) {
 	for k := range v {
 		switch k {
-		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after", "collapse", "facets":
+		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after", "collapse",
+			"salient", "facets":
 		default:
 			return index.Query{}, fmt.Errorf("unknown parameter %q", k)
 		}
@@ -104,6 +105,13 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 		q.Collapse = true
 	default:
 		return q, fmt.Errorf("collapse: %q is not supported (want \"story\")", c)
+	}
+	switch sal := v.Get("salient"); sal {
+	case "", "false":
+	case "true":
+		q.Salient = true // entity and technology filters match what documents are about
+	default:
+		return q, fmt.Errorf("salient: %q is not a boolean (want \"true\" or \"false\")", sal)
 	}
 	return q, nil
 }

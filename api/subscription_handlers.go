@@ -17,14 +17,14 @@ import (
 type Subscriptions interface {
 	// CreateSubscription validates and stores a subscription; invalid
 	// input gives an error wrapping ErrInvalid.
-	CreateSubscription(r SubscriptionRequest) (Subscription, error)
-	ListSubscriptions() ([]Subscription, error)
+	CreateSubscription(ctx context.Context, r SubscriptionRequest) (Subscription, error)
+	ListSubscriptions(ctx context.Context) ([]Subscription, error)
 	// GetSubscription and DeleteSubscription give errors wrapping
 	// ErrNotFound for an unknown ID.
-	GetSubscription(id string) (Subscription, error)
-	DeleteSubscription(id string) error
+	GetSubscription(ctx context.Context, id string) (Subscription, error)
+	DeleteSubscription(ctx context.Context, id string) error
 	// Alerts lists alerts after a cursor, oldest first.
-	Alerts(subscription, after string, limit int) (alerts []Alert, next string, err error)
+	Alerts(ctx context.Context, subscription, after string, limit int) (alerts []Alert, next string, err error)
 	// Preview says what a subscription would have matched in each of the
 	// last weeks; invalid input gives an error wrapping ErrInvalid.
 	Preview(ctx context.Context, r SubscriptionRequest) (*Preview, error)
@@ -69,7 +69,7 @@ type SubscriptionRequest struct {
 	BackfillDays int  `json:"backfill_days,omitempty"`
 }
 
-// Subscription is a stored subscription (CONTRACT.md).
+// Subscription is a stored subscription (the README documents its fields).
 type Subscription struct {
 	ID           string    `json:"id"`
 	Name         string    `json:"name"`
@@ -159,7 +159,7 @@ func (s *Server) handleCreateSubscription(w http.ResponseWriter, r *http.Request
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	sub, err := s.subs.CreateSubscription(req)
+	sub, err := s.subs.CreateSubscription(r.Context(), req)
 	if errors.Is(err, ErrInvalid) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -173,7 +173,7 @@ func (s *Server) handleCreateSubscription(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleListSubscriptions(w http.ResponseWriter, r *http.Request) {
-	list, err := s.subs.ListSubscriptions()
+	list, err := s.subs.ListSubscriptions(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -182,7 +182,7 @@ func (s *Server) handleListSubscriptions(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleGetSubscription(w http.ResponseWriter, r *http.Request) {
-	sub, err := s.subs.GetSubscription(r.PathValue("id"))
+	sub, err := s.subs.GetSubscription(r.Context(), r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(r.PathValue("id")))
 		return
@@ -195,7 +195,7 @@ func (s *Server) handleGetSubscription(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDeleteSubscription(w http.ResponseWriter, r *http.Request) {
-	err := s.subs.DeleteSubscription(r.PathValue("id"))
+	err := s.subs.DeleteSubscription(r.Context(), r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(r.PathValue("id")))
 		return
@@ -222,12 +222,12 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := v.Get("subscription")
 	if sub != "" {
-		if _, err := s.subs.GetSubscription(sub); errors.Is(err, ErrNotFound) {
+		if _, err := s.subs.GetSubscription(r.Context(), sub); errors.Is(err, ErrNotFound) {
 			writeError(w, http.StatusNotFound, "no subscription with id "+strconv.Quote(sub))
 			return
 		}
 	}
-	alerts, next, err := s.subs.Alerts(sub, v.Get("after"), limit)
+	alerts, next, err := s.subs.Alerts(r.Context(), sub, v.Get("after"), limit)
 	if errors.Is(err, ErrInvalid) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

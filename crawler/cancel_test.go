@@ -50,7 +50,7 @@ func TestCrawlCancel(t *testing.T) {
 	}{
 		{"during the politeness delay", func(signal http.HandlerFunc) map[string]http.HandlerFunc {
 			return map[string]http.HandlerFunc{"/robots.txt": signal, "/": htmlPage("home")}
-		}, 10 * time.Second, false},
+		}, time.Hour, false},
 		{"during a page request", func(signal http.HandlerFunc) map[string]http.HandlerFunc {
 			return map[string]http.HandlerFunc{"/": htmlPage(`<a href="/1">1</a>`), "/1": signal}
 		}, 0, true},
@@ -68,10 +68,7 @@ func TestCrawlCancel(t *testing.T) {
 					http.NotFound(w, r)
 					return
 				}
-				select {
-				case <-r.Context().Done():
-				case <-time.After(10 * time.Second):
-				}
+				<-r.Context().Done()
 			}
 			var handlers map[string]http.HandlerFunc
 			if tt.handlers != nil {
@@ -97,7 +94,10 @@ func TestCrawlCancel(t *testing.T) {
 			cfg := testConfig(site.URL() + "/")
 			cfg.Delay, cfg.Timeout = tt.delay, 30*time.Second
 			_, err := Crawl(ctx, cfg, func(Result) {})
-			if took := time.Since(time.Unix(0, cancelledAt.Load())); took > time.Second {
+			// The delay is an hour and a blocked request lasts until the
+			// client gives up: returning at all proves the cancel worked.
+			// The bound is only a generous deadline for a busy machine.
+			if took := time.Since(time.Unix(0, cancelledAt.Load())); took > time.Minute {
 				t.Errorf("Crawl returned %v after cancel, want promptly", took)
 			}
 			if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "crawler: ") {

@@ -28,7 +28,9 @@ func testConfig(start string) Config {
 	cfg.Source = "test-site"
 	cfg.StartURL = start
 	cfg.Delay = 0
-	cfg.Timeout = 5 * time.Second
+	// Generous: on a busy machine under -race a page can take seconds;
+	// tests of the timeout set a short one where the server hangs.
+	cfg.Timeout = time.Minute
 	cfg.MaxBodyBytes = 1 << 20
 	cfg.UserAgent = testUA
 	return cfg

@@ -187,7 +187,7 @@ func TestResolve(t *testing.T) {
 			mu.Lock()
 			hits = nil
 			mu.Unlock()
-			feed, links, err := NewFetcher(nil, testUA, 5*time.Second, 1<<20).Resolve(t.Context(), u+tt.path)
+			feed, links, err := NewFetcher(nil, testUA, time.Minute, 1<<20).Resolve(t.Context(), u+tt.path)
 			if tt.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), "feeds: ") || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("error %v\nwant one containing %q", err, tt.wantErr)
@@ -207,7 +207,7 @@ func TestResolve(t *testing.T) {
 	}
 
 	t.Run("errors keep their chain", func(t *testing.T) {
-		f := NewFetcher(nil, testUA, 5*time.Second, 1<<20)
+		f := NewFetcher(nil, testUA, time.Minute, 1<<20)
 		_, _, err := f.Resolve(t.Context(), u+"/no-links")
 		if !errors.Is(err, ErrNotFeed) {
 			t.Errorf("no links: %v does not wrap ErrNotFeed", err)

@@ -61,7 +61,7 @@ func TestFetchConditional(t *testing.T) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write(body)
 	})
-	f := NewFetcher(nil, testUA, 5*time.Second, 1<<20)
+	f := NewFetcher(nil, testUA, time.Minute, 1<<20)
 
 	first, err := f.Fetch(t.Context(), srv.URL+"/feed", Validators{})
 	if err != nil {
@@ -139,7 +139,7 @@ func TestFetchBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, tt.handler)
-			resp, err := NewFetcher(nil, testUA, 5*time.Second, maxBody).Fetch(t.Context(), srv.URL, Validators{})
+			resp, err := NewFetcher(nil, testUA, time.Minute, maxBody).Fetch(t.Context(), srv.URL, Validators{})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || !strings.HasPrefix(err.Error(), "feeds: fetch ") {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
@@ -178,7 +178,7 @@ func TestFetchGzipUnasked(t *testing.T) {
 			})
 			rt := &http.Transport{DisableCompression: true}
 			t.Cleanup(rt.CloseIdleConnections)
-			resp, err := NewFetcher(rt, testUA, 5*time.Second, tt.maxBody).Fetch(t.Context(), srv.URL, Validators{})
+			resp, err := NewFetcher(rt, testUA, time.Minute, tt.maxBody).Fetch(t.Context(), srv.URL, Validators{})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
@@ -223,7 +223,7 @@ func TestFetchStatus(t *testing.T) {
 				w.WriteHeader(tt.code)
 				fmt.Fprint(w, "error page")
 			})
-			f := NewFetcher(nil, testUA, 5*time.Second, 1<<20)
+			f := NewFetcher(nil, testUA, time.Minute, 1<<20)
 			f.now = func() time.Time { return now }
 			_, err := f.Fetch(t.Context(), srv.URL+"/feed", Validators{})
 			var se *StatusError
@@ -252,7 +252,7 @@ func TestFetchRedirect(t *testing.T) {
 		}
 		w.Write(body)
 	})
-	resp, err := NewFetcher(nil, testUA, 5*time.Second, 1<<20).Fetch(t.Context(), srv.URL+"/old", Validators{})
+	resp, err := NewFetcher(nil, testUA, time.Minute, 1<<20).Fetch(t.Context(), srv.URL+"/old", Validators{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestFetchFailures(t *testing.T) {
 					}
 				}
 			}, "the answer did not arrive in full within 200ms"},
-		{"context cancelled", 5 * time.Second, func(ctx context.Context) (context.Context, context.CancelFunc) {
+		{"context cancelled", time.Minute, func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(ctx, 100*time.Millisecond)
 		}, Validators{},
 			func(release <-chan struct{}) http.HandlerFunc {
@@ -301,7 +301,7 @@ func TestFetchFailures(t *testing.T) {
 					}
 				}
 			}, "stopped: context deadline exceeded"},
-		{"304 to an unconditional request", 5 * time.Second, nil, Validators{},
+		{"304 to an unconditional request", time.Minute, nil, Validators{},
 			func(<-chan struct{}) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) }
 			}, "304 Not Modified to an unconditional request"},
@@ -317,13 +317,11 @@ func TestFetchFailures(t *testing.T) {
 				ctx, cancel = tt.ctx(ctx)
 				defer cancel()
 			}
-			start := time.Now()
+			// The handlers hang until the test ends, so the error names
+			// the timeout that fired; no wall-clock bound is needed.
 			_, err := NewFetcher(nil, testUA, tt.timeout, 1<<20).Fetch(ctx, srv.URL, tt.v)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "feeds: fetch ") {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
-			}
-			if elapsed := time.Since(start); elapsed > 3*time.Second {
-				t.Errorf("took %v", elapsed)
 			}
 		})
 	}

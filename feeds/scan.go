@@ -12,7 +12,7 @@ import (
 
 // Bounds on what a feed may make gofeed build. gofeed holds every item and
 // every extension element in memory, a nested extension element costing
-// ~700 bytes, so a body cap alone does not bound memory (PITFALLS: 13 MB of
+// ~700 bytes, so a body cap alone does not bound memory (measured: 13 MB of
 // nested extension elements took ~770 MB). Measured on 10 MB bodies: nested
 // extension elements peaked at 670 MB of heap without these bounds and at
 // 85 MB with them; 10 MB of ordinary items peak at ~70 MB either way.

@@ -52,6 +52,29 @@ type Document struct {
 	Entities     []string   `json:"entities"`
 	Technologies []string   `json:"technologies"`
 	Evidence     []Evidence `json:"evidence"`
+	// Salient lists the entities and technologies the document is about
+	// (Salience.Salient), a subset of Entities and Technologies; Primary
+	// is the component of its most salient entity, the one section of a
+	// digest that tells the story ("" when no entity is salient and no
+	// source gives a component). A passing mention tags the document but
+	// makes it no story of that entity.
+	Salient []string `json:"salient"`
+	Primary string   `json:"primary,omitempty"`
+	// Salience explains Salient: one entry per tagged entity and
+	// technology, most salient first.
+	Salience []Salience `json:"salience,omitempty"`
+}
+
+// Salience is how much a document is about one of its entities or
+// technologies, from where and how often it is mentioned.
+type Salience struct {
+	Name     string  `json:"name"`
+	Score    float64 `json:"score"`    // 0 to 1
+	Salient  bool    `json:"salient"`  // Score reaches the threshold
+	Title    bool    `json:"title"`    // mentioned in the title
+	Lead     bool    `json:"lead"`     // mentioned in the body's first sentences
+	Mentions int     `json:"mentions"` // mentions that count, title and body
+	Share    float64 `json:"share"`    // of the mentions of its kind in the document
 }
 
 // Evidence explains one tag: which watch-list entry or technology matched,

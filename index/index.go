@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/searcher"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/techintel/techintel/index/story"
 )
@@ -34,7 +35,7 @@ var (
 const (
 	// batchDocs and batchBytes bound one bleve batch: about 1,000 documents
 	// is the sweet spot, and a byte cap keeps a batch of huge pages from
-	// holding gigabytes (PITFALLS.md).
+	// holding gigabytes.
 	batchDocs  = 1000
 	batchBytes = 16 << 20
 
@@ -47,6 +48,12 @@ const (
 	mappingVersion = "2" // 2: the story field
 )
 
+// setClauseLimit sets bleve's clause limit once per process. The limit
+// (searcher.DisjunctionMaxClauseCount) is a global of bleve's, not a
+// setting of an index: every index of the process shares it, so it is
+// set to the same maxClauses by whichever Open or OpenMem comes first,
+// and never changed afterwards (the README's Safety section documents
+// it).
 var setClauseLimit sync.Once
 
 // Index is a bleve index of Documents. It is safe for concurrent use.
@@ -82,7 +89,8 @@ type Index struct {
 
 // Open opens the index at path, creating it if it does not exist. If
 // another process holds it, Open fails within about a second with an
-// error wrapping ErrLocked instead of waiting forever (PITFALLS.md).
+// error wrapping ErrLocked instead of waiting forever (the README's Command
+// line section describes the data directory's lock).
 func Open(path string) (*Index, error) {
 	configure()
 	bi, err := bleve.OpenUsing(path, openConfig(false))
@@ -93,7 +101,9 @@ func Open(path string) (*Index, error) {
 		}
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "timeout") {
+		// scorch opens its root.bolt with bolt_timeout and returns bbolt's
+		// error as it is: a timeout means another process holds the lock.
+		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("index: open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
@@ -173,6 +183,9 @@ type stored struct {
 	Evidence     string    `json:"evidence"`
 	Hash         string    `json:"hash"`
 	Story        string    `json:"story"`
+	Salient      []string  `json:"salient"`
+	Primary      string    `json:"primary"`
+	Salience     string    `json:"salience"`
 	Kind         string    `json:"kind,omitempty"` // kindPage or kindArticle
 }
 
@@ -198,11 +211,8 @@ type UpsertResult struct {
 func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, error) {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
-	if !ix.storiesLoaded {
-		if err := ix.loadStories(ctx, time.Now()); err != nil {
-			return UpsertResult{}, err
-		}
-		ix.storiesLoaded = true
+	if err := ix.prepareWritesLocked(ctx); err != nil {
+		return UpsertResult{}, err
 	}
 	if now := time.Now(); now.Sub(ix.lastPrune) > time.Hour {
 		ix.pruneStories(now)
@@ -243,6 +253,27 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		}
 	}
 	return res, flush()
+}
+
+// PrepareWrites loads what the first Upsert needs (the story clusterer's
+// recent documents) if it is not loaded yet. A caller that journals a
+// batch before upserting it calls PrepareWrites first, so that the work
+// that may fail or be cancelled is done before anything is journaled.
+func (ix *Index) PrepareWrites(ctx context.Context) error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	return ix.prepareWritesLocked(ctx)
+}
+
+func (ix *Index) prepareWritesLocked(ctx context.Context) error {
+	if ix.storiesLoaded {
+		return nil
+	}
+	if err := ix.loadStories(ctx, time.Now()); err != nil {
+		return err
+	}
+	ix.storiesLoaded = true
+	return nil
 }
 
 func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
@@ -314,11 +345,16 @@ func indexDoc(b *bleve.Batch, d *Document, hash string) error {
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
 	}
+	sal, err := json.Marshal(d.Salience)
+	if err != nil {
+		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
+	}
 	err = b.Index(d.ID, stored{
 		URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
 		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated, Gone: d.Gone,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Evidence: string(ev), Hash: hash, Story: d.Story, Kind: pageKind(d.URL),
+		Salient: d.Salient, Primary: d.Primary, Salience: string(sal),
 	})
 	if err != nil {
 		return fmt.Errorf("index: upsert %s: %w", d.ID, err)
@@ -392,7 +428,9 @@ func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 }
 
 // contentHash covers what a reader or a filter sees; Fetched and Updated
-// are bookkeeping and excluded.
+// are bookkeeping and excluded, and so is salience, which follows from the
+// text and the tags: a re-fetch after an upgrade that adds it is no change
+// of the page (Retag fills it in).
 func contentHash(d *Document) string {
 	h := sha256.New()
 	for _, s := range []string{d.URL, d.Title, d.Body, d.Author, d.Published.UTC().Format(time.RFC3339)} {
@@ -416,7 +454,7 @@ func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
 // get loads a whole document and its content hash.
 func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
-	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone}, hitFields...)
+	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone, fieldSalience}, hitFields...)
 	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
 		return nil, "", fmt.Errorf("index: get %s: %w", id, err)
@@ -435,6 +473,11 @@ func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) 
 			return nil, "", fmt.Errorf("index: get %s: evidence: %w", id, err)
 		}
 	}
+	if sal := str(h.Fields[fieldSalience]); sal != "" && sal != "null" {
+		if err := json.Unmarshal([]byte(sal), &d.Salience); err != nil {
+			return nil, "", fmt.Errorf("index: get %s: salience: %w", id, err)
+		}
+	}
 	return &d, str(h.Fields[fieldHash]), nil
 }
 
@@ -451,6 +494,8 @@ func documentFromFields(id string, f map[string]interface{}) Document {
 		Entities:     strs(f[fieldEntities]),
 		Technologies: strs(f[fieldTechnologies]),
 		Story:        storyOf(id, f),
+		Salient:      strs(f[fieldSalient]),
+		Primary:      str(f[fieldPrimary]),
 	}
 }
 

@@ -25,6 +25,9 @@ const (
 	fieldEvidence     = "evidence"
 	fieldHash         = "hash"
 	fieldStory        = "story"
+	fieldSalient      = "salient"
+	fieldPrimary      = "primary"
+	fieldSalience     = "salience"
 	// fieldKind tells articles from pages (pageKind), indexed only, so
 	// that relevance order puts pages below articles.
 	fieldKind = "kind"
@@ -32,7 +35,8 @@ const (
 
 // storedFields are loaded for every hit.
 var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fieldFetched,
-	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies, fieldStory}
+	fieldUpdated, fieldComponents, fieldEntities, fieldTechnologies, fieldStory,
+	fieldSalient, fieldPrimary}
 
 // NewMapping returns the explicit mapping of a techintel index. Nothing is
 // mapped dynamically: a field that is not listed here is neither indexed
@@ -41,7 +45,7 @@ var hitFields = []string{fieldURL, fieldTitle, fieldSource, fieldPublished, fiel
 // The index's DefaultAnalyzer is the English analyzer too: a query-string
 // term without a field searches the composite _all field with the default
 // analyzer, and it must stem the way the text fields do, or "libraries"
-// would not find "library" (PITFALLS.md).
+// would not find "library" (the README's query syntax notes it).
 func NewMapping() mapping.IndexMapping { return newMapping(true) }
 
 // newMapping builds the mapping; with store false it indexes the same terms
@@ -93,6 +97,9 @@ func newMapping(store bool) mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldEntities, kw(true))
 	doc.AddFieldMappingsAt(fieldTechnologies, kw(true))
 	doc.AddFieldMappingsAt(fieldStory, kw(true))
+	doc.AddFieldMappingsAt(fieldSalient, kw(true))
+	doc.AddFieldMappingsAt(fieldPrimary, kw(true))
+	doc.AddFieldMappingsAt(fieldSalience, storedOnly())
 	kind := kw(false)
 	kind.Store = false
 	doc.AddFieldMappingsAt(fieldKind, kind)

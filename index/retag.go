@@ -38,9 +38,11 @@ func (ix *Index) Retag(ctx context.Context, tag func(*Document), progress func(s
 			seen++
 			d := documentFromFields(h.ID, h.Fields)
 			d.Body, d.Author, d.Gone = str(h.Fields[fieldBody]), str(h.Fields[fieldAuthor]), timeField(h.Fields[fieldGone])
-			before := []string{fmt.Sprint(d.Components), fmt.Sprint(d.Entities), fmt.Sprint(d.Technologies)}
+			// Salience counts as a tag: documents indexed before it existed
+			// get theirs at the first retag.
+			before := []string{fmt.Sprint(d.Components), fmt.Sprint(d.Entities), fmt.Sprint(d.Technologies), fmt.Sprint(d.Salient), d.Primary}
 			tag(&d)
-			if slices.Equal(before, []string{fmt.Sprint(d.Components), fmt.Sprint(d.Entities), fmt.Sprint(d.Technologies)}) {
+			if slices.Equal(before, []string{fmt.Sprint(d.Components), fmt.Sprint(d.Entities), fmt.Sprint(d.Technologies), fmt.Sprint(d.Salient), d.Primary}) {
 				continue
 			}
 			if err := indexDoc(b, &d, contentHash(&d)); err != nil {

@@ -81,9 +81,12 @@ type Query struct {
 	// Total and the facets still count documents, as Elasticsearch's
 	// field collapsing does.
 	Collapse bool
+	// Salient restricts Entities and Technologies to documents about
+	// them (Document.Salient), not merely mentioning them in passing.
+	Salient bool
 }
 
-// Hit is one search result (CONTRACT.md).
+// Hit is one search result (the README's HTTP API section).
 type Hit struct {
 	ID           string    `json:"id"`
 	URL          string    `json:"url"`
@@ -102,6 +105,9 @@ type Hit struct {
 	// newest others of them (up to MaxAlso).
 	StorySize int    `json:"story_size,omitempty"`
 	Also      []Copy `json:"also,omitempty"`
+	// Salient and Primary: what the document is about (Document).
+	Salient []string `json:"salient"`
+	Primary string   `json:"primary,omitempty"`
 }
 
 // MaxAlso caps Hit.Also.
@@ -369,6 +375,9 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 		{fieldComponents, q.Components}, {fieldEntities, q.Entities},
 		{fieldTechnologies, q.Technologies}, {fieldSource, q.Sources},
 	} {
+		if q.Salient && (f.field == fieldEntities || f.field == fieldTechnologies) {
+			f.field = fieldSalient
+		}
 		if tq := anyTerm(f.field, f.values); tq != nil {
 			conj = append(conj, tq)
 		}
@@ -573,6 +582,7 @@ func toHit(h *search.DocumentMatch, q Query) Hit {
 		Score:   h.Score,
 		Snippet: snippet(h, q),
 		Story:   d.Story,
+		Salient: d.Salient, Primary: d.Primary,
 	}
 }
 
@@ -648,6 +658,7 @@ func HitOf(d *Document) Hit {
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
 		Snippet: bodySnippet(d.Body),
 		Story:   d.Story,
+		Salient: d.Salient, Primary: d.Primary,
 	}
 }
 

@@ -86,7 +86,7 @@ func TestSendMail(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := smtptest.NewServer(t, tc.opts)
 			cfg := notify.SMTP{Host: srv.Host, Port: srv.Port, Username: tc.opts.Username, Password: tc.opts.Password,
-				TLS: tc.opts.TLS, Timeout: 10 * time.Second, TLSConfig: srv.ClientTLS()}
+				TLS: tc.opts.TLS, Timeout: time.Minute, TLSConfig: srv.ClientTLS()}
 			m := testMail()
 			if err := notify.SendMail(context.Background(), cfg, m); err != nil {
 				t.Fatal(err)

@@ -46,7 +46,7 @@ type alertsView struct {
 }
 
 func (h *Handler) handleAlerts(w http.ResponseWriter, r *http.Request) {
-	list, err := h.o.Subs.ListSubscriptions()
+	list, err := h.o.Subs.ListSubscriptions(r.Context())
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -68,7 +68,7 @@ type subscriptionPage struct {
 
 func (h *Handler) handleSubscription(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	s, err := h.o.Subs.GetSubscription(id)
+	s, err := h.o.Subs.GetSubscription(r.Context(), id)
 	if errors.Is(err, api.ErrNotFound) {
 		h.errorPage(w, r, http.StatusNotFound, "There is no subscription with id "+id+"; it may have been deleted.")
 		return
@@ -78,7 +78,7 @@ func (h *Handler) handleSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after := r.URL.Query().Get("after")
-	alerts, next, err := h.o.Subs.Alerts(id, after, alertsPerPage)
+	alerts, next, err := h.o.Subs.Alerts(r.Context(), id, after, alertsPerPage)
 	if errors.Is(err, api.ErrInvalid) {
 		h.errorPage(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -201,7 +201,7 @@ func (h *Handler) handleNewSubscription(w http.ResponseWriter, r *http.Request) 
 
 func (h *Handler) handleCreateSubscription(w http.ResponseWriter, r *http.Request) {
 	req := formRequest(r.PostForm)
-	sub, err := h.o.Subs.CreateSubscription(req)
+	sub, err := h.o.Subs.CreateSubscription(r.Context(), req)
 	if errors.Is(err, api.ErrInvalid) {
 		f := h.formOf(r, req)
 		f.Error = err.Error()
@@ -226,7 +226,7 @@ type confirmView struct {
 func (h *Handler) handleDeleteSubscription(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if r.PostForm.Get("confirm") != "yes" {
-		s, err := h.o.Subs.GetSubscription(id)
+		s, err := h.o.Subs.GetSubscription(r.Context(), id)
 		if errors.Is(err, api.ErrNotFound) {
 			h.errorPage(w, r, http.StatusNotFound, "There is no subscription with id "+id+"; it may have been deleted already.")
 			return
@@ -238,7 +238,7 @@ func (h *Handler) handleDeleteSubscription(w http.ResponseWriter, r *http.Reques
 		h.render(w, r, http.StatusOK, "confirmdelete", "Delete "+s.Name+"?", "alerts", confirmView{Sub: s})
 		return
 	}
-	err := h.o.Subs.DeleteSubscription(id)
+	err := h.o.Subs.DeleteSubscription(r.Context(), id)
 	if errors.Is(err, api.ErrNotFound) {
 		h.errorPage(w, r, http.StatusNotFound, "There is no subscription with id "+id+"; it may have been deleted already.")
 		return

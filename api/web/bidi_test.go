@@ -92,7 +92,7 @@ func TestBidiIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	subs := &memSubs{ix: ix, subs: map[string]api.Subscription{}}
-	if _, err := subs.CreateSubscription(api.SubscriptionRequest{Name: "watch " + rlo + "evil", Query: "nokia " + rlo, Entities: []string{"Nokia"}}); err != nil {
+	if _, err := subs.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "watch " + rlo + "evil", Query: "nokia " + rlo, Entities: []string{"Nokia"}}); err != nil {
 		t.Fatal(err)
 	}
 	sources := &memSources{list: []api.SourceStatus{{Name: "wire" + rlo + "a", Type: "feed", URL: "https://news.example/" + rlo, LastError: "bad " + rlo + "gateway"}}}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/insight"
 )
 
 // timelineWeeks is how many weeks an entity page charts.
@@ -81,14 +82,17 @@ func (h *Handler) handleEntities(w http.ResponseWriter, r *http.Request) {
 }
 
 type entityView struct {
-	Timeline     *api.Timeline
-	Chart        activityChart
-	Weeks        []api.TimelineWeek // newest first, for the table
-	Stories      []index.Hit
-	Total        uint64
-	Technologies []chip
-	SearchURL    string
-	APIURL       string
+	Timeline *api.Timeline
+	// About charts the stories about the entity per week (it is salient
+	// in them); Mentioned every document naming it.
+	About, Mentioned sparkline
+	AboutTotal       int
+	Weeks            []api.TimelineWeek // newest first, for the table
+	Stories          []index.Hit
+	Total            uint64
+	Technologies     []chip
+	SearchURL        string
+	APIURL           string
 }
 
 func (h *Handler) handleEntity(w http.ResponseWriter, r *http.Request) {
@@ -107,11 +111,17 @@ func (h *Handler) handleEntity(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	v := entityView{Timeline: tl, Chart: newActivityChart(tl), Stories: res.Hits, Total: res.Total,
+	var about, mentioned []insight.WeekCount
+	for _, wk := range tl.Weeks {
+		about = append(about, insight.WeekCount{Week: wk.Week, From: wk.From, Count: wk.Salient})
+		mentioned = append(mentioned, insight.WeekCount{Week: wk.Week, From: wk.From, Count: wk.Count})
+	}
+	v := entityView{Timeline: tl, About: newSparkline(about, 0), Mentioned: newSparkline(mentioned, len(mentioned)), Stories: res.Hits, Total: res.Total,
 		SearchURL: "/?" + url.Values{"entity": {tl.Entity}}.Encode(),
 		APIURL:    "/api/v1/entities/" + url.PathEscape(tl.Entity) + "/timeline"}
 	for i := len(tl.Weeks) - 1; i >= 0; i-- {
 		v.Weeks = append(v.Weeks, tl.Weeks[i])
+		v.AboutTotal += tl.Weeks[i].Salient
 	}
 	for t, n := range res.Facets.Technologies {
 		v.Technologies = append(v.Technologies, chip{Label: t, Value: t, Count: n,
@@ -119,68 +129,4 @@ func (h *Handler) handleEntity(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(v.Technologies, func(a, b chip) int { return cmp.Or(b.Count-a.Count, cmp.Compare(a.Label, b.Label)) })
 	h.render(w, r, http.StatusOK, "entity", tl.Entity, "entities", v)
-}
-
-// activityChart is small multiples: one row of weekly bars per component,
-// on a shared scale, drawn as inline SVG with presentation attributes
-// only (the pages' CSP allows no inline style).
-type activityChart struct {
-	Width, Height int
-	LabelW        int
-	Max           int
-	Rows          []chartRow
-	WeekLabels    []chartLabel
-}
-
-type chartRow struct {
-	Component string
-	Label     string
-	Y, TextY  int
-	BaseY     int
-	Bars      []chartBar
-}
-
-type chartBar struct {
-	X, Y, W, H int
-	Title      string
-}
-
-type chartLabel struct {
-	X    int
-	Text string
-}
-
-func newActivityChart(tl *api.Timeline) activityChart {
-	const labelW, plotW, rowH, barMax = 90, 540, 44, 34
-	c := activityChart{LabelW: labelW, Width: labelW + plotW, Max: 1}
-	for _, wk := range tl.Weeks {
-		for _, comp := range index.Components {
-			c.Max = max(c.Max, wk.Components[comp])
-		}
-	}
-	n := max(len(tl.Weeks), 1)
-	step := plotW / n
-	barW := max(step*7/10, 2)
-	for i, comp := range index.Components {
-		row := chartRow{Component: comp, Label: componentLabels[comp], Y: i * rowH, TextY: i*rowH + rowH/2 + 4, BaseY: i*rowH + rowH - 4}
-		for j, wk := range tl.Weeks {
-			cnt := wk.Components[comp]
-			hgt := cnt * barMax / c.Max
-			if cnt > 0 {
-				hgt = max(hgt, 2)
-			}
-			row.Bars = append(row.Bars, chartBar{
-				X: labelW + j*step + (step-barW)/2, Y: i*rowH + (rowH - 4) - hgt, W: barW, H: hgt,
-				Title: fmt.Sprintf("%s, week %s: %d", componentLabels[comp], wk.Week, cnt),
-			})
-		}
-		c.Rows = append(c.Rows, row)
-	}
-	for j, wk := range tl.Weeks {
-		if j%2 == (len(tl.Weeks)-1)%2 { // every other week, ending with the current one
-			c.WeekLabels = append(c.WeekLabels, chartLabel{X: labelW + j*step + step/2, Text: wk.Week[5:]})
-		}
-	}
-	c.Height = len(index.Components)*rowH + 18
-	return c
 }

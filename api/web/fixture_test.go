@@ -92,6 +92,7 @@ func newFixture(tb testing.TB, tokens ...api.Token) *fixture {
 		Searcher: ix, Sources: f.sources, Subs: f.subs,
 		Digests:  memDigests{ix: ix, watch: watch},
 		Entities: memEntities{ix: ix, watch: watch, techs: []string{"Open RAN", "Network slicing"}},
+		Reviews:  newMemReviews(ix, f, watch, []string{"Open RAN", "Network slicing"}),
 		Tokens:   tokens, Now: func() time.Time { return time.Unix(0, f.clock.Load()) },
 	})
 	if err != nil {
@@ -188,7 +189,7 @@ type memSubs struct {
 	next int
 }
 
-func (m *memSubs) CreateSubscription(r api.SubscriptionRequest) (api.Subscription, error) {
+func (m *memSubs) CreateSubscription(_ context.Context, r api.SubscriptionRequest) (api.Subscription, error) {
 	if strings.TrimSpace(r.Name) == "" {
 		return api.Subscription{}, fmt.Errorf("%w: name: must not be empty", api.ErrInvalid)
 	}
@@ -204,7 +205,7 @@ func (m *memSubs) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 	return s, nil
 }
 
-func (m *memSubs) ListSubscriptions() ([]api.Subscription, error) {
+func (m *memSubs) ListSubscriptions(context.Context) ([]api.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []api.Subscription
@@ -215,7 +216,7 @@ func (m *memSubs) ListSubscriptions() ([]api.Subscription, error) {
 	return out, nil
 }
 
-func (m *memSubs) GetSubscription(id string) (api.Subscription, error) {
+func (m *memSubs) GetSubscription(_ context.Context, id string) (api.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.subs[id]
@@ -225,7 +226,7 @@ func (m *memSubs) GetSubscription(id string) (api.Subscription, error) {
 	return s, nil
 }
 
-func (m *memSubs) DeleteSubscription(id string) error {
+func (m *memSubs) DeleteSubscription(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.subs[id]; !ok {
@@ -235,8 +236,8 @@ func (m *memSubs) DeleteSubscription(id string) error {
 	return nil
 }
 
-func (m *memSubs) Alerts(sub, after string, limit int) ([]api.Alert, string, error) {
-	s, err := m.GetSubscription(sub)
+func (m *memSubs) Alerts(ctx context.Context, sub, after string, limit int) ([]api.Alert, string, error) {
+	s, err := m.GetSubscription(ctx, sub)
 	if err != nil {
 		return nil, "", err
 	}
@@ -317,7 +318,12 @@ func (e memEntities) Timeline(ctx context.Context, name string, weeks int) (*api
 		if err != nil {
 			return nil, err
 		}
-		tl.Weeks = append(tl.Weeks, api.TimelineWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total), Components: res.Facets.Components, Top: res.Hits})
+		about, err := e.ix.Search(ctx, index.Query{Entities: []string{w.Name}, Salient: true, Since: from, Until: from.AddDate(0, 0, 7), Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		tl.Weeks = append(tl.Weeks, api.TimelineWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total), Salient: int(about.Total),
+			Components: res.Facets.Components, Top: res.Hits})
 	}
 	return tl, nil
 }

@@ -136,7 +136,7 @@ func TestPages(t *testing.T) {
 	srv := f.server(t)
 	c := client(t)
 	hostile := index.DocID(hostileURL)
-	if _, err := f.subs.CreateSubscription(api.SubscriptionRequest{Name: `watch <script>alert(10)</script>`, Query: "nokia", WebhookURL: "https://hooks.example/x"}); err != nil {
+	if _, err := f.subs.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: `watch <script>alert(10)</script>`, Query: "nokia", WebhookURL: "https://hooks.example/x"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -163,7 +163,7 @@ func TestPages(t *testing.T) {
 			`href="#ZgotmplZ"`, `href="/api/v1/documents/` + hostile + `"`}},
 		{"document, unknown", "/documents/nope", 404, []string{"no document with id nope"}},
 		{"entities and matrix", "/entities", 200, []string{`href="/entities/Vodafone"`, `class="heat-5"`, `aria-label="30 documents mention Vodafone and Network slicing"`}},
-		{"entity", "/entities/Nokia", 200, []string{"Role: <strong>own</strong>", "<svg", `<rect class="bar-own"`, "Own, week 2026-W46: 1", "Open RAN <span class=\"count\">1</span>", "ships &#34;&gt;&lt;img"}},
+		{"entity", "/entities/Nokia", 200, []string{"Role: <strong>own</strong>", "<svg", "Stories about Nokia per week", `<rect class="spark-old"`, "2026-W46: 1", "Open RAN <span class=\"count\">1</span>", "ships &#34;&gt;&lt;img"}},
 		{"entity, unknown", "/entities/Nobody", 404, []string{"&#34;Nobody&#34; is not on the watch list"}},
 		{"alerts", "/alerts", 200, []string{"watch &lt;script&gt;alert(10)&lt;/script&gt;", `value="` + srv.URL + `/api/v1/subscriptions/s1/feed.atom"`, `action="/alerts/s1/delete"`}},
 		{"subscription", "/alerts/s1", 200, []string{"Nokia &lt;script&gt;alert(1)", "Alert raised"}},
@@ -259,7 +259,7 @@ func TestForms(t *testing.T) {
 	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/alerts/s1" {
 		t.Fatalf("create: %d, Location %q", status, resp.Header.Get("Location"))
 	}
-	if s, err := f.subs.GetSubscription("s1"); err != nil || s.Name != "Nokia watch" || s.Query != "nokia" || len(s.Components) != 1 {
+	if s, err := f.subs.GetSubscription(t.Context(), "s1"); err != nil || s.Name != "Nokia watch" || s.Query != "nokia" || len(s.Components) != 1 {
 		t.Errorf("stored %+v, %v", s, err)
 	}
 	// Delete asks first: the button's post shows what goes, and
@@ -275,7 +275,7 @@ func TestForms(t *testing.T) {
 	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/alerts" {
 		t.Errorf("delete: %d", status)
 	}
-	if _, err := f.subs.GetSubscription("s1"); err == nil {
+	if _, err := f.subs.GetSubscription(t.Context(), "s1"); err == nil {
 		t.Error("subscription still there after delete")
 	}
 	if status, _, _ := fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}, "confirm": {"yes"}}); status != http.StatusNotFound {

@@ -74,7 +74,14 @@ var funcs = template.FuncMap{
 	"searchURL": func(param, value string) string {
 		return "/?" + url.Values{param: {value}}.Encode()
 	},
-	"entityURL":     func(name string) string { return "/entities/" + url.PathEscape(name) },
+	"entityURL": func(name string) string { return "/entities/" + url.PathEscape(name) },
+	// day is date for an optional time (alliance reviews, the radar).
+	"day": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
 	"pathEscape":    url.PathEscape,
 	"join":          strings.Join,
 	"componentList": func() []string { return index.Components },

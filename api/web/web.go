@@ -48,6 +48,8 @@ type Options struct {
 	// History, if set, returns the recorded content changes of a watched
 	// page (a site source's page), oldest first, for the document page.
 	History func(source, url string) ([]Change, error)
+	// Reviews, if set, adds the alliance review and the radar pages.
+	Reviews api.Reviews
 }
 
 // Change is one recorded change of a watched page's text.
@@ -132,6 +134,12 @@ func New(o Options) (*Handler, error) {
 	if o.Digests != nil {
 		h.handle("GET /digest", reader, h.handleDigest)
 	}
+	if o.Reviews != nil {
+		h.handle("GET /alliances", reader, h.handleAlliances)
+		h.handle("GET /alliances/{name}", reader, h.handleAlliance)
+		h.handle("POST /alliances/{name}/reviewed", admin, h.handleMarkReviewed)
+		h.handle("GET /radar", reader, h.handleRadar)
+	}
 	return h, nil
 }
 
@@ -186,7 +194,7 @@ type layout struct {
 	User   identity
 	AuthOn bool // tokens are configured: show who is logged in and a logout button
 	CSRF   string
-	Has    struct{ Alerts, Digest, Entities bool }
+	Has    struct{ Alerts, Digest, Entities, Reviews bool }
 }
 
 // view is what a page template executes on: the frame and the page's own
@@ -208,6 +216,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	// controls there instead, so that the tab reads as the text does.
 	v := view{layout: layout{Title: stripBidi(title), Nav: nav, AuthOn: len(h.o.Tokens) > 0}, D: data}
 	v.Has.Alerts, v.Has.Digest, v.Has.Entities = h.o.Subs != nil, h.o.Digests != nil, h.o.Entities != nil
+	v.Has.Reviews = h.o.Reviews != nil
 	if id, ok := identityFrom(r.Context()); ok {
 		v.User = id
 		v.CSRF = h.sessions.csrfToken(id)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
 	"github.com/techintel/techintel/index/store"
@@ -43,7 +44,7 @@ func invalidf(format string, args ...any) error {
 }
 
 // validate checks a subscription request.
-func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
+func (a *alerter) validate(ctx context.Context, r *api.SubscriptionRequest, needName bool) error {
 	r.Name = strings.TrimSpace(r.Name)
 	if needName && r.Name == "" {
 		return invalidf("name: required")
@@ -52,7 +53,7 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 		len(r.Technologies) == 0 && len(r.Sources) == 0 {
 		return invalidf("query: required unless entities, technologies, sources or components narrow the subscription")
 	}
-	if err := index.ValidateQuery(context.Background(), r.Query); err != nil {
+	if err := index.ValidateQuery(ctx, r.Query); err != nil {
 		return invalidf("query: %v", err)
 	}
 	if _, err := r.SearchQuery(); err != nil {
@@ -86,7 +87,7 @@ func (a *alerter) validate(r *api.SubscriptionRequest, needName bool) error {
 		// The transport refuses private targets when it connects (names
 		// that resolve to one included); a literal one is refused here
 		// already, so the mistake shows at once.
-		if !a.cfg.HTTP.AllowPrivateNetworks && privateHost(u.Hostname()) {
+		if !a.cfg.HTTP.AllowPrivateNetworks && netguard.PrivateHost(u.Hostname()) {
 			return invalidf("webhook_url: %s is a private or reserved address (set http.allow_private_networks = true to allow)", u.Hostname())
 		}
 	}
@@ -105,8 +106,8 @@ const (
 
 // CreateSubscription validates a subscription and stores it; with
 // backfill, it raises alerts for matching documents of the last days too.
-func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscription, error) {
-	if err := a.validate(&r, true); err != nil {
+func (a *alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequest) (api.Subscription, error) {
+	if err := a.validate(ctx, &r, true); err != nil {
 		return api.Subscription{}, err
 	}
 	// The backfill is found first and stored with the subscription in
@@ -124,7 +125,7 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 		}
 		q.Sort, q.Limit, q.NoFacets = index.SortDate, index.MaxLimit, true
 		for len(matches) < maxBackfillAlerts {
-			res, err := a.index.Search(context.Background(), q)
+			res, err := a.index.Search(ctx, q)
 			if err != nil {
 				return api.Subscription{}, err
 			}
@@ -155,7 +156,7 @@ func (a *alerter) CreateSubscription(r api.SubscriptionRequest) (api.Subscriptio
 // Preview counts what a subscription would have matched in each of the
 // last previewWeeks ISO weeks, with a few recent examples.
 func (a *alerter) Preview(ctx context.Context, r api.SubscriptionRequest) (*api.Preview, error) {
-	if err := a.validate(&r, false); err != nil {
+	if err := a.validate(ctx, &r, false); err != nil {
 		return nil, err
 	}
 	p := &api.Preview{Weeks: []api.PreviewWeek{}}
@@ -232,7 +233,7 @@ func timeOrNil(t time.Time) *time.Time {
 }
 
 // ListSubscriptions lists every subscription.
-func (a *alerter) ListSubscriptions() ([]api.Subscription, error) {
+func (a *alerter) ListSubscriptions(ctx context.Context) ([]api.Subscription, error) {
 	subs, err := a.store.Subscriptions()
 	if err != nil {
 		return nil, err
@@ -249,7 +250,7 @@ func (a *alerter) ListSubscriptions() ([]api.Subscription, error) {
 }
 
 // GetSubscription returns one subscription.
-func (a *alerter) GetSubscription(id string) (api.Subscription, error) {
+func (a *alerter) GetSubscription(ctx context.Context, id string) (api.Subscription, error) {
 	s, err := a.store.Subscription(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return api.Subscription{}, fmt.Errorf("%w: %v", api.ErrNotFound, err)
@@ -262,7 +263,7 @@ func (a *alerter) GetSubscription(id string) (api.Subscription, error) {
 }
 
 // DeleteSubscription deletes a subscription and its alerts.
-func (a *alerter) DeleteSubscription(id string) error {
+func (a *alerter) DeleteSubscription(ctx context.Context, id string) error {
 	err := a.store.DeleteSubscription(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %v", api.ErrNotFound, err)
@@ -271,7 +272,7 @@ func (a *alerter) DeleteSubscription(id string) error {
 }
 
 // Alerts lists alerts with their documents.
-func (a *alerter) Alerts(sub, after string, limit int) ([]api.Alert, string, error) {
+func (a *alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]api.Alert, string, error) {
 	if after != "" && strings.Trim(after, "0123456789") != "" {
 		return nil, "", invalidf("after: %q is not a cursor from this API", after)
 	}
@@ -281,7 +282,7 @@ func (a *alerter) Alerts(sub, after string, limit int) ([]api.Alert, string, err
 	}
 	out := make([]api.Alert, 0, len(alerts))
 	for _, al := range alerts {
-		d, err := a.index.Get(context.Background(), al.Document)
+		d, err := a.index.Get(ctx, al.Document)
 		if err != nil {
 			return nil, "", err
 		}

@@ -62,6 +62,7 @@ func openCopy(t *testing.T, dir string) *dataDir {
 // stops, it copies by itself. Both copies open as data directories and
 // answer the same searches and alerts as the original.
 func TestBackupBesideServeAndAlone(t *testing.T) {
+	t.Parallel() // mostly waits for servers and child processes
 	listen := freePort(t)
 	configPath, _ := demoWorld(t, listen)
 	cfg, err := LoadConfig(configPath)

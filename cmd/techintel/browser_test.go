@@ -19,8 +19,9 @@ import (
 // the demo world: search, filter with a component chip, open a document,
 // create a subscription from a search and read the digest, at a phone's
 // and a laptop's width. Screenshots go to $TECHINTEL_ARTIFACTS when set.
-// Without a Chromium the test skips, unless TECHINTEL_BROWSER_TESTS=1
-// (CI), where it fails.
+// It is a long test (TECHINTEL_LONG_TESTS=1, make test-long). Without a
+// Chromium it skips, unless TECHINTEL_BROWSER_TESTS=1 (CI), where it
+// fails.
 
 // chromiumPath finds a Chromium or Chrome binary.
 func chromiumPath() string {
@@ -33,6 +34,7 @@ func chromiumPath() string {
 }
 
 func TestBrowser(t *testing.T) {
+	requireLong(t, "drives a browser")
 	bin := chromiumPath()
 	if bin == "" {
 		if os.Getenv("TECHINTEL_BROWSER_TESTS") == "1" {
@@ -132,7 +134,7 @@ func TestBrowser(t *testing.T) {
 			if h1 := b.text(`document.querySelector("h1").textContent`); h1 != name {
 				t.Errorf("after create: h1 %q", h1)
 			}
-			subs, err := g.alerts.ListSubscriptions()
+			subs, err := g.alerts.ListSubscriptions(context.Background())
 			found := false
 			for _, s := range subs {
 				found = found || (s.Name == name && s.Query == "open ran" && len(s.Components) == 1 && s.Components[0] == "alliances")
@@ -163,7 +165,7 @@ func TestBrowser(t *testing.T) {
 			b.run(chromedp.WaitVisible(chromedp.CSS(`input#week[value="` + prev + `"]`)))
 
 			// The other pages render without horizontal scroll too.
-			for _, p := range []string{"/entities", "/entities/Nokia", "/alerts", "/sources"} {
+			for _, p := range []string{"/entities", "/entities/Nokia", "/alerts", "/sources", "/alliances", "/alliances/Fujitsu", "/radar"} {
 				b.run(chromedp.Navigate(srv.URL + p))
 				b.run(chromedp.WaitVisible(chromedp.CSS("main h1")))
 				b.noHorizontalScroll(p)

@@ -17,12 +17,13 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/tag"
 )
 
-// Config is the whole configuration file (CONTRACT.md). DefaultConfig
+// Config is the whole configuration file (the README's Configuration section). DefaultConfig
 // gives every default; LoadConfig reads a file over it and validates.
 type Config struct {
 	DataDir string `toml:"data_dir"`
@@ -85,6 +86,10 @@ type WatchConfig struct {
 	Exclude       []string `toml:"exclude"`
 	Context       []string `toml:"context"`
 	ContextWindow int      `toml:"context_window"`
+	TagRules
+	// ReviewEvery is how often a partner's alliance is reviewed, in days
+	// (default 90).
+	ReviewEvery int `toml:"review_every"`
 }
 
 // TechConfig is one [[technologies]] entry.
@@ -95,6 +100,38 @@ type TechConfig struct {
 	Exclude       []string `toml:"exclude"`
 	Context       []string `toml:"context"`
 	ContextWindow int      `toml:"context_window"`
+	TagRules
+}
+
+// TagRules are the precision controls a watch entry and a technology
+// share beyond case, exclude and context (package tag): veto words, plural
+// matching and aliases with rules of their own ([[watch.alias_rules]]).
+type TagRules struct {
+	Veto       []string      `toml:"veto"`
+	VetoWindow int           `toml:"veto_window"`
+	Plurals    bool          `toml:"plurals"`
+	Alias      []AliasConfig `toml:"alias_rules"`
+}
+
+// AliasConfig is one [[watch.alias_rules]] or [[technologies.alias_rules]] entry: an
+// alias whose own case, exclude, context and plural rules replace the entry's.
+type AliasConfig struct {
+	Name          string   `toml:"name"`
+	CaseSensitive bool     `toml:"case_sensitive"`
+	Exclude       []string `toml:"exclude"`
+	Context       []string `toml:"context"`
+	ContextWindow int      `toml:"context_window"`
+	Plurals       bool     `toml:"plurals"`
+}
+
+// aliasRules converts the [[…alias_rules]] tables for package tag.
+func (r TagRules) aliasRules() []tag.Alias {
+	var out []tag.Alias
+	for _, a := range r.Alias {
+		out = append(out, tag.Alias{Name: a.Name, CaseSensitive: a.CaseSensitive, Exclude: a.Exclude,
+			Context: a.Context, ContextWindow: a.ContextWindow, Plurals: a.Plurals})
+	}
+	return out
 }
 
 // SourceConfig is one [[sources]] entry.
@@ -330,8 +367,8 @@ func (c *Config) Validate() error {
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return configErrorf("http.max_body_bytes: must be positive, got %d", c.HTTP.MaxBodyBytes)
 	}
-	if c.HTTP.MaxRunsPerHost < 1 || c.HTTP.MaxRunsPerHost > maxConcurrentRuns {
-		return configErrorf("http.max_runs_per_host: must be between 1 and %d (the runs at once in all), got %d", maxConcurrentRuns, c.HTTP.MaxRunsPerHost)
+	if c.HTTP.MaxRunsPerHost < 1 || c.HTTP.MaxRunsPerHost > schedule.MaxConcurrentRuns {
+		return configErrorf("http.max_runs_per_host: must be between 1 and %d (the runs at once in all), got %d", schedule.MaxConcurrentRuns, c.HTTP.MaxRunsPerHost)
 	}
 	seen := map[string]bool{}
 	for i, w := range c.Watch {
@@ -349,6 +386,9 @@ func (c *Config) Validate() error {
 		seen[strings.ToLower(w.Name)] = true
 		if err := checkAliases(field, w.Aliases); err != nil {
 			return err
+		}
+		if w.ReviewEvery < 0 {
+			return configErrorf("%s.review_every: %d days is negative", field, w.ReviewEvery)
 		}
 	}
 	seen = map[string]bool{}
@@ -556,12 +596,14 @@ func (c *Config) tagger() (*tag.Tagger, error) {
 	ents := make([]tag.Entity, len(c.Watch))
 	for i, w := range c.Watch {
 		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive,
-			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow}
+			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow,
+			Veto: w.Veto, VetoWindow: w.VetoWindow, Plurals: w.Plurals, AliasRules: w.aliasRules()}
 	}
 	techs := make([]tag.Technology, len(c.Technologies))
 	for i, t := range c.Technologies {
 		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive,
-			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow}
+			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow,
+			Veto: t.Veto, VetoWindow: t.VetoWindow, Plurals: t.Plurals, AliasRules: t.aliasRules()}
 	}
 	return tag.New(ents, techs)
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -122,15 +123,52 @@ func startServe(t *testing.T, configPath, listen string, stderr io.Writer) *exec
 	}
 }
 
+// waitForNewDocuments polls serve's API until it reports more than
+// known documents, and returns their IDs; it fails only when nothing
+// new appears before the deadline.
+func waitForNewDocuments(listen string, known int, wait time.Duration) (map[string]bool, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		ids, err := allIDs(listen)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) > known {
+			return ids, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("serve reported no new document in %v (%d known)", wait, known)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestSIGKILLDuringIngest kills serve with SIGKILL at random moments while
 // it indexes feeds that keep growing, restarts it, and repeats. At the
 // end the index opens, every document serve reported before a kill is
 // there once, and the subscription's alerts match a search for it: none
 // lost, none duplicated.
+//
+// `make test` runs two rounds; TECHINTEL_LONG_TESTS=1 (make test-long)
+// runs eight. The moments are drawn from a seed the test logs;
+// TECHINTEL_CRASH_SEED=<seed> replays them.
 func TestSIGKILLDuringIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts serve in a loop; skipped with -short")
 	}
+	t.Parallel() // mostly waits for servers and child processes
+	rounds := 2
+	if longTests() {
+		rounds = 8
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("TECHINTEL_CRASH_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("TECHINTEL_CRASH_SEED=%q: want a number: %v", s, err)
+		}
+	}
+	t.Logf("seed %d (replay with TECHINTEL_CRASH_SEED=%d), %d rounds", seed, seed, rounds)
 	feeds := growingFeeds(t)
 	dir := t.TempDir()
 	listen := freePort(t)
@@ -161,15 +199,20 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	d.Close()
 
 	reported := map[string]bool{}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	const rounds = 6
+	rng := rand.New(rand.NewPCG(seed, 7))
 	for round := range rounds {
 		var stderr bytes.Buffer
 		cmd := startServe(t, configPath, listen, &stderr)
-		// Let it ingest for a random while, read what it reports, then
-		// kill it at once, most likely in the middle of a batch.
-		time.Sleep(time.Duration(400+rng.IntN(1200)) * time.Millisecond)
-		ids, err := allIDs(listen)
+		// Wait until serve reports documents it had not reported before
+		// (however long a loaded machine takes), read what it reports
+		// after a random further moment, then kill it at once after
+		// another: most likely in the middle of a batch. The random
+		// pauses only spread the kills; no outcome depends on them.
+		ids, err := waitForNewDocuments(listen, len(reported), 2*time.Minute)
+		if err == nil {
+			time.Sleep(time.Duration(rng.IntN(800)) * time.Millisecond)
+			ids, err = allIDs(listen)
+		}
 		if err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,22 +35,18 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	g, err := NewGatherer(cfg, d, log)
-	if err != nil {
+	e := newEngine(engineOptions{Config: cfg, Log: log, DataDir: d, ReplayJournal: true,
+		Progress: func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }})
+	if err := e.Open(ctx); err != nil {
 		return err
 	}
-	if _, err := g.replayJournal(ctx); err != nil {
-		log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
-	}
-	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
-	return crawlAndReport(ctx, g, names, stdout)
+	err = crawlAndReport(ctx, e.g, names, stdout)
+	return errors.Join(err, e.Close(context.WithoutCancel(ctx)))
 }
 
 // crawlAndReport runs the sources and prints one line per source and a

@@ -56,27 +56,24 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	fmt.Fprintf(stdout, "techintel demo: sample world at %s, data in %s\n\n", baseURL, dir)
-	d, err := openDataDir(cfg.DataDir)
-	if err != nil {
-		return err
-	}
+	// Gather the world once, printing progress, then serve it: two
+	// engines, one after the other, each owning the data directory while
+	// it runs.
 	log := newLogger(stderr)
-	g, err := NewGatherer(cfg, d, log)
-	if err != nil {
-		d.Close()
+	crawler := newEngine(engineOptions{Config: cfg, Log: log,
+		Progress: func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }})
+	if err := crawler.Open(ctx); err != nil {
 		return err
 	}
-	g.progress = func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }
-	if err := crawlAndReport(ctx, g, nil, stdout); err != nil {
-		d.Close()
+	err = crawlAndReport(ctx, crawler.g, nil, stdout)
+	if err := errors.Join(err, crawler.Close(context.WithoutCancel(ctx))); err != nil {
 		return fmt.Errorf("demo: gathering the sample world: %w", err)
 	}
-	g.progress = nil
 
 	ready := func(addr string) {
 		printDemoHelp(stdout, addr, configPath, cfg.Sources[0].Name)
 	}
-	err = serve(ctx, cfg, d, g, log, ready)
+	err = serve(ctx, cfg, newEngine(engineOptions{Config: cfg, Log: log, Schedule: true}), log, ready)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

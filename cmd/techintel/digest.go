@@ -17,6 +17,7 @@ import (
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
+	"github.com/techintel/techintel/index/store"
 )
 
 // digester builds digests for the configured watch list.
@@ -25,6 +26,9 @@ type digester struct {
 	watch *liveWatch
 	index *index.Index
 	now   func() time.Time
+	// reviews, when set, holds the alliance review dates: the digest then
+	// has the alliance review and radar sections.
+	reviews *store.Store
 }
 
 var _ api.Digests = digester{}
@@ -41,7 +45,18 @@ func (d digester) Digest(ctx context.Context, week string) (*digest.Digest, erro
 			sites = append(sites, s.Name)
 		}
 	}
-	return digest.Build(ctx, d.index, week, watch, sites)
+	dg, err := digest.Build(ctx, d.index, week, watch, sites)
+	if err != nil || d.reviews == nil {
+		return dg, err
+	}
+	reviewed, err := d.reviews.Reviewed()
+	if err != nil {
+		return nil, err
+	}
+	if err := digest.AddReviews(ctx, d.index, dg, reviewEntities(ws), technologyNames(ws), reviewed); err != nil {
+		return nil, err
+	}
+	return dg, nil
 }
 
 func (d digester) LastCompleteWeek() string { return digest.LastCompleteWeek(d.now()) }
@@ -123,7 +138,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	d, err := digester{cfg: cfg, watch: lw, index: dd.index, now: time.Now}.Digest(ctx, *week)
+	d, err := digester{cfg: cfg, watch: lw, index: dd.index, now: time.Now, reviews: dd.store}.Digest(ctx, *week)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,7 @@ func TestFullDiskFailsIngestAndRecovers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs serve as a child process; skipped with -short")
 	}
+	t.Parallel() // mostly waits for servers and child processes
 	feeds := growingFeeds(t)
 	dir := t.TempDir()
 	listen := freePort(t)

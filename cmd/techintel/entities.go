@@ -61,7 +61,12 @@ func (in insight) Timeline(ctx context.Context, name string, weeks int) (*api.Ti
 		if err != nil {
 			return nil, err
 		}
-		tl.Weeks = append(tl.Weeks, api.TimelineWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total), Components: res.Facets.Components, Top: res.Hits})
+		about, err := in.index.Search(ctx, index.Query{Entities: []string{w.Name}, Salient: true, Since: from, Until: from.AddDate(0, 0, 7), Limit: 1, NoFacets: true})
+		if err != nil {
+			return nil, err
+		}
+		tl.Weeks = append(tl.Weeks, api.TimelineWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total), Salient: int(about.Total),
+			Components: res.Facets.Components, Top: res.Hits})
 	}
 	return tl, nil
 }

@@ -2,18 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/techintel/techintel/api"
-	"github.com/techintel/techintel/crawler"
+	"github.com/techintel/techintel/cmd/techintel/internal/gather"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
@@ -22,11 +21,6 @@ import (
 // maxRunErrors caps the page errors one run reports.
 const maxRunErrors = 50
 
-// upsertEvery is how many crawled pages are indexed together while a site
-// crawl goes on, so that a long crawl shows results early and a crash
-// loses little.
-const upsertEvery = 200
-
 // Gatherer is the one ingest orchestrator: source → fetch (feeds or
 // crawler) → tag → upsert, recording each run's outcome in the state
 // store. It implements api.Sources.
@@ -34,22 +28,21 @@ type Gatherer struct {
 	cfg     *Config
 	index   *index.Index
 	store   *store.Store
-	watch   *liveWatch // the watch list, swapped on reload
-	fetcher *feeds.Fetcher
-	rt      http.RoundTripper
+	watch   *liveWatch      // the watch list, swapped on reload
+	fetcher *gather.Fetcher // the fetch side: network and parsing only
 	log     *slog.Logger
 	now     func() time.Time
 
 	// progress, when set, hears about a run as it goes (the crawl command
-	// prints it).
+	// prints it). Set at construction only (gathererHooks).
 	progress func(source, msg string)
 	// nextRun, when set, tells when the scheduler runs a source next.
+	// Set at construction only (gathererHooks).
 	nextRun func(source string) time.Time
 
 	hosts  *hostSlots
 	alerts *alerter
-	// reloader, when set (serve), re-reads the watch list on SIGHUP.
-	reloader *reloader
+	group  groupCommitter // commits the batches of concurrent runs together
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -64,25 +57,44 @@ type Gatherer struct {
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
 func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
+	return newGathererWith(cfg, d, log, gathererHooks{})
+}
+
+// gathererHooks are the optional callbacks of a gatherer, given when it
+// is built.
+type gathererHooks struct {
+	progress func(source, msg string)
+	nextRun  func(source string) time.Time
+}
+
+// newGathererWith is NewGatherer with hooks.
+func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHooks) (*Gatherer, error) {
 	lw, err := newLiveWatch(cfg)
 	if err != nil {
 		return nil, err
 	}
 	d.index.SetResolver(lw.resolve)
-	rt := newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D())
-	return &Gatherer{
-		cfg:     cfg,
-		index:   d.index,
-		store:   d.store,
-		watch:   lw,
-		fetcher: feeds.NewFetcher(rt, cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes),
-		rt:      rt,
-		log:     log,
-		now:     time.Now,
-		running: map[string]bool{},
-		hosts:   newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
-		alerts:  &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
-	}, nil
+	g := &Gatherer{
+		cfg:      cfg,
+		index:    d.index,
+		store:    d.store,
+		watch:    lw,
+		log:      log,
+		now:      time.Now,
+		running:  map[string]bool{},
+		progress: hooks.progress,
+		nextRun:  hooks.nextRun,
+		hosts:    newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
+		alerts:   &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
+	}
+	g.fetcher = g.newFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()))
+	return g, nil
+}
+
+// newFetcher returns the fetch side for g's configuration over rt.
+func (g *Gatherer) newFetcher(rt http.RoundTripper) *gather.Fetcher {
+	return gather.NewFetcher(gather.Options{Transport: rt, UserAgent: g.cfg.HTTP.UserAgent, Timeout: g.cfg.HTTP.Timeout.D(),
+		MaxBodyBytes: g.cfg.HTTP.MaxBodyBytes, Logger: g.log, Progress: g.report, Now: func() time.Time { return g.now() }})
 }
 
 // RunSource runs one source now. It refuses to start a second run of a
@@ -130,12 +142,7 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 	start := g.now()
 	res := api.RunResult{Source: name, Errors: []string{}}
 	var seen int
-	switch src.Type {
-	case sourceFeed:
-		seen, err = g.runFeed(ctx, src, &res)
-	case sourceSite:
-		seen, err = g.runSite(ctx, src, &res)
-	}
+	seen, err = g.fetchAndCommit(ctx, src, &res)
 	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
@@ -173,87 +180,126 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 	return res, err
 }
 
-// runFeed fetches a feed conditionally and indexes its items.
-func (g *Gatherer) runFeed(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
+// job is what fetching src needs, read from the state store: the commit
+// side's half of the fetch/commit seam.
+func (g *Gatherer) job(src SourceConfig) (gather.Job, error) {
 	st, err := g.store.Source(src.Name)
 	if err != nil {
-		return 0, err
+		return gather.Job{}, err
 	}
-	// A source URL that is a web page is read through the feed it links
-	// to (<link rel="alternate">), found once and remembered.
-	feedURL := src.URL
-	if st.ResolvedURL != "" {
-		feedURL = st.ResolvedURL
-	}
-	resp, err := g.fetcher.Fetch(ctx, feedURL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
-	if err != nil {
-		return 0, err
-	}
-	if resp.NotModified {
-		g.report(src.Name, "not modified (304)")
-		return st.ItemsSeen, nil
-	}
-	feed, err := feeds.Parse(resp.Body, resp.URL, resp.ContentType)
-	if errors.Is(err, feeds.ErrNotFeed) && feedURL == src.URL {
-		resolved, _, rerr := g.fetcher.Resolve(ctx, src.URL)
-		if rerr != nil {
-			return 0, rerr
+	job := gather.Job{Source: src.Name, Kind: src.Type, URL: src.URL, FeedURL: st.ResolvedURL, FullText: src.FullText,
+		Validators: gather.Validators{ETag: st.ETag, LastModified: st.LastModified}}
+	switch src.Type {
+	case sourceFeed:
+		if src.FullText {
+			if job.KnownItems, err = g.store.Items(src.Name); err != nil {
+				return gather.Job{}, err
+			}
 		}
-		g.report(src.Name, "the URL is a web page; reading its feed "+resolved)
-		if err := g.store.UpdateSource(src.Name, func(st *store.SourceState) { st.ResolvedURL = resolved }); err != nil {
-			return 0, err
+	case sourceSite:
+		pages, err := g.store.Pages(src.Name)
+		if err != nil {
+			return gather.Job{}, err
 		}
-		if resp, err = g.fetcher.Fetch(ctx, resolved, feeds.Validators{}); err != nil {
-			return 0, err
+		job.Pages = make(map[string]gather.PageState, len(pages))
+		for u, p := range pages {
+			job.Pages[u] = gather.PageState{ETag: p.ETag, LastModified: p.LastModified, Hash: p.Hash, Length: p.Length, BodyHash: p.BodyHash}
 		}
-		feed, err = feeds.Parse(resp.Body, resp.URL, resp.ContentType)
+		c := src.Crawl
+		job.Crawl = gather.Crawl{AllowedDomains: c.AllowedDomains, Include: c.Include, Exclude: c.Exclude, MaxDepth: c.MaxDepth,
+			MaxPages: c.MaxPages, Delay: c.Delay.D(), MaxDuration: c.MaxDuration.D()}
 	}
-	if err != nil {
-		return 0, err
-	}
-	fetched := g.now().UTC()
-	docs, keys, skipped := feed.DocumentsWithKeys(src.Name, fetched)
-	if skipped > 0 {
-		res.Errors = append(res.Errors, fmt.Sprintf("%d items skipped: neither a link nor any text", skipped))
-	}
-	res.Fetched = len(docs)
-	// An item known by its GUID (or title and date) updates the document
-	// it was indexed as, even when its link changed.
-	itemIDs, err := g.feedIdentities(src.Name, docs, keys)
-	if err != nil {
-		return len(docs), err
-	}
-	if src.FullText {
-		if err := g.fullText(ctx, docs, res); err != nil {
-			return len(docs), err
-		}
-	}
-	g.gate.RLock()
-	defer g.gate.RUnlock()
-	if err := g.indexDocs(ctx, src, docs, res); err != nil {
-		return len(docs), err
-	}
-	if err := g.store.PutItemIDs(src.Name, itemIDs, fetched); err != nil {
-		return len(docs), err
-	}
-	// Validators are stored only once the items are indexed: a failure
-	// above must not turn the next fetch into a 304 that skips them.
-	err = g.store.UpdateSource(src.Name, func(st *store.SourceState) {
-		st.ETag, st.LastModified = resp.Validators.ETag, resp.Validators.LastModified
-	})
-	return len(docs), err
+	return job, nil
 }
 
-// fullTextDelay is the politeness delay between article fetches to one
-// host for full_text feeds.
-const fullTextDelay = time.Second
+// fetchAndCommit runs src through the fetcher and commits each batch it
+// gives. It returns how many items or pages the run saw.
+func (g *Gatherer) fetchAndCommit(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
+	job, err := g.job(src)
+	if err != nil {
+		return 0, err
+	}
+	seen := 0
+	err = g.fetcher.Fetch(ctx, job, func(b gather.Batch) error {
+		if b.Final {
+			seen = b.Seen
+			if b.NotModified {
+				st, err := g.store.Source(src.Name)
+				if err != nil {
+					return err
+				}
+				seen = st.ItemsSeen
+			}
+		}
+		return g.commit(ctx, src, b, res)
+	})
+	return seen, err
+}
 
-// fullText replaces the summary of each item not yet indexed with the
-// article text of its page, fetched politely (robots.txt, per-host delay)
-// and extracted like a crawled page; items already indexed keep the text
-// they have. An article that cannot be fetched keeps its summary, and the
-// reason is reported.
-func (g *Gatherer) fullText(ctx context.Context, docs []index.Document, res *api.RunResult) error {
+// commit indexes one batch of a fetch and records the state that goes
+// with it: item identities, page states, gone pages, validators.
+func (g *Gatherer) commit(ctx context.Context, src SourceConfig, b gather.Batch, res *api.RunResult) error {
+	res.Fetched += b.Fetched
+	for _, e := range b.Errors {
+		if len(res.Errors) < maxRunErrors {
+			res.Errors = append(res.Errors, e)
+		}
+	}
+	if b.ResolvedURL != "" {
+		if err := g.store.UpdateSource(src.Name, func(st *store.SourceState) { st.ResolvedURL = b.ResolvedURL }); err != nil {
+			return err
+		}
+	}
+	if b.NotModified {
+		return nil
+	}
+	docs := b.Documents
+	var itemIDs map[string]string
+	if b.ItemKeys != nil {
+		// An item known by its GUID (or title and date) updates the
+		// document it was indexed as, even when its link changed.
+		var err error
+		if itemIDs, err = g.feedIdentities(src.Name, docs, b.ItemKeys); err != nil {
+			return err
+		}
+		if src.FullText {
+			if err := g.keepFullText(ctx, docs); err != nil {
+				return err
+			}
+		}
+	}
+	// Tagged here, on the run's goroutine; indexed and recorded with
+	// the batches of other runs that arrive meanwhile (commit.go).
+	tagger := g.watch.get().tagger
+	for i := range docs {
+		tagger.Tag(&docs[i], src.Components)
+	}
+	req := &commitReq{ctx: ctx, source: src.Name, docs: docs, gone: b.Gone, items: itemIDs}
+	if v := b.Validators; v != nil {
+		req.validators = &[2]string{v.ETag, v.LastModified}
+	}
+	if len(b.Pages) > 0 {
+		req.pages = make(map[string]*store.PageState, len(b.Pages))
+		for u, p := range b.Pages {
+			if p != nil {
+				req.pages[u] = &store.PageState{ETag: p.ETag, LastModified: p.LastModified, Hash: p.Hash, Length: p.Length,
+					BodyHash: p.BodyHash, Seen: p.Seen}
+			} else {
+				req.pages[u] = nil
+			}
+		}
+	}
+	err := g.group.submit(req, g.commitGroup)
+	res.New += req.new
+	res.Updated += req.updated
+	res.Gone += req.goneN
+	return err
+}
+
+// keepFullText gives each document of a full_text feed that is already
+// indexed the article text fetched when it was new: the feed's summary
+// must not overwrite it.
+func (g *Gatherer) keepFullText(ctx context.Context, docs []index.Document) error {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -262,201 +308,21 @@ func (g *Gatherer) fullText(ctx context.Context, docs []index.Document, res *api
 	if err != nil {
 		return err
 	}
-	cc := crawler.DefaultConfig()
-	cc.Delay, cc.UserAgent, cc.Timeout, cc.MaxBodyBytes = fullTextDelay, g.cfg.HTTP.UserAgent, g.cfg.HTTP.Timeout.D(), g.cfg.HTTP.MaxBodyBytes
-	cc.Transport, cc.Logger = g.rt, g.log
-	af := crawler.NewArticleFetcher(cc)
-	defer af.Close()
 	for i := range docs {
 		d := &docs[i]
-		if feeds.ItemAnchor(d.URL) {
-			continue // a linkless item: its URL is the feed's page, not an article
-		}
-		if known[d.ID] {
-			// Keep the article text fetched when the item was new; the
-			// feed's summary must not overwrite it.
-			old, err := g.index.Get(ctx, d.ID)
-			if err != nil {
-				return err
-			}
-			d.Body = old.Body
-			if d.Author == "" {
-				d.Author = old.Author
-			}
+		if !known[d.ID] || feeds.ItemAnchor(d.URL) {
 			continue
 		}
-		page, err := af.Fetch(ctx, d.URL)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+		old, err := g.index.Get(ctx, d.ID)
 		if err != nil {
-			if len(res.Errors) < maxRunErrors {
-				res.Errors = append(res.Errors, fmt.Sprintf("full text of %s: %v (kept the feed's summary)", d.URL, err))
-			}
-			continue
+			return err
 		}
-		if len(page.Body) > len(d.Body) {
-			d.Body = page.Body
-		}
+		d.Body = old.Body
 		if d.Author == "" {
-			d.Author = page.Author
-		}
-		if d.Published.IsZero() {
-			d.Published = page.Published
+			d.Author = old.Author
 		}
 	}
 	return nil
-}
-
-// runSite crawls a site and indexes its pages as they come. Known pages
-// are fetched conditionally; unchanged ones cost no index write, vanished
-// ones (404/410) are marked gone.
-func (g *Gatherer) runSite(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
-	var batch []index.Document
-	states := map[string]*store.PageState{}
-	var gone []string
-	var upErr error
-	flush := func() {
-		if upErr != nil {
-			return
-		}
-		g.gate.RLock()
-		defer g.gate.RUnlock()
-		upErr = g.indexDocs(ctx, src, batch, res)
-		if upErr == nil && len(gone) > 0 {
-			var n int
-			n, upErr = g.index.MarkGone(ctx, gone, g.now())
-			res.Gone += n
-		}
-		// Validators are remembered only once their pages are indexed:
-		// otherwise a crash could turn a page never indexed into a 304.
-		if upErr == nil {
-			upErr = g.store.PutPages(src.Name, states)
-		}
-		batch, gone = batch[:0], gone[:0]
-		clear(states)
-	}
-	emit := func(r crawler.Result) {
-		switch r.Outcome {
-		case crawler.Fetched:
-			res.Fetched++
-			batch = append(batch, r.Doc)
-			states[r.URL] = pageState(r.State, g.now())
-		case crawler.Unchanged:
-			res.Fetched++
-			states[r.URL] = pageState(r.State, g.now())
-		case crawler.Gone:
-			gone = append(gone, index.DocID(r.URL))
-			states[r.URL] = nil // forget it: it is reported gone once
-		}
-		if len(batch)+len(gone) >= upsertEvery {
-			flush()
-		}
-	}
-	cc := crawler.DefaultConfig()
-	cc.Source, cc.StartURL = src.Name, src.URL
-	cc.AllowedDomains, cc.Include, cc.Exclude = src.Crawl.AllowedDomains, src.Crawl.Include, src.Crawl.Exclude
-	cc.MaxDepth, cc.MaxPages, cc.Delay = src.Crawl.MaxDepth, src.Crawl.MaxPages, src.Crawl.Delay.D()
-	cc.MaxDuration = src.Crawl.MaxDuration.D()
-	cc.UserAgent, cc.Timeout, cc.MaxBodyBytes = g.cfg.HTTP.UserAgent, g.cfg.HTTP.Timeout.D(), g.cfg.HTTP.MaxBodyBytes
-	cc.Transport, cc.Logger = g.rt, g.log
-	cc.Known = func(u string) (crawler.PageState, bool) {
-		st, ok, err := g.store.Page(src.Name, u)
-		if err != nil || !ok {
-			return crawler.PageState{}, false
-		}
-		return crawler.PageState{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash, Length: st.Length,
-			BodyHash: st.BodyHash}, true
-	}
-	var lastReport time.Time
-	cc.Progress = func(st crawler.Stats) {
-		if g.progress == nil || time.Since(lastReport) < time.Second {
-			return
-		}
-		lastReport = time.Now()
-		g.report(src.Name, crawlProgress(st))
-	}
-	stats, err := crawler.Crawl(ctx, cc, emit)
-	flush()
-	for _, e := range stats.Errors {
-		if len(res.Errors) < maxRunErrors {
-			res.Errors = append(res.Errors, e)
-		}
-	}
-	seen := stats.Fetched + stats.Unchanged + stats.Gone + stats.Failed + stats.Skipped
-	g.report(src.Name, crawlProgress(stats))
-	if err != nil {
-		return seen, err
-	}
-	return seen, upErr
-}
-
-// pageState is what the store keeps of a crawled page's state, seen at
-// the given time (the store records a change of its text with it).
-func pageState(st crawler.PageState, seen time.Time) *store.PageState {
-	return &store.PageState{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash, Length: st.Length,
-		BodyHash: st.BodyHash, Seen: seen.UTC()}
-}
-
-// crawlProgress says how a crawl is going: pages fetched, queued, skipped
-// and why.
-func crawlProgress(st crawler.Stats) string {
-	msg := fmt.Sprintf("%d pages new or changed, %d unchanged, %d gone, %d failed, %d queued, %d skipped",
-		st.Fetched, st.Unchanged, st.Gone, st.Failed, st.Queued, st.Skipped)
-	if len(st.SkippedBy) > 0 {
-		reasons := make([]string, 0, len(st.SkippedBy))
-		for r, n := range st.SkippedBy {
-			reasons = append(reasons, fmt.Sprintf("%s %d", r, n))
-		}
-		slices.Sort(reasons)
-		msg += " (" + strings.Join(reasons, ", ") + ")"
-	}
-	return msg
-}
-
-// indexDocs tags docs and upserts them, adding the counts to res.
-func (g *Gatherer) indexDocs(ctx context.Context, src SourceConfig, docs []index.Document, res *api.RunResult) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	tagger := g.watch.get().tagger
-	ids := make([]string, len(docs))
-	for i := range docs {
-		tagger.Tag(&docs[i], src.Components)
-		ids[i] = docs[i].ID
-	}
-	// Journalled before the index write, cleared once the alerts are
-	// stored: a crash in between is replayed at the next start.
-	seq, err := g.store.JournalAdd(ids)
-	if err != nil {
-		return indexWriteError(err)
-	}
-	up, err := g.index.Upsert(ctx, docs)
-	res.New += len(up.New)
-	res.Updated += len(up.Updated)
-	if err != nil {
-		return indexWriteError(err)
-	}
-	// Percolate what was written, right after it was indexed. Upsert set
-	// each document's first-fetch time, which decides whether it is newer
-	// than a subscription.
-	written := map[string]bool{}
-	for _, id := range append(up.New, up.Updated...) {
-		written[id] = true
-	}
-	var changed []index.Document
-	for _, d := range docs {
-		if written[d.ID] {
-			changed = append(changed, d)
-			delete(written, d.ID) // duplicates within docs
-		}
-	}
-	// What is in the index gets its alerts even when a shutdown cancels
-	// ctx meanwhile: a clean stop leaves no batch for the journal replay.
-	if _, err := g.alerts.percolate(context.WithoutCancel(ctx), changed); err != nil {
-		return fmt.Errorf("alerts: %w", err)
-	}
-	return g.store.JournalDone(seq)
 }
 
 func (g *Gatherer) report(source, msg string) {

@@ -33,7 +33,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sub, err := g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "radios", Query: "radio"})
+	sub, err := g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "radios", Query: "radio"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		if err != nil || n != want {
 			t.Errorf("start %d: replay raised %d alerts (%v), want %d", round+1, n, err, want)
 		}
-		alerts, _, err := g.alerts.Alerts(sub.ID, "", 100)
+		alerts, _, err := g.alerts.Alerts(context.Background(), sub.ID, "", 100)
 		if err != nil || len(alerts) != 3 {
 			t.Errorf("start %d: %d alerts (%v), want 3", round+1, len(alerts), err)
 		}

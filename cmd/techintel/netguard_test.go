@@ -13,29 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
 )
-
-func TestBlockedAddr(t *testing.T) {
-	blocked := []string{
-		"127.0.0.1", "127.1.2.3", "::ffff:127.0.0.1", "::1", "0.0.0.0", "0.1.2.3", "::",
-		"10.0.0.1", "::ffff:10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
-		"169.254.169.254", "::ffff:169.254.169.254", "fe80::1", "fe80::1%eth0", "fd00::1", "fc00::1",
-		"224.0.0.1", "239.255.255.250", "ff02::1", "ff05::2", "255.255.255.255", "240.0.0.1",
-		"198.18.0.1", "192.0.0.8", "64:ff9b::7f00:1", "64:ff9b:1::a00:1", "2001:db8::1", "100::1",
-	}
-	allowed := []string{"93.184.216.34", "8.8.8.8", "1.1.1.1", "::ffff:8.8.8.8", "2606:2800:220:1::1", "2a00:1450:4001::200e", "172.32.0.1", "100.128.0.1"}
-	for _, s := range blocked {
-		if !blockedAddr(netip.MustParseAddr(s)) {
-			t.Errorf("%s is not blocked", s)
-		}
-	}
-	for _, s := range allowed {
-		if blockedAddr(netip.MustParseAddr(s)) {
-			t.Errorf("public %s is blocked", s)
-		}
-	}
-}
 
 // target is a loopback server that counts the requests reaching it.
 type target struct {
@@ -89,7 +69,7 @@ func TestGuardRefusesPrivateTargets(t *testing.T) {
 		"LOCALHOST.:" + p,         // fully qualified, upper case
 		"[0:0:0:0:0:ffff:7f00:1]:" + p,
 	}
-	rt := newTransport(false, 5e9)
+	rt := netguard.NewTransport(false, 5e9)
 	fetcher := feeds.NewFetcher(rt, "test", 5e9, 1<<20)
 	ctx := context.Background()
 	for _, h := range hosts {
@@ -127,10 +107,10 @@ max_depth = 0
 }
 
 // publicOnly is a guard for tests: the one loopback address of the test's
-// "internet" server counts as public, everything blockedAddr blocks stays
+// "internet" server counts as public, everything netguard.BlockedAddr blocks stays
 // blocked. Private targets listen on 127.0.0.2.
 func publicOnly(public netip.Addr) func(netip.Addr) bool {
-	return func(a netip.Addr) bool { return a.Unmap() != public && blockedAddr(a) }
+	return func(a netip.Addr) bool { return a.Unmap() != public && netguard.BlockedAddr(a) }
 }
 
 // listenOn starts a server on a given loopback address.
@@ -182,7 +162,7 @@ func TestGuardRechecksRedirects(t *testing.T) {
 		}
 	})
 	publicURL = public.URL
-	rt := guardedTransport(publicOnly(netip.MustParseAddr("127.0.0.1")), 5e9)
+	rt := netguard.Guarded(publicOnly(netip.MustParseAddr("127.0.0.1")), 5e9)
 	fetcher := feeds.NewFetcher(rt, "test", 5e9, 1<<20)
 	ctx := context.Background()
 
@@ -227,8 +207,7 @@ type = "feed"
 url = "%[1]s/items"
 full_text = true
 `, public.URL))
-	g.rt = rt
-	g.fetcher = fetcher
+	g.fetcher = g.newFetcher(rt)
 	res, _ := g.RunSource(ctx, "site")
 	if res.New != 0 {
 		t.Errorf("site: %d documents indexed from behind a redirect to a private address", res.New)

@@ -63,7 +63,7 @@ func TestCrossSiteCannotPlantASubscription(t *testing.T) {
 	if resp.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("search through a rebound name: %d", resp.StatusCode)
 	}
-	if subs, err := g.alerts.ListSubscriptions(); err != nil || len(subs) != 0 {
+	if subs, err := g.alerts.ListSubscriptions(t.Context()); err != nil || len(subs) != 0 {
 		t.Errorf("subscriptions planted: %v %v", subs, err)
 	}
 	// The API's own clients still work.
@@ -108,7 +108,7 @@ func TestBadRequestsAnswer400(t *testing.T) {
 			t.Errorf("POST %s (%d bytes): %d %.200v, want 400 with %q", tt.path, len(tt.body), status, body, tt.want)
 		}
 	}
-	if subs, _ := g.alerts.ListSubscriptions(); len(subs) != 0 {
+	if subs, _ := g.alerts.ListSubscriptions(t.Context()); len(subs) != 0 {
 		t.Errorf("stored: %d subscriptions", len(subs))
 	}
 }

@@ -148,7 +148,7 @@ func refreshRound(tb testing.TB, g *Gatherer, names []string) roundStats {
 		}
 	}()
 	cpu0, start := cpuTime(tb), time.Now()
-	newRunPool(g, g.log).runAll(context.Background(), names, func(res api.RunResult, err error) {
+	newRunPool(g, g.log).RunAll(context.Background(), names, func(res api.RunResult, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		st.runs++
@@ -213,16 +213,17 @@ func refresh5000(tb testing.TB, feeds, items int, extraHTTP string) (g *Gatherer
 
 // TestRefresh5000Feeds refreshes 5,000 feeds of one loopback server
 // through the run pool twice: the first round fetches and indexes every
-// feed, the second is answered 304 everywhere and writes nothing. Under the
-// race detector it checks 100 feeds (the race build checks the concurrency,
-// this build the scale).
+// feed, the second is answered 304 everywhere and writes nothing. `make
+// test` checks 100 feeds; the 5,000 run only with TECHINTEL_LONG_TESTS=1
+// and without the race detector (make test-long: the race build checks
+// the concurrency, the plain build the scale).
 func TestRefresh5000Feeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("5,000 feeds: skipped with -short")
 	}
-	feeds, items := 5000, 2
-	if raceEnabled {
-		feeds = 100
+	feeds, items := 100, 2
+	if longTests() && !raceEnabled {
+		feeds = 5000
 	}
 	g, farm, full, notMod := refresh5000(t, feeds, items, "")
 	for i, r := range []roundStats{full, notMod} {

@@ -33,11 +33,12 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
-	if err != nil {
+	e := newEngine(engineOptions{Config: cfg, DataDir: d})
+	if err := e.Open(ctx); err != nil {
 		return err
 	}
+	defer e.Close(context.WithoutCancel(ctx))
+	g := e.g
 	total, err := d.index.Count()
 	if err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 )
 
 // TestRunPoolDoesNotStarveOtherHosts: while more sources of one host than
@@ -39,7 +41,7 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	var cfg strings.Builder
 	cfg.WriteString("[http]\nallow_private_networks = true\n")
 	var names []string
-	for i := range 3 * maxConcurrentRuns {
+	for i := range 3 * schedule.MaxConcurrentRuns {
 		fmt.Fprintf(&cfg, "[[sources]]\nname = \"busy-%d\"\ntype = \"feed\"\nurl = \"%s/f/%d\"\n", i, busy.URL, i)
 		names = append(names, fmt.Sprintf("busy-%d", i))
 	}
@@ -55,7 +57,7 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		pool.runAll(context.Background(), busyNames, nil)
+		pool.RunAll(context.Background(), busyNames, nil)
 	}()
 	// Every busy source is under way (marked running) once it waits for
 	// its host; had it taken a pool slot first, no more than the pool's 8
@@ -71,10 +73,10 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 			t.Fatalf("%d of %d busy sources under way, %d requests started", n, len(busyNames), busyStarted.Load())
 		}
 	}
-	if held := len(pool.sem); held != defaultRunsPerHost {
+	if held := pool.Busy(); held != defaultRunsPerHost {
 		t.Errorf("%d pool slots held while the busy host allows %d runs", held, defaultRunsPerHost)
 	}
-	if _, err := pool.run(context.Background(), "other"); err != nil {
+	if _, err := pool.Run(context.Background(), "other"); err != nil {
 		t.Fatalf("other host's source: %v", err)
 	}
 	if n := busyStarted.Load(); n != defaultRunsPerHost {

@@ -11,12 +11,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/api/web"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
+	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
 // cmdServe runs the scheduler and the HTTP API until SIGINT or SIGTERM,
@@ -36,63 +36,34 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkDataDir(cfg.DataDir, *repair, log); err != nil {
 		return err
 	}
-	d, err := openDataDir(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	g, err := NewGatherer(cfg, d, log)
-	if err != nil {
-		d.Close()
-		return err
-	}
-	// SIGHUP reloads the watch list from the config file and retags.
-	g.reloader = &reloader{path: *configPath, g: g, log: log}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	hupCtx, stopHup := context.WithCancel(ctx)
-	hupDone := make(chan struct{})
-	go func() {
-		defer close(hupDone)
-		for {
-			select {
-			case <-hupCtx.Done():
-				return
-			case <-hup:
-				if err := g.reloader.reload(hupCtx); err != nil {
-					log.Error("reload failed", slog.Any("error", err))
-				}
-			}
-		}
-	}()
-	if _, err := g.replayJournal(ctx); err != nil {
-		log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
-	}
-	err = serve(ctx, cfg, d, g, log, nil)
-	stopHup()
-	<-hupDone
-	return err
+	e := newEngine(engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: true, ReloadPath: *configPath})
+	return serve(ctx, cfg, e, log, nil)
 }
 
-// serve starts the scheduler and the API on cfg.API.Listen and blocks until
-// ctx ends. ready, if set, is called with the listening address. It closes
-// d before it returns.
-func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.Logger, ready func(addr string)) (err error) {
+// serve opens e (the scheduler and the webhook worker with it unless it
+// was opened already) and serves the API on cfg.API.Listen until ctx
+// ends, then stops the API and closes e. ready, if set, is called with
+// the listening address.
+func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready func(addr string)) (err error) {
 	defer func() {
-		if cerr := d.Close(); cerr != nil && err == nil {
+		if cerr := e.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
+	tokens, err := apiTokens(cfg.API.Tokens)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("api.listen: %w", err)
 	}
 	ln = api.LimitListener(ln, cfg.API.MaxConnsPerIP)
-	tokens, err := apiTokens(cfg.API.Tokens)
-	if err != nil {
+	if err := e.Open(ctx); err != nil {
 		ln.Close()
 		return err
 	}
+	g := e.g
 	srv := &http.Server{
 		Handler:           apiHandlerFor(g, cfg.API, tokens),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -103,14 +74,6 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:  func(net.Listener) context.Context { return ctx },
-	}
-	// The webhook worker resumes the outbox before anything new is raised.
-	hooks := newWebhookWorker(cfg, d.store, d.index, log).start()
-	defer hooks.stop()
-	sched, err := startScheduler(ctx, g, log)
-	if err != nil {
-		ln.Close()
-		return err
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -125,18 +88,18 @@ func serve(ctx context.Context, cfg *Config, d *dataDir, g *Gatherer, log *slog.
 		log.Error("api server stopped", slog.Any("error", err))
 	}
 	log.Info("shutting down: finishing requests, cancelling runs in flight")
-	sched.Stop()
-	if g.reloader != nil {
-		g.reloader.stop() // a retag in flight ends before the index closes
-	}
+	// The API stops first, so that no request reaches an engine that is
+	// closing; then Close stops the engine's goroutines in order.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("api shutdown", slog.Any("error", serr))
 	}
-	hooks.stop() // lets sends in flight finish; what is pending stays in the outbox
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	if cerr := e.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+		err = cerr
 	}
 	log.Info("stopped")
 	return err
@@ -197,12 +160,13 @@ func allowedHosts(cfg APIConfig) []string {
 func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 	o := api.Options{
 		Searcher: api.WithSearchTimeout(g.index, time.Duration(g.cfg.API.SearchTimeout)), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now},
+		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now, reviews: g.store},
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
+		Reviews:  reviewer{watch: g.watch, index: g.index, store: g.store, now: time.Now},
 	}
 	pages, err := web.New(web.Options{
 		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
-		Tokens: tokens, Logger: g.log,
+		Tokens: tokens, Logger: g.log, Reviews: o.Reviews,
 		History: func(source, url string) ([]web.Change, error) {
 			h, err := g.store.PageHistory(source, url)
 			out := make([]web.Change, len(h))
@@ -220,4 +184,16 @@ func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 		o.Pages = pages
 	}
 	return o
+}
+
+// webhookOptions turns the configuration into the webhook worker's
+// options: its requests go through the fetchers' SSRF-guarded transport.
+func webhookOptions(cfg *Config, d *dataDir, log *slog.Logger) webhooks.Options {
+	return webhooks.Options{Store: d.store, Index: d.index, UserAgent: cfg.HTTP.UserAgent, Logger: log,
+		Transport: netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, webhooks.Timeout)}
+}
+
+// newWebhookWorker is the webhook worker serve runs.
+func newWebhookWorker(cfg *Config, d *dataDir, log *slog.Logger) *webhooks.Worker {
+	return webhooks.New(webhookOptions(cfg, d, log))
 }

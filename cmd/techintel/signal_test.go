@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 // it to have indexed the demo world, sends SIGTERM, and checks that it
 // exits 0 and that everything it had reported indexed is there after.
 func TestServeExitsZeroOnSIGTERM(t *testing.T) {
+	t.Parallel() // mostly waits for servers and child processes
 	listen := freePort(t)
 	configPath, _ := demoWorld(t, listen)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -11,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
 )
 
@@ -41,24 +45,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	d, err := openDataDirFor(cfg.DataDir, "while serve runs, see GET /api/v1/sources")
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
-	if err != nil {
-		return err
-	}
-	g.nextRun = func(name string) time.Time {
-		src, _ := cfg.source(name)
-		sched, err := sourceSchedule(name, src.Schedule)
-		if err != nil {
-			return time.Time{}
-		}
-		return sched.Next(time.Now())
-	}
-	list, err := g.Sources(ctx)
+	list, err := sourceStatuses(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -81,6 +68,40 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return tw.Flush()
 }
 
+// sourceStatuses reads every source's state: from the data directory
+// when it is free, through the API of the serve that holds it otherwise
+// (as search does).
+func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error) {
+	d, err := openDataDir(cfg.DataDir)
+	if isInUse(err) {
+		out, err := apiDo(ctx, cfg, http.MethodGet, "/api/v1/sources", nil, err)
+		if err != nil {
+			return nil, err
+		}
+		var res struct{ Sources []api.SourceStatus }
+		if err := json.Unmarshal(out, &res); err != nil {
+			return nil, fmt.Errorf("GET /api/v1/sources via %s: %w", cfg.API.Listen, err)
+		}
+		return res.Sources, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := newEngine(engineOptions{Config: cfg, DataDir: d, NextRun: func(name string) time.Time {
+		src, _ := cfg.source(name)
+		sched, err := sourceSchedule(name, src.Schedule)
+		if err != nil {
+			return time.Time{}
+		}
+		return sched.Next(time.Now())
+	}})
+	if err := e.Open(ctx); err != nil {
+		return nil, err
+	}
+	defer e.Close(context.WithoutCancel(ctx))
+	return e.g.Sources(ctx)
+}
+
 // cmdSourcesDiscover lists the feeds a page links to and which one works.
 func cmdSourcesDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sources discover", stderr)
@@ -99,7 +120,7 @@ func cmdSourcesDiscover(ctx context.Context, args []string, stdout, stderr io.Wr
 		}
 		cfg = *c
 	}
-	f := feeds.NewFetcher(newTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()), cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes)
+	f := feeds.NewFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()), cfg.HTTP.UserAgent, cfg.HTTP.Timeout.D(), cfg.HTTP.MaxBodyBytes)
 	feedURL, links, err := f.Resolve(ctx, fs.Arg(0))
 	for _, l := range links {
 		fmt.Fprintf(stdout, "%s\t%s\t%s\n", termSafe(l.URL), termSafe(l.Type), termSafe(l.Title))

@@ -103,6 +103,7 @@ func TestSourcesDiscover(t *testing.T) {
 // TestFeedSourceThatIsAWebPage: a feed source whose URL is the site's
 // home page is read through the feed the page links to.
 func TestFeedSourceThatIsAWebPage(t *testing.T) {
+	t.Parallel() // mostly waits for servers and child processes
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":

@@ -17,21 +17,20 @@ import (
 // subscriptionStore is what the subscriptions command needs: the alerter
 // when the data directory is free, the running serve's API otherwise.
 type subscriptionStore interface {
-	CreateSubscription(api.SubscriptionRequest) (api.Subscription, error)
-	ListSubscriptions() ([]api.Subscription, error)
-	DeleteSubscription(id string) error
+	CreateSubscription(context.Context, api.SubscriptionRequest) (api.Subscription, error)
+	ListSubscriptions(context.Context) ([]api.Subscription, error)
+	DeleteSubscription(ctx context.Context, id string) error
 }
 
 // remoteSubscriptions reaches the subscriptions of a running serve.
 type remoteSubscriptions struct {
-	ctx   context.Context
 	cfg   *Config
 	inUse error
 }
 
-func (r remoteSubscriptions) CreateSubscription(req api.SubscriptionRequest) (api.Subscription, error) {
+func (r remoteSubscriptions) CreateSubscription(ctx context.Context, req api.SubscriptionRequest) (api.Subscription, error) {
 	body, _ := json.Marshal(req)
-	out, err := apiDo(r.ctx, r.cfg, http.MethodPost, "/api/v1/subscriptions", body, r.inUse)
+	out, err := apiDo(ctx, r.cfg, http.MethodPost, "/api/v1/subscriptions", body, r.inUse)
 	var sub api.Subscription
 	if err == nil {
 		err = json.Unmarshal(out, &sub)
@@ -39,8 +38,8 @@ func (r remoteSubscriptions) CreateSubscription(req api.SubscriptionRequest) (ap
 	return sub, err
 }
 
-func (r remoteSubscriptions) ListSubscriptions() ([]api.Subscription, error) {
-	out, err := apiDo(r.ctx, r.cfg, http.MethodGet, "/api/v1/subscriptions", nil, r.inUse)
+func (r remoteSubscriptions) ListSubscriptions(ctx context.Context) ([]api.Subscription, error) {
+	out, err := apiDo(ctx, r.cfg, http.MethodGet, "/api/v1/subscriptions", nil, r.inUse)
 	var list struct{ Subscriptions []api.Subscription }
 	if err == nil {
 		err = json.Unmarshal(out, &list)
@@ -48,8 +47,8 @@ func (r remoteSubscriptions) ListSubscriptions() ([]api.Subscription, error) {
 	return list.Subscriptions, err
 }
 
-func (r remoteSubscriptions) DeleteSubscription(id string) error {
-	_, err := apiDo(r.ctx, r.cfg, http.MethodDelete, "/api/v1/subscriptions/"+id, nil, r.inUse)
+func (r remoteSubscriptions) DeleteSubscription(ctx context.Context, id string) error {
+	_, err := apiDo(ctx, r.cfg, http.MethodDelete, "/api/v1/subscriptions/"+id, nil, r.inUse)
 	return err
 }
 
@@ -84,7 +83,7 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 	d, err := openDataDir(cfg.DataDir)
 	switch {
 	case isInUse(err):
-		store = remoteSubscriptions{ctx: ctx, cfg: cfg, inUse: err}
+		store = remoteSubscriptions{cfg: cfg, inUse: err}
 	case err != nil:
 		return err
 	default:
@@ -100,7 +99,7 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 	case "add":
 		req.Query = strings.Join(fs.Args(), " ")
 		req.Components, req.Entities, req.Technologies, req.Sources = components, entities, technologies, sources
-		s, err := store.CreateSubscription(req)
+		s, err := store.CreateSubscription(ctx, req)
 		if errors.Is(err, api.ErrInvalid) {
 			return &usageError{msg: err.Error()}
 		}
@@ -113,7 +112,7 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		return nil
 	case "list":
-		list, err := store.ListSubscriptions()
+		list, err := store.ListSubscriptions(ctx)
 		if err != nil {
 			return err
 		}
@@ -128,7 +127,7 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		if fs.NArg() != 1 {
 			return &usageError{msg: "subscriptions rm: give one subscription ID"}
 		}
-		if err := store.DeleteSubscription(fs.Arg(0)); err != nil {
+		if err := store.DeleteSubscription(ctx, fs.Arg(0)); err != nil {
 			if errors.Is(err, api.ErrNotFound) {
 				return &usageError{msg: fmt.Sprintf("no subscription with id %q", fs.Arg(0))}
 			}

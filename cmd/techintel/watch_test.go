@@ -84,7 +84,7 @@ schedule = "@every 1h"
 	if n := samsung(); n != 0 {
 		t.Fatalf("Samsung is not watched yet, but %d documents are tagged with it", n)
 	}
-	if _, err := g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err == nil {
+	if _, err := g.alerts.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err == nil {
 		t.Fatal("a subscription on an entity not on the watch list was accepted")
 	}
 
@@ -106,7 +106,7 @@ role = "partner"`))
 	if !strings.Contains(fmt.Sprint(doc.Components), "alliances") {
 		t.Errorf("retagged document components %v; want alliances from the partner Samsung", doc.Components)
 	}
-	if _, err := g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err != nil {
+	if _, err := g.alerts.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err != nil {
 		t.Errorf("subscription on the newly watched entity: %v", err)
 	}
 	ents, err := insight{watch: g.watch, index: g.index, now: time.Now}.Entities(ctx)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,7 +19,7 @@ func BenchmarkPages(b *testing.B) {
 	configPath, _ := demoWorld(b, "127.0.0.1:0")
 	g, srv, _ := gathered(b, configPath)
 	h := srv.Config.Handler
-	sub, err := g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "bench", Query: "open ran", Backfill: true, BackfillDays: 60})
+	sub, err := g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "bench", Query: "open ran", Backfill: true, BackfillDays: 60})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/api/notify"
+	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 	"github.com/techintel/techintel/index/store"
 )
 
@@ -171,7 +172,7 @@ func (e *webhookEnv) restart() {
 
 func (e *webhookEnv) subscribe(hook *hookServer) api.Subscription {
 	e.tb.Helper()
-	sub, err := e.g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "nokia", Query: "nokia", WebhookURL: hook.URL + "/hook/T0/SECRETPATH"})
+	sub, err := e.g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "nokia", Query: "nokia", WebhookURL: hook.URL + "/hook/T0/SECRETPATH"})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -184,16 +185,20 @@ func (e *webhookEnv) subscribe(hook *hookServer) api.Subscription {
 
 // worker returns a worker that is not started (rounds are run by the
 // test) on a clock the test sets, with no jitter.
-func (e *webhookEnv) worker(now *time.Time) *webhookWorker {
-	w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard))
-	w.now = func() time.Time { return *now }
-	w.jitter = func() float64 { return 0.5 }
-	return w
+func (e *webhookEnv) worker(now *time.Time) *webhooks.Worker {
+	return webhooks.New(e.workerOptions(now))
+}
+
+func (e *webhookEnv) workerOptions(now *time.Time) webhooks.Options {
+	o := webhookOptions(e.cfg, e.d, newLogger(io.Discard))
+	o.Now = func() time.Time { return *now }
+	o.Jitter = func() float64 { return 0.5 }
+	return o
 }
 
 func (e *webhookEnv) delivery(id string) *api.DeliveryStatus {
 	e.tb.Helper()
-	sub, err := e.g.alerts.GetSubscription(id)
+	sub, err := e.g.alerts.GetSubscription(context.Background(), id)
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -219,7 +224,7 @@ func TestWebhookFailsThenRecovers(t *testing.T) {
 	hook.queue(500, 500)
 	now := time.Now()
 	w := e.worker(&now)
-	if n := w.round(); n != 2 {
+	if n := w.Round(); n != 2 {
 		t.Fatalf("first round took %d deliveries, want 2", n)
 	}
 	if got := hook.requests(); len(got) != 1 || got[0].status != 500 {
@@ -233,7 +238,7 @@ func TestWebhookFailsThenRecovers(t *testing.T) {
 		t.Errorf("last_error shows the webhook path: %s", st.LastError)
 	}
 	now = now.Add(29 * time.Second)
-	if n := w.round(); n != 0 {
+	if n := w.Round(); n != 0 {
 		t.Errorf("a round before the 30 s retry took %d", n)
 	}
 
@@ -241,17 +246,17 @@ func TestWebhookFailsThenRecovers(t *testing.T) {
 	e.restart()
 	now = now.Add(2 * time.Second)
 	w = e.worker(&now)
-	w.round() // second failure, retried in a minute
+	w.Round() // second failure, retried in a minute
 	if got := hook.requests(); len(got) != 2 || got[1].status != 500 {
 		t.Fatalf("after the restart: %d requests", len(got))
 	}
 	now = now.Add(61 * time.Second)
-	w.round() // the endpoint is back
+	w.Round() // the endpoint is back
 	now = now.Add(time.Hour)
-	w.round()
+	w.Round()
 	e.restart()
 	w = e.worker(&now)
-	w.round()
+	w.Round()
 
 	got := hook.requests()
 	delivered := map[string]int{}
@@ -308,18 +313,18 @@ func TestWebhookHonoursRetryAfter(t *testing.T) {
 	start := time.Now()
 	now := start
 	w := e.worker(&now)
-	w.round()
+	w.Round()
 	next, ok, err := e.d.store.NextDelivery()
 	if err != nil || !ok || !next.Equal(start.Add(600*time.Second).UTC()) {
 		t.Fatalf("next attempt %v, want %v", next, start.Add(600*time.Second))
 	}
 	now = start.Add(599 * time.Second)
-	w.round()
+	w.Round()
 	if n := len(hook.requests()); n != 1 {
 		t.Fatalf("retried before Retry-After: %d requests", n)
 	}
 	now = start.Add(600 * time.Second)
-	w.round()
+	w.Round()
 	if got := hook.requests(); len(got) != 2 || got[1].status != http.StatusOK {
 		t.Fatalf("after Retry-After: %+v", got)
 	}
@@ -338,10 +343,11 @@ func TestWebhookGivesUp(t *testing.T) {
 	}
 	hook.queue(500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
 	now := time.Now()
-	w := e.worker(&now)
-	w.backoff = notify.Backoff{Base: 30 * time.Second, Cap: time.Hour, MaxAge: 2 * time.Hour}
+	o := e.workerOptions(&now)
+	o.Backoff = notify.Backoff{Base: 30 * time.Second, Cap: time.Hour, MaxAge: 2 * time.Hour}
+	w := webhooks.New(o)
 	for range 12 {
-		w.round()
+		w.Round()
 		next, ok, _ := e.d.store.NextDelivery()
 		if !ok {
 			break
@@ -362,7 +368,7 @@ func TestWebhookGivesUp(t *testing.T) {
 		t.Errorf("last attempt at %v, want the deadline %v", now, deadline)
 	}
 	now = now.Add(24 * time.Hour)
-	if w.round(); len(hook.requests()) != 9 {
+	if w.Round(); len(hook.requests()) != 9 {
 		t.Error("a failed delivery was tried again")
 	}
 }
@@ -395,9 +401,10 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	w := newWebhookWorker(&strict, e.d.store, e.d.index, newLogger(io.Discard))
-	w.now = func() time.Time { return now }
-	w.round()
+	o := webhookOptions(&strict, e.d, newLogger(io.Discard))
+	o.Now = func() time.Time { return now }
+	w := webhooks.New(o)
+	w.Round()
 	if n := len(hook.requests()); n != 0 {
 		t.Fatalf("the private target got %d requests", n)
 	}
@@ -414,8 +421,8 @@ func TestWebhookWorkerWakesOnNewAlerts(t *testing.T) {
 	e := newWebhookEnv(t)
 	hook := newHookServer(t)
 	e.subscribe(hook)
-	w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard)).start()
-	defer w.stop()
+	w := newWebhookWorker(e.cfg, e.d, newLogger(io.Discard)).Start()
+	defer w.Stop()
 	for i := range 3 {
 		e.feed.add(fmt.Sprintf("Nokia item %d", i))
 		start := time.Now()
@@ -433,8 +440,8 @@ func TestWebhookWorkerWakesOnNewAlerts(t *testing.T) {
 			t.Fatalf("requests: %+v", got)
 		}
 	}
-	w.stop()
-	w.stop() // idempotent
+	w.Stop()
+	w.Stop() // idempotent
 }
 
 // BenchmarkFetchToWebhook measures fetch-to-alert latency end to end: a
@@ -453,8 +460,8 @@ func BenchmarkFetchToWebhook(b *testing.B) {
 			if withHook {
 				e.subscribe(hook)
 			}
-			w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard)).start()
-			defer w.stop()
+			w := newWebhookWorker(e.cfg, e.d, newLogger(io.Discard)).Start()
+			defer w.Stop()
 			i := 0
 			for b.Loop() {
 				i++
@@ -507,18 +514,18 @@ func TestWebhookWorkerStopLetsSendInFlightFinish(t *testing.T) {
 		<-release
 	}))
 	defer slow.Close()
-	sub, err := e.g.alerts.CreateSubscription(api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
+	sub, err := e.g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWebhookWorker(e.cfg, e.d.store, e.d.index, newLogger(io.Discard)).start()
+	w := newWebhookWorker(e.cfg, e.d, newLogger(io.Discard)).Start()
 	e.feed.add("Nokia opens a lab")
 	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
 		t.Fatal(err)
 	}
 	<-arrived
 	stopped := make(chan struct{})
-	go func() { w.stop(); close(stopped) }()
+	go func() { w.Stop(); close(stopped) }()
 	select {
 	case <-stopped:
 		t.Fatal("stop returned with a send in flight")

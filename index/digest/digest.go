@@ -1,9 +1,12 @@
-// Package digest builds the weekly digest that decision-makers read: per
-// intelligence component, how many documents and stories the week brought
-// and the top stories; per watched organisation, its count this week and
-// the week before; the technologies that appeared; and the watched pages
-// that changed. It renders the digest as JSON, Markdown or a
-// self-contained HTML page.
+// Package digest builds the weekly digest that decision-makers read: an
+// executive summary of what moved (stories per component against their
+// 12-week average, the organisations and technologies that rose or fell
+// most, partners gone quiet); then per intelligence component its top
+// stories, each story once, under its primary component (the component of
+// the entity it is most about), with the other components it concerns;
+// per watched organisation, its count this week and the week before; the
+// technologies that appeared; and the watched pages that changed. It
+// renders the digest as JSON, Markdown or a self-contained HTML page.
 package digest
 
 import (
@@ -26,9 +29,6 @@ var ErrBadWeek = errors.New("digest: week must look like 2026-W47")
 const (
 	// topPerComponent is how many stories each component lists.
 	topPerComponent = 5
-	// candidates is how many of a week's newest stories per component
-	// are ranked for the top.
-	candidates = index.MaxLimit
 	// newTechLookback is how far back a technology must be absent to
 	// count as new.
 	newTechLookback = 12 * 7 * 24 * time.Hour
@@ -47,11 +47,12 @@ type Entity struct {
 	Role string `json:"role"`
 }
 
-// Digest is one week's digest (CONTRACT.md).
+// Digest is one week's digest (the README's HTTP API section).
 type Digest struct {
 	Week       string               `json:"week"`
 	From       time.Time            `json:"from"`
 	To         time.Time            `json:"to"`
+	Summary    Summary              `json:"summary"`
 	Components map[string]Component `json:"components"`
 	Entities   []EntityCount        `json:"entities"`
 	// NewTechnologies are the technologies mentioned this week and in
@@ -60,13 +61,26 @@ type Digest struct {
 	// Changed lists pages of watched sites whose content changed this
 	// week after they were first gathered, most recent change first.
 	Changed []index.Hit `json:"changed"`
+	// Alliances and Radar are the alliance review and the technology
+	// radar as of the week's end, when AddReviews was called.
+	Alliances []PartnerLine `json:"alliances,omitempty"`
+	Radar     []RadarLine   `json:"radar,omitempty"`
 }
 
 // Component is one component's activity in the week.
 type Component struct {
-	Count   int         `json:"count"`   // documents
-	Stories int         `json:"stories"` // distinct stories among them
-	Top     []index.Hit `json:"top"`     // one per story, with its other sources in also
+	Count int `json:"count"` // documents tagged with the component
+	// Stories counts the distinct stories whose primary component this
+	// is; a story mentioning the component in passing is told elsewhere.
+	Stories int     `json:"stories"`
+	Top     []Story `json:"top"` // one per story, with its other sources in also
+}
+
+// Story is one story of the digest: its best document, with the other
+// components it concerns besides the one it is listed under.
+type Story struct {
+	index.Hit
+	AlsoConcerns []string `json:"also_concerns"`
 }
 
 // TechnologyCount is a technology and how many documents mention it.
@@ -134,15 +148,32 @@ func Build(ctx context.Context, s Searcher, week string, watch []Entity, sites [
 	to := from.AddDate(0, 0, 7)
 	d := &Digest{Week: week, From: from, To: to, Components: map[string]Component{}, Entities: []EntityCount{},
 		NewTechnologies: []TechnologyCount{}, Changed: []index.Hit{}}
+	byComponent := map[string][]index.Hit{}
+	if err := eachStory(ctx, s, from, to, func(h index.Hit) {
+		if c := primaryOf(h); c != "" {
+			byComponent[c] = append(byComponent[c], h)
+		}
+	}); err != nil {
+		return nil, err
+	}
 	for _, c := range index.Components {
-		res, err := s.Search(ctx, index.Query{Components: []string{c}, Since: from, Until: to, Sort: index.SortDate,
-			Limit: candidates, Collapse: true, NoFacets: true})
+		res, err := s.Search(ctx, index.Query{Components: []string{c}, Since: from, Until: to, Limit: 1, NoFacets: true})
 		if err != nil {
 			return nil, fmt.Errorf("digest: %s: %w", c, err)
 		}
-		rank(res.Hits)
-		top := res.Hits[:min(topPerComponent, len(res.Hits))]
-		d.Components[c] = Component{Count: int(res.Total), Stories: res.Stories, Top: top}
+		hits := byComponent[c]
+		rank(hits)
+		top := []Story{}
+		for _, h := range hits[:min(topPerComponent, len(hits))] {
+			also := []string{}
+			for _, o := range h.Components {
+				if o != c {
+					also = append(also, o)
+				}
+			}
+			top = append(top, Story{Hit: h, AlsoConcerns: also})
+		}
+		d.Components[c] = Component{Count: int(res.Total), Stories: len(hits), Top: top}
 	}
 	this, err := counts(ctx, s, from, to, len(watch))
 	if err != nil {
@@ -159,6 +190,9 @@ func Build(ctx context.Context, s Searcher, week string, watch []Entity, sites [
 		return nil, err
 	}
 	if d.Changed, err = changed(ctx, s, from, to, sites); err != nil {
+		return nil, err
+	}
+	if err := summarise(ctx, s, d, watch, this); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
+	"github.com/techintel/techintel/index/insight"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
@@ -85,6 +87,16 @@ func world(tb testing.TB) *index.Index {
 		// A watched page, first gathered weeks ago.
 		mk(9, "2026-11-02", "Nokia newsroom: press contacts", []string{"own"}, []string{"Nokia"}),
 	}
+	// Salience as the tagger sets it: the slicing trial is Nokia's story;
+	// Vodafone is named in passing.
+	docs[1].Salient, docs[1].Primary = []string{"Nokia"}, "own"
+	// A partner active in the autumn and silent since: gone quiet.
+	for i, x := range [][2]string{{"2026-09-08", "Qualcomm unveils a satellite modem"}, {"2026-09-15", "Qualcomm and operators test uplink carrier aggregation in Texas"},
+		{"2026-10-06", "Snapdragon summit dates announced by Qualcomm for December"}} {
+		q := mk(20+i, x[0], x[1], []string{"alliances"}, []string{"Qualcomm"})
+		q.Salient, q.Primary = []string{"Qualcomm"}, "alliances"
+		docs = append(docs, q)
+	}
 	docs[7].Source = "wire2"
 	docs[8].Source = "nokia-site"
 	docs[0].Technologies = []string{"Open RAN"}
@@ -106,7 +118,8 @@ func world(tb testing.TB) *index.Index {
 
 var sites = []string{"nokia-site"}
 
-var watch = []digest.Entity{{"Nokia", "own"}, {"Vodafone", "partner"}, {"Ericsson", "competitor"}, {"3GPP", "standards"}, {"Huawei", "competitor"}}
+var watch = []digest.Entity{{"Nokia", "own"}, {"Vodafone", "partner"}, {"Ericsson", "competitor"}, {"3GPP", "standards"}, {"Huawei", "competitor"},
+	{"Qualcomm", "partner"}}
 
 func TestBuild(t *testing.T) {
 	d, err := digest.Build(context.Background(), world(t), "2026-W47", watch, sites)
@@ -133,7 +146,31 @@ func TestBuild(t *testing.T) {
 	if len(d.Changed) != 1 || d.Changed[0].Source != "nokia-site" || !d.Changed[0].Updated.Equal(time.Date(2026, 11, 18, 8, 0, 0, 0, time.UTC)) {
 		t.Errorf("changed = %+v; want the Nokia newsroom page", d.Changed)
 	}
-	want := map[string][2]int{"Nokia": {2, 0}, "Vodafone": {1, 0}, "Ericsson": {2, 2}, "3GPP": {1, 0}, "Huawei": {0, 0}}
+	// Each story once, under its primary component.
+	seen := map[string]string{}
+	for c, v := range d.Components {
+		for _, s := range v.Top {
+			if prev, ok := seen[s.Story]; ok {
+				t.Errorf("story %q listed under %s and %s", s.Title, prev, c)
+			}
+			seen[s.Story] = c
+		}
+	}
+	if len(seen) != 4 || stories["alliances"] != 0 {
+		t.Errorf("%d stories listed, alliances %d; want 4, the Vodafone mention being in passing", len(seen), stories["alliances"])
+	}
+	if own := d.Components["own"].Top; len(own) != 2 || !slices.Equal(own[0].AlsoConcerns, []string{"alliances"}) {
+		t.Errorf("own stories = %+v; want the slicing trial also concerning alliances", own)
+	}
+	if q := d.Summary.Quiet; len(q) != 1 || q[0] != (digest.Quiet{Name: "Qualcomm", Before: 3}) {
+		t.Errorf("quiet partners = %+v; want Qualcomm with 3 documents before", q)
+	}
+	for _, cs := range d.Summary.Components {
+		if cs.Component == "alliances" && (cs.Average != 0.3 || cs.Change != -0.3) {
+			t.Errorf("alliances summary = %+v; want 3 stories over 12 weeks: average 0.3, change -0.3", cs)
+		}
+	}
+	want := map[string][2]int{"Nokia": {2, 0}, "Vodafone": {1, 0}, "Ericsson": {2, 2}, "3GPP": {1, 0}, "Huawei": {0, 0}, "Qualcomm": {0, 0}}
 	for _, e := range d.Entities {
 		if got := [2]int{e.Count, e.PreviousCount}; got != want[e.Name] {
 			t.Errorf("%s: this/previous = %v, want %v", e.Name, got, want[e.Name])
@@ -186,5 +223,43 @@ func TestRenderGolden(t *testing.T) {
 				t.Errorf("%s carries markup from crawled text", f.name)
 			}
 		})
+	}
+}
+
+// TestReviewsSection: the alliance and radar sections on the test world,
+// with Qualcomm quiet and never reviewed.
+func TestReviewsSection(t *testing.T) {
+	ix := world(t)
+	d, err := digest.Build(context.Background(), ix, "2026-W47", watch, sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents := []insight.Entity{{Name: "Nokia", Role: "own"}, {Name: "Vodafone", Role: "partner"}, {Name: "Qualcomm", Role: "partner"}}
+	reviewed := map[string]time.Time{"Vodafone": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	if err := digest.AddReviews(context.Background(), ix, d, ents, []string{"Open RAN", "6G"}, reviewed); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Alliances) != 2 || d.Alliances[0].Name != "Vodafone" || d.Alliances[0].Overdue || d.Alliances[0].Week != 1 ||
+		!d.Alliances[1].Overdue || d.Alliances[1].Months12 != 3 {
+		t.Errorf("alliances = %+v; want Vodafone due later with 1 this week, Qualcomm overdue with 3 in 12 months", d.Alliances)
+	}
+	if len(d.Radar) != 2 {
+		t.Fatalf("radar = %+v", d.Radar)
+	}
+	var md bytes.Buffer
+	if err := digest.WriteMarkdown(&md, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Alliance review", "| Qualcomm | 0 | 3 | 3 | **overdue** |", "## Technology radar", "| 6G | steady | 1 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	var h bytes.Buffer
+	if err := digest.WriteHTML(&h, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.String(), "Alliance review") || !strings.Contains(h.String(), "<strong>overdue</strong>") {
+		t.Errorf("html lacks the alliance review")
 	}
 }

@@ -3,6 +3,7 @@ package digest
 import (
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"slices"
@@ -74,9 +75,13 @@ func newView(d *Digest) view {
 // escapes everything that came from crawled pages.
 func WriteHTML(w io.Writer, d *Digest) error {
 	t, err := template.New("digest.html").Funcs(template.FuncMap{
-		"date": dateOnly,
-		"also": alsoReported,
-		"n":    countOf,
+		"date":   dateOnly,
+		"day":    dayOf,
+		"also":   alsoReported,
+		"n":      countOf,
+		"title":  componentTitle,
+		"short":  componentShort,
+		"signed": signed,
 		"snippet": func(s string) template.HTML {
 			// Snippets are already escaped plain text with <mark> tags;
 			// the allow-list sanitiser keeps only those tags.
@@ -92,10 +97,15 @@ func WriteHTML(w io.Writer, d *Digest) error {
 // WriteMarkdown writes the digest as Markdown.
 func WriteMarkdown(w io.Writer, d *Digest) error {
 	t, err := textTemplate.New("digest.md").Funcs(textTemplate.FuncMap{
-		"date": dateOnly,
-		"md":   mdEscape,
-		"also": alsoReported,
-		"n":    countOf,
+		"date":      dateOnly,
+		"day":       dayOf,
+		"md":        mdEscape,
+		"also":      alsoReported,
+		"n":         countOf,
+		"title":     componentTitle,
+		"short":     componentShort,
+		"signed":    signed,
+		"mdsnippet": mdSnippet,
 	}).ParseFS(templates, "templates/digest.md")
 	if err != nil {
 		return fmt.Errorf("digest: markdown template: %w", err)
@@ -104,6 +114,14 @@ func WriteMarkdown(w io.Writer, d *Digest) error {
 }
 
 func dateOnly(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// dayOf is dateOnly for an optional time: "" for nil.
+func dayOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dateOnly(*t)
+}
 
 // mdEscape escapes the characters that would make crawled text into
 // Markdown links, emphasis or HTML.
@@ -141,4 +159,40 @@ func countOf(n int, noun string) string {
 		noun = strings.TrimSuffix(noun, "y") + "ie"
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func componentTitle(c string) string { return componentTitles[c] }
+
+// componentShort names a component in a few words, for "also concerns".
+func componentShort(c string) string {
+	switch c {
+	case index.ComponentIndustry:
+		return "industry and customers"
+	case index.ComponentOwn:
+		return "our own firm"
+	case index.ComponentAlliances:
+		return "alliances and partners"
+	case index.ComponentOthers:
+		return "others"
+	}
+	return c
+}
+
+// signed writes a change with its sign: "+1.5", "-2.0", "0.0".
+func signed(x float64) string {
+	if x > 0 {
+		return fmt.Sprintf("+%.1f", x)
+	}
+	if x == 0 {
+		return "0.0"
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
+// mdSnippet turns a search snippet (escaped text with <mark> tags) into
+// Markdown: the marked words in bold, everything else escaped.
+func mdSnippet(s string) string {
+	s = strings.NewReplacer("<mark>", "\x00", "</mark>", "\x00").Replace(index.SanitizeSnippet(s))
+	s = mdEscape(html.UnescapeString(s))
+	return strings.ReplaceAll(s, "\x00", "**")
 }

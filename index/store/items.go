@@ -141,3 +141,26 @@ func decodeItem(v []byte) (seen time.Time, id string, ok bool) {
 	}
 	return time.Unix(int64(binary.BigEndian.Uint64(v[:8])), 0).UTC(), string(v[8:]), true
 }
+
+// Items returns every identity key recorded for a feed source's items,
+// with the document each was indexed as: what a fetch of the source is
+// told it already knows (see the gather package's Job).
+func (s *Store) Items(source string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := itemsBucket(tx, source)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if _, id, ok := decodeItem(v); ok {
+				out[string(k)] = id
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: items of %q: %w", source, err)
+	}
+	return out, nil
+}

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,25 +99,27 @@ func (s *Store) Source(name string) (SourceState, error) {
 // UpdateSource reads, changes and writes the state of a source in one
 // transaction.
 func (s *Store) UpdateSource(name string, fn func(*SourceState)) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSources)
-		var st SourceState
-		if v := b.Get([]byte(name)); v != nil {
-			if err := json.Unmarshal(v, &st); err != nil {
-				return err
-			}
-		}
-		fn(&st)
-		v, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(name), v)
-	})
+	err := s.db.Update(func(tx *bolt.Tx) error { return updateSourceTx(tx, name, fn) })
 	if err != nil {
 		return fmt.Errorf("store: update source %q: %w", name, err)
 	}
 	return nil
+}
+
+func updateSourceTx(tx *bolt.Tx, name string, fn func(*SourceState)) error {
+	b := tx.Bucket(bucketSources)
+	var st SourceState
+	if v := b.Get([]byte(name)); v != nil {
+		if err := json.Unmarshal(v, &st); err != nil {
+			return err
+		}
+	}
+	fn(&st)
+	v, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(name), v)
 }
 
 // PageState is what a site crawl remembers about one page: its HTTP cache
@@ -179,6 +182,30 @@ func (s *Store) Page(source, url string) (PageState, bool, error) {
 	return st, found, nil
 }
 
+// Pages returns what is known about every page of a source, by URL: what
+// a crawl of the source is told it already knows (see the gather
+// package's Job). History is left out.
+func (s *Store) Pages(source string) (map[string]PageState, error) {
+	out := map[string]PageState{}
+	prefix := pageKey(source, "")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPages).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var st PageState
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("page %q: %w", k[len(prefix):], err)
+			}
+			st.History = nil
+			out[string(k[len(prefix):])] = st
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: pages of %q: %w", source, err)
+	}
+	return out, nil
+}
+
 // PutPages records the state of many pages of a source in one transaction;
 // a nil state forgets the page, history included. A page whose Hash
 // differs from the one stored gets a PageChange in its history.
@@ -187,45 +214,48 @@ func (s *Store) PutPages(source string, pages map[string]*PageState) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPages)
-		for url, st := range pages {
-			if st == nil {
-				if err := b.Delete(pageKey(source, url)); err != nil {
-					return err
-				}
-				continue
-			}
-			var old PageState
-			if v := b.Get(pageKey(source, url)); v != nil {
-				if err := json.Unmarshal(v, &old); err != nil {
-					return fmt.Errorf("page %q: %w", url, err)
-				}
-			}
-			next := *st // the caller's state is left as it was
-			next.History = old.History
-			if old.Hash != "" && next.Hash != "" && old.Hash != next.Hash {
-				at := next.Seen
-				if at.IsZero() {
-					at = now
-				}
-				next.History = append(next.History, PageChange{At: at.UTC(), OldLength: old.Length, NewLength: next.Length})
-				if n := len(next.History); n > MaxPageHistory {
-					next.History = next.History[n-MaxPageHistory:]
-				}
-			}
-			v, err := json.Marshal(next)
-			if err != nil {
-				return err
-			}
-			if err := b.Put(pageKey(source, url), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.db.Update(func(tx *bolt.Tx) error { return putPagesTx(tx, source, pages, now) })
 	if err != nil {
 		return fmt.Errorf("store: put %d pages of %q: %w", len(pages), source, err)
+	}
+	return nil
+}
+
+// putPagesTx records the states of pages of a source; see PutPages.
+func putPagesTx(tx *bolt.Tx, source string, pages map[string]*PageState, now time.Time) error {
+	b := tx.Bucket(bucketPages)
+	for url, st := range pages {
+		if st == nil {
+			if err := b.Delete(pageKey(source, url)); err != nil {
+				return err
+			}
+			continue
+		}
+		var old PageState
+		if v := b.Get(pageKey(source, url)); v != nil {
+			if err := json.Unmarshal(v, &old); err != nil {
+				return fmt.Errorf("page %q: %w", url, err)
+			}
+		}
+		next := *st // the caller's state is left as it was
+		next.History = old.History
+		if old.Hash != "" && next.Hash != "" && old.Hash != next.Hash {
+			at := next.Seen
+			if at.IsZero() {
+				at = now
+			}
+			next.History = append(next.History, PageChange{At: at.UTC(), OldLength: old.Length, NewLength: next.Length})
+			if n := len(next.History); n > MaxPageHistory {
+				next.History = next.History[n-MaxPageHistory:]
+			}
+		}
+		v, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(pageKey(source, url), v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

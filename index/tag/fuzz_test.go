@@ -21,14 +21,25 @@ func FuzzTag(f *testing.F) {
 	}
 	f.Add("Robotic Arm Maker", "Elisa Rossi, Finnish operator Elisa. Nokia Arena and Nokia", "x")
 	f.Add("Apple Pie", "the Big Apple; Meta-analysis of Meta; RAN Intelligent Controller radio RAN", "")
+	f.Add("MS Windows", "www.ietf.org Net::Amazon::S3 xf86-video-intel a@b.c /usr/intel many Nokias\u00a0AMD module", "")
 	plain := newTestTagger(f)
 	filtered, err := New(filterEntities, filterTechnologies)
+	if err != nil {
+		f.Fatal(err)
+	}
+	controlled, err := New([]Entity{
+		{Name: "AMD", Role: "competitor", CaseSensitive: true, Veto: []string{"module"}},
+		{Name: "Microsoft", Role: "partner", AliasRules: []Alias{{Name: "MS", CaseSensitive: true, Context: []string{"Windows"}}}},
+		{Name: "Nokia", Role: "own", Plurals: true},
+		{Name: "Intel", Role: "partner"}, {Name: "IETF", Role: "standards"}, {Name: "Amazon", Role: "partner"},
+	}, []Technology{{Name: "Open RAN", Plurals: true, Veto: []string{"closed"}}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, title, body, source string) {
 		checkTag(t, plain, title, body, source)
 		checkTag(t, filtered, title, body, source)
+		checkTag(t, controlled, title, body, source)
 	})
 }
 
@@ -88,5 +99,23 @@ func checkTag(t *testing.T, tg *Tagger, title, body, source string) {
 		if e.Component != "" && !slices.Contains(doc.Components, e.Component) {
 			t.Errorf("evidence %+v: component not on the document", e)
 		}
+	}
+	// Salience: one entry per tag, scores in [0, 1], Salient a subset of
+	// the tags, Primary a component of the document.
+	if len(doc.Salience) != len(doc.Entities)+len(doc.Technologies) {
+		t.Errorf("%d salience entries for %d tags", len(doc.Salience), len(doc.Entities)+len(doc.Technologies))
+	}
+	for _, sl := range doc.Salience {
+		if sl.Score < 0 || sl.Score > 1 || sl.Mentions < 1 || sl.Salient != (sl.Score >= SalientScore) {
+			t.Errorf("salience %+v", sl)
+		}
+	}
+	for _, n := range doc.Salient {
+		if !slices.Contains(doc.Entities, n) && !slices.Contains(doc.Technologies, n) {
+			t.Errorf("salient %q is not a tag", n)
+		}
+	}
+	if doc.Primary != "" && !slices.Contains(doc.Components, doc.Primary) {
+		t.Errorf("primary %q not among components %q", doc.Primary, doc.Components)
 	}
 }

@@ -23,7 +23,7 @@ type scratch struct {
 	buf   []byte
 	cands []occurrence // names and aliases found in the field, by first token
 	occs  []occurrence // exclude and context phrases found in the field, by first token
-	hits  map[hitKey]span
+	hits  map[hitKey]hit
 	// inBody lists the case-sensitive entries the body mentions in their
 	// exact case outside an exclude phrase, confirming a title match.
 	inBody []int32
@@ -38,6 +38,16 @@ type hitKey struct {
 }
 
 type span struct{ start, end int }
+
+// hit is what scan records for an entry in a field: the first counting
+// mention, for evidence, and how many counted, for salience.
+type hit struct {
+	span
+	first int32 // token index of the first counting mention
+	last  int32 // token index of the latest counted mention, so that two rules matching one mention count once
+	count int
+	cased bool // the first mention matched a case-sensitive name
+}
 
 // Tag sets doc.Components, doc.Entities, doc.Technologies and doc.Evidence
 // from doc.Title, doc.Body and the source's configured components (invalid
@@ -56,21 +66,22 @@ func (t *Tagger) Tag(doc *index.Document, sourceComponents []string) {
 	entities := []string{}
 	technologies := []string{}
 	evidence := []index.Evidence{}
-	for k, sp := range s.hits {
+	for k, h := range s.hits {
 		e := &t.entries[k.entry]
 		text := doc.Title
 		if k.field == fieldBody {
 			text = doc.Body
-		} else if e.cased && bodyHasWords && !slices.Contains(s.inBody, k.entry) {
+		} else if h.cased && bodyHasWords && !slices.Contains(s.inBody, k.entry) {
 			// Headlines capitalise ordinary words ("Robotic Arm Maker",
 			// "New Frontier for 5G"), so case cannot tell a name from
 			// a word there; the body, which has a mention of a firm
 			// named in the title, has to confirm it.
+			delete(s.hits, k)
 			continue
 		}
 		evidence = append(evidence, index.Evidence{
-			Entity: e.name, Component: e.component, Matched: text[sp.start:sp.end],
-			Field: fieldName(k.field), Excerpt: excerpt(text, sp.start, sp.end),
+			Entity: e.name, Component: e.component, Matched: text[h.start:h.end],
+			Field: fieldName(k.field), Excerpt: excerpt(text, h.start, h.end),
 		})
 		if e.kind == kindTechnology {
 			technologies = append(technologies, e.name)
@@ -98,6 +109,7 @@ func (t *Tagger) Tag(doc *index.Document, sourceComponents []string) {
 	doc.Entities = slices.Compact(entities)
 	doc.Technologies = slices.Compact(technologies)
 	doc.Evidence = evidence
+	t.salience(s, doc, sourceComponents)
 }
 
 // release returns s to the pool unless a huge document grew it: one 10 MB
@@ -129,6 +141,7 @@ func (t *Tagger) scan(s *scratch, text string, field int) {
 		s.gaps = append(s.gaps, gap)
 		prevEnd = tk.end
 	}
+	skipTechnical(text, s.toks, s.ids)
 	s.cands, s.occs = s.cands[:0], s.occs[:0]
 	for i := range s.toks {
 		if s.ids[i] < 0 {
@@ -191,20 +204,30 @@ func (t *Tagger) accept(s *scratch, text string, field int, c occurrence, kind i
 		if e.kind != kind || !t.sameCase(s, text, int(c.first), p.cased) {
 			continue
 		}
-		if len(e.exclude) > 0 && s.near(c, 0, t.maxFilter, e.exclude) {
+		r := &t.rules[p.rule]
+		if len(r.exclude) > 0 && s.near(c, 0, t.maxFilter, r.exclude) {
 			continue
 		}
-		if e.cased && field == fieldBody && !slices.Contains(s.inBody, p.entry) {
+		if r.cased && field == fieldBody && !slices.Contains(s.inBody, p.entry) {
 			s.inBody = append(s.inBody, p.entry)
 		}
-		if len(e.context) > 0 && !s.near(c, int32(e.window), t.maxFilter, e.context) {
+		if len(r.context) > 0 && !s.near(c, int32(r.window), t.maxFilter, r.context) {
+			continue
+		}
+		if len(e.veto) > 0 && s.near(c, int32(e.vetoWindow), t.maxFilter, e.veto) {
 			continue
 		}
 		matched = true
 		k := hitKey{p.entry, field}
-		if _, ok := s.hits[k]; !ok {
-			s.hits[k] = span{s.toks[c.first].start, s.toks[c.last].end}
+		h, ok := s.hits[k]
+		if !ok {
+			h = hit{span: span{s.toks[c.first].start, s.toks[c.last].end}, first: c.first, last: -1, cased: r.cased}
 		}
+		if h.last != c.first {
+			h.count++
+			h.last = c.first
+		}
+		s.hits[k] = h
 	}
 	return matched
 }

@@ -19,6 +19,7 @@ var watchList = []watched{
 	{Name: "Intel", Role: "partner"},
 	{Name: "Google Cloud", Role: "partner"},
 	{Name: "Red Hat", Role: "partner"},
+	{Name: "Fujitsu", Role: "partner"},
 	{Name: "Ericsson", Role: "competitor"},
 	{Name: "Huawei", Role: "competitor"},
 	{Name: "Samsung Networks", Role: "competitor", Aliases: []string{"Samsung"}},
@@ -46,6 +47,7 @@ var technologies = []technology{
 	{Name: "Private 5G", Aliases: []string{"private wireless"}},
 	{Name: "Quantum-safe cryptography", Aliases: []string{"quantum-safe", "post-quantum cryptography", "PQC"}},
 	{Name: "Non-terrestrial networks", Aliases: []string{"NTN", "direct-to-device"}},
+	{Name: "Small cells", Aliases: []string{"small cell"}},
 }
 
 // The crawled site's source.
@@ -59,7 +61,7 @@ const (
 
 // ConfigTOML returns a complete techintel config for the world served at
 // baseURL (such as "http://127.0.0.1:41234"), keeping its index and state in
-// dataDir and serving the API on listen. It follows CONTRACT.md's schema:
+// dataDir and serving the API on listen. It follows the README's configuration schema:
 // the world is on loopback, so [http] allows private networks; there are no
 // API tokens, so listen must be a loopback address.
 func ConfigTOML(baseURL, dataDir, listen string) string {

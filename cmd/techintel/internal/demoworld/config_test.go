@@ -10,7 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// demoConfig mirrors CONTRACT.md's config schema.
+// demoConfig mirrors the config schema of the README's Configuration section.
 type demoConfig struct {
 	DataDir string `toml:"data_dir"`
 	API     struct {
@@ -87,7 +87,7 @@ func TestConfigTOML(t *testing.T) {
 		}
 		names[strings.ToLower(w.Name)] = true
 	}
-	for role, want := range map[string][2]int{"own": {1, 1}, "partner": {2, 3}, "competitor": {3, 4},
+	for role, want := range map[string][2]int{"own": {1, 1}, "partner": {2, 4}, "competitor": {3, 4},
 		"customer": {2, 2}, "standards": {3, 3}, "other": {1, 2}} {
 		if roles[role] < want[0] || roles[role] > want[1] {
 			t.Errorf("%d watch entries with role %s, want %d-%d", roles[role], role, want[0], want[1])

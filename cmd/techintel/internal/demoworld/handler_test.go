@@ -246,8 +246,8 @@ func checkDate(t *testing.T, what, layout, value string) time.Time {
 		t.Errorf("%s: date %q: %v", what, value, err)
 		return d
 	}
-	if d.After(testNow) || !d.After(testNow.Add(-21*24*time.Hour)) {
-		t.Errorf("%s: date %s is not within the 21 days before %s", what, d, testNow)
+	if d.After(testNow) || !d.After(testNow.Add(-(maxDaysAgo+1)*24*time.Hour)) {
+		t.Errorf("%s: date %s is not within the %d days before %s", what, d, maxDaysAgo+1, testNow)
 	}
 	return d
 }

@@ -18,9 +18,11 @@ import (
 //go:embed world
 var files embed.FS
 
-// maxDaysAgo bounds a story's day offset: every story falls within the
-// 21 days before now.
-const maxDaysAgo = 20
+// maxDaysAgo bounds a story's day offset: most stories fall within the 21
+// days before now; a few go back four months, so that the alliance review
+// and the radar have a history (a partner gone quiet, a technology that
+// fell).
+const maxDaysAgo = 120
 
 // siteFeed is the pseudo-feed of the stories published on the crawled site.
 const siteFeed = "site"

@@ -76,7 +76,7 @@ func TestAnalystStoriesFitWindows1252(t *testing.T) {
 }
 
 // TestDatesCoverRecentWeeks checks, for moments spread over two weeks and
-// all times of day, that every story falls within the 21 days before now and
+// all times of day, that every story falls within the maxDaysAgo+1 days before now and
 // that the last complete ISO week, the one before it and (from Tuesday on)
 // the current week have content.
 func TestDatesCoverRecentWeeks(t *testing.T) {
@@ -90,8 +90,8 @@ func TestDatesCoverRecentWeeks(t *testing.T) {
 		var nCurrent, nLast, nPrev int
 		for _, s := range w.stories {
 			p := w.pub[s.ID]
-			if p.After(now) || !p.After(now.Add(-21*24*time.Hour)) {
-				t.Fatalf("now %s: story %s published %s, outside the 21 days before now", now, s.ID, p)
+			if p.After(now) || !p.After(now.Add(-(maxDaysAgo+1)*24*time.Hour)) {
+				t.Fatalf("now %s: story %s published %s, outside the %d days before now", now, s.ID, p, maxDaysAgo+1)
 			}
 			switch {
 			case !p.Before(week):
@@ -144,7 +144,7 @@ func TestParseStoriesErrors(t *testing.T) {
 	body := "\n\nSome words.\n---\n"
 	for name, text := range map[string]string{
 		"unknown header":    "id: a\nbogus: 1\ndays_ago: 1\ntime: 10:00\ntitle: T\nauthor: A" + body,
-		"days out of range": "id: a\ndays_ago: 21\ntime: 10:00\ntitle: T\nauthor: A" + body,
+		"days out of range": "id: a\ndays_ago: 121\ntime: 10:00\ntitle: T\nauthor: A" + body,
 		"bad time":          "id: a\ndays_ago: 1\ntime: 25:00\ntitle: T\nauthor: A" + body,
 		"no title":          "id: a\ndays_ago: 1\ntime: 10:00\nauthor: A" + body,
 		"no body":           "id: a\ndays_ago: 1\ntime: 10:00\ntitle: T\nauthor: A\n---\n",

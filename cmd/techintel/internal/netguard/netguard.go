@@ -1,4 +1,8 @@
-package main
+// Package netguard builds the HTTP transport every fetch goes through: it
+// refuses, at connect time, addresses a crawler must not reach (loopback,
+// private, link-local and other reserved ranges) unless private networks
+// are allowed.
+package netguard
 
 import (
 	"context"
@@ -6,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -14,7 +20,7 @@ import (
 // http.allow_private_networks is set: loopback, private, link-local,
 // CGNAT, benchmarking, multicast, reserved and unspecified ranges, and the
 // NAT64 prefix that can map to any of them. net.IP.IsPrivate and friends
-// miss several of these (PITFALLS.md).
+// miss several of these (the README lists the ranges under http.allow_private_networks).
 var blockedPrefixes = func() []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range []string{
@@ -29,11 +35,11 @@ var blockedPrefixes = func() []netip.Prefix {
 	return out
 }()
 
-// blockedAddr reports whether ip is in a blocked range. IPv4-mapped IPv6
+// BlockedAddr reports whether ip is in a blocked range. IPv4-mapped IPv6
 // addresses are checked as IPv4. The zone is dropped first: netip never
 // finds a zoned address (fe80::1%eth0) inside a prefix, which would let
 // link-local targets through.
-func blockedAddr(ip netip.Addr) bool {
+func BlockedAddr(ip netip.Addr) bool {
 	ip = ip.Unmap().WithZone("")
 	for _, p := range blockedPrefixes {
 		if p.Contains(ip) {
@@ -43,21 +49,21 @@ func blockedAddr(ip netip.Addr) bool {
 	return false
 }
 
-// newTransport returns the transport every fetch goes through. Unless
+// NewTransport returns the transport every fetch goes through. Unless
 // allowPrivate, the dialer refuses blocked addresses at connect time, after
 // DNS resolution, so redirects and DNS answers that change between a check
 // and the connection are covered too (the way miniflux does it).
-func newTransport(allowPrivate bool, timeout time.Duration) *http.Transport {
+func NewTransport(allowPrivate bool, timeout time.Duration) *http.Transport {
 	if allowPrivate {
-		return guardedTransport(nil, timeout)
+		return Guarded(nil, timeout)
 	}
-	return guardedTransport(blockedAddr, timeout)
+	return Guarded(BlockedAddr, timeout)
 }
 
-// guardedTransport is newTransport with the address check given: refuse
+// Guarded is NewTransport with the address check given: refuse
 // (nil: none) is asked about every address right before it is dialled.
 // Tests use it to let one loopback test server stand for the internet.
-func guardedTransport(refuse func(netip.Addr) bool, timeout time.Duration) *http.Transport {
+func Guarded(refuse func(netip.Addr) bool, timeout time.Duration) *http.Transport {
 	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	if refuse != nil {
 		d.Control = func(network, address string, _ syscall.RawConn) error {
@@ -86,4 +92,22 @@ func guardedTransport(refuse func(netip.Addr) bool, timeout time.Duration) *http
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 	}
+}
+
+// PrivateHost reports whether a URL's host is, literally, a place the
+// guarded transport will refuse: a blocked address or a localhost name.
+// It lets a URL be refused when it is entered, before any connection.
+func PrivateHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if ip, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return BlockedAddr(ip)
+	}
+	// Numeric forms the resolver accepts but ParseAddr does not ("2130706433").
+	if n, err := strconv.ParseUint(h, 0, 32); err == nil {
+		return BlockedAddr(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}))
+	}
+	return false
 }

@@ -1,13 +1,14 @@
-package main
+// Package webhooks delivers the alerts queued in the state store's outbox
+// to their subscriptions' webhooks, signed, with retries, resuming after a
+// restart where it stopped.
+package webhooks
 
 import (
 	"context"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"net/netip"
-	"strconv"
-	"strings"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,13 +34,13 @@ const (
 	webhookStoreRetry = 30 * time.Second
 )
 
-// webhookWorker sends the outbox's deliveries: it wakes when alerts are
+// Worker sends the outbox's deliveries: it wakes when alerts are
 // queued and when a retry is due, sends each due delivery (one at a time
 // per subscription, several subscriptions at once) and records the
 // outcome. The outbox is in the store, so a restart resumes where it
 // stopped; a send cut short by shutdown is not recorded and is sent again
 // after the restart (receivers drop duplicates by X-Techintel-Delivery).
-type webhookWorker struct {
+type Worker struct {
 	store   *store.Store
 	index   *index.Index
 	sender  *notify.Sender
@@ -57,18 +58,48 @@ type webhookWorker struct {
 	storeFailed atomic.Bool
 }
 
-// newWebhookWorker wires a worker; start runs it. Its requests go through
-// the fetchers' SSRF-guarded transport.
-func newWebhookWorker(cfg *Config, st *store.Store, ix *index.Index, log *slog.Logger) *webhookWorker {
+// Timeout is how long one webhook request may take.
+const Timeout = webhookTimeout
+
+// Options configure a Worker.
+type Options struct {
+	Store *store.Store
+	Index *index.Index
+	// Transport carries the requests: the fetchers' SSRF-guarded one in
+	// techintel (netguard), with a response timeout of Timeout.
+	Transport http.RoundTripper
+	UserAgent string
+	Logger    *slog.Logger
+	// Now, Jitter and Backoff default to the clock, rand.Float64 and
+	// notify.DefaultBackoff.
+	Now     func() time.Time
+	Jitter  func() float64
+	Backoff notify.Backoff
+}
+
+// New wires a worker; Start runs it.
+func New(o Options) *Worker {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jitter == nil {
+		o.Jitter = rand.Float64
+	}
+	if o.Backoff == (notify.Backoff{}) {
+		o.Backoff = notify.DefaultBackoff
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &webhookWorker{
-		store:   st,
-		index:   ix,
-		sender:  notify.NewSender(newTransport(cfg.HTTP.AllowPrivateNetworks, webhookTimeout), cfg.HTTP.UserAgent, webhookTimeout),
-		log:     log,
-		now:     time.Now,
-		jitter:  rand.Float64,
-		backoff: notify.DefaultBackoff,
+	return &Worker{
+		store:   o.Store,
+		index:   o.Index,
+		sender:  notify.NewSender(o.Transport, o.UserAgent, webhookTimeout),
+		log:     o.Logger,
+		now:     o.Now,
+		jitter:  o.Jitter,
+		backoff: o.Backoff,
 
 		sendCtx:     ctx,
 		cancelSends: cancel,
@@ -77,16 +108,16 @@ func newWebhookWorker(cfg *Config, st *store.Store, ix *index.Index, log *slog.L
 	}
 }
 
-// start runs the worker until stop.
-func (w *webhookWorker) start() *webhookWorker {
+// Start runs the worker until Stop.
+func (w *Worker) Start() *Worker {
 	go w.loop()
 	return w
 }
 
-// stop lets sends in flight finish for up to webhookGrace, cancels the
+// Stop lets sends in flight finish for up to webhookGrace, cancels the
 // rest and waits for the worker to return. It is safe to call more than
 // once.
-func (w *webhookWorker) stop() {
+func (w *Worker) Stop() {
 	w.stopOnce.Do(func() {
 		close(w.quit)
 		select {
@@ -99,7 +130,7 @@ func (w *webhookWorker) stop() {
 	})
 }
 
-func (w *webhookWorker) stopping() bool {
+func (w *Worker) stopping() bool {
 	select {
 	case <-w.quit:
 		return true
@@ -108,10 +139,10 @@ func (w *webhookWorker) stopping() bool {
 	}
 }
 
-func (w *webhookWorker) loop() {
+func (w *Worker) loop() {
 	defer close(w.done)
 	for {
-		for w.round() == webhookBatch && !w.stopping() {
+		for w.Round() == webhookBatch && !w.stopping() {
 		}
 		sleep := webhookIdle
 		next, ok, err := w.store.NextDelivery()
@@ -138,8 +169,9 @@ func (w *webhookWorker) loop() {
 	}
 }
 
-// round sends the deliveries due now and returns how many it took.
-func (w *webhookWorker) round() int {
+// Round sends the deliveries due now and returns how many it took: one
+// pass of the loop Start runs (tests drive it directly).
+func (w *Worker) Round() int {
 	due, err := w.store.DueDeliveries(w.now(), webhookBatch)
 	if err != nil {
 		w.log.Error("webhooks: reading the outbox", slog.Any("error", err))
@@ -180,7 +212,7 @@ func (w *webhookWorker) round() int {
 // deliverAll sends the due deliveries of one subscription in order. When
 // one fails, the rest wait with it until its retry: an endpoint that is
 // down gets one request per retry, not one per pending alert.
-func (w *webhookWorker) deliverAll(list []store.Delivery) {
+func (w *Worker) deliverAll(list []store.Delivery) {
 	sub, err := w.store.Subscription(list[0].Subscription)
 	if errors.Is(err, store.ErrNotFound) {
 		return // deleted meanwhile, its deliveries with it
@@ -214,7 +246,7 @@ func (w *webhookWorker) deliverAll(list []store.Delivery) {
 // deliver sends one delivery and records the outcome; after a failure it
 // returns when the delivery will be retried (zero if it gave up or was
 // delivered).
-func (w *webhookWorker) deliver(sub store.Subscription, d store.Delivery) (retryAt time.Time) {
+func (w *Worker) deliver(sub store.Subscription, d store.Delivery) (retryAt time.Time) {
 	attempt := store.Attempt{At: w.now()}
 	retryAfter := time.Duration(0)
 	permanent := false
@@ -261,21 +293,4 @@ func (w *webhookWorker) deliver(sub store.Subscription, d store.Delivery) (retry
 		w.log.Warn("webhook delivery failed; will retry", append(attrs, slog.String("error", attempt.Err), slog.Time("retry_at", rec.NextAttempt))...)
 	}
 	return attempt.RetryAt
-}
-
-// privateHost reports whether a URL's host is, literally, a place the
-// guarded transport will refuse: a blocked address or a localhost name.
-func privateHost(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	if ip, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
-		return blockedAddr(ip)
-	}
-	// Numeric forms the resolver accepts but ParseAddr does not ("2130706433").
-	if n, err := strconv.ParseUint(h, 0, 32); err == nil {
-		return blockedAddr(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}))
-	}
-	return false
 }

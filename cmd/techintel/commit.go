@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
+)
+
+// maxGroupDocs bounds the documents of one group commit: enough that a
+// refresh of thousands of small feeds writes few index segments and
+// bbolt commits, small enough that a group stays one Upsert of at most
+// two bleve batches (index.Upsert writes 1,000 documents a batch).
+const maxGroupDocs = 2000
+
+// commitReq is one fetched batch, tagged, waiting to be committed: its
+// documents, and the state to record once they are indexed.
+type commitReq struct {
+	ctx        context.Context
+	source     string
+	docs       []index.Document
+	gone       []string
+	items      map[string]string // feed item key → document ID
+	validators *[2]string
+	pages      map[string]*store.PageState
+
+	// Set by the commit.
+	new, updated, goneN int
+	err                 error
+	done                chan struct{}
+}
+
+// groupCommitter commits the batches that arrive while a commit is in
+// progress together: one journal entry, one Upsert, one percolation and
+// one bbolt transaction for the state of them all. It
+// owns no goroutine: the first caller to find no commit in progress
+// commits for everyone queued until the queue is empty, and the others
+// wait for theirs.
+type groupCommitter struct {
+	mu      sync.Mutex
+	queue   []*commitReq
+	leading bool
+}
+
+// submit queues req and returns once it is committed, with its error.
+func (gc *groupCommitter) submit(req *commitReq, commit func([]*commitReq)) error {
+	req.done = make(chan struct{})
+	gc.mu.Lock()
+	gc.queue = append(gc.queue, req)
+	if gc.leading {
+		gc.mu.Unlock()
+		<-req.done // a journaled batch is committed whole, so no ctx here
+		return req.err
+	}
+	gc.leading = true
+	for len(gc.queue) > 0 {
+		group := gc.take()
+		gc.mu.Unlock()
+		commit(group)
+		for _, r := range group {
+			close(r.done)
+		}
+		gc.mu.Lock()
+	}
+	gc.leading = false
+	gc.mu.Unlock()
+	return req.err
+}
+
+// take removes the next group from the queue: at least one batch, then
+// more while they add up to at most maxGroupDocs documents and name no
+// document another batch of the group names (two copies of one document
+// must be written one after the other). gc.mu is held.
+func (gc *groupCommitter) take() []*commitReq {
+	ids := map[string]bool{}
+	n := 0
+	i := 0
+	for ; i < len(gc.queue); i++ {
+		r := gc.queue[i]
+		if i > 0 && n+len(r.docs) > maxGroupDocs {
+			break
+		}
+		clash := false
+		for _, d := range r.docs {
+			if ids[d.ID] {
+				clash = true
+				break
+			}
+		}
+		if clash && i > 0 {
+			break
+		}
+		for _, d := range r.docs {
+			ids[d.ID] = true
+		}
+		n += len(r.docs)
+	}
+	group := gc.queue[:i:i]
+	gc.queue = gc.queue[i:]
+	return group
+}
+
+// commitGroup indexes the documents of a group of batches and records
+// their state; every batch of the group gets the outcome.
+func (g *Gatherer) commitGroup(group []*commitReq) {
+	err := g.commitAll(group)
+	for _, r := range group {
+		r.err = err
+	}
+}
+
+func (g *Gatherer) commitAll(group []*commitReq) error {
+	g.gate.RLock()
+	defer g.gate.RUnlock()
+	var docs []index.Document
+	var ids []string
+	for _, r := range group {
+		for _, d := range r.docs {
+			docs = append(docs, d)
+			ids = append(ids, d.ID)
+		}
+	}
+	ctx := group[0].ctx
+	var seq []uint64
+	if len(docs) > 0 {
+		// Whatever may fail or be cancelled comes before the journal
+		// entry: once a batch is journaled, only a crash may leave it
+		// there.
+		if err := g.index.PrepareWrites(ctx); err != nil {
+			return indexWriteError(err)
+		}
+		// Journalled before the index write, cleared once the alerts
+		// are stored: a crash in between is replayed at the next start.
+		// From here a shutdown does not cancel the group: it is
+		// committed whole, so a clean stop leaves the journal empty.
+		s, err := g.store.JournalAdd(ids)
+		if err != nil {
+			return indexWriteError(err)
+		}
+		seq = append(seq, s)
+	}
+	ctx = context.WithoutCancel(ctx)
+	if len(docs) > 0 {
+		// Upsert sets each document's first-fetch time in docs, which
+		// decides whether it is newer than a subscription.
+		up, err := g.index.Upsert(ctx, docs)
+		kind := make(map[string]int, len(up.New)+len(up.Updated)) // 1 new, 2 updated
+		for _, id := range up.New {
+			kind[id] = 1
+		}
+		for _, id := range up.Updated {
+			kind[id] = 2
+		}
+		for _, r := range group {
+			counted := map[string]bool{} // duplicates within a batch
+			for _, d := range r.docs {
+				if counted[d.ID] {
+					continue
+				}
+				counted[d.ID] = true
+				switch kind[d.ID] {
+				case 1:
+					r.new++
+				case 2:
+					r.updated++
+				}
+			}
+		}
+		if err != nil {
+			return indexWriteError(err)
+		}
+		var changed []index.Document
+		for _, d := range docs {
+			if kind[d.ID] != 0 {
+				changed = append(changed, d)
+				delete(kind, d.ID)
+			}
+		}
+		// Percolate what was written, right after it was indexed.
+		if _, err := g.alerts.percolate(ctx, changed); err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+	}
+	c := store.Commit{Journal: seq, Seen: g.now().UTC(), Items: map[string]map[string]string{},
+		Validators: map[string][2]string{}, Pages: map[string]map[string]*store.PageState{}}
+	for _, r := range group {
+		if len(r.gone) > 0 {
+			n, err := g.index.MarkGone(ctx, r.gone, g.now())
+			r.goneN += n
+			if err != nil {
+				return err
+			}
+		}
+		// Validators and page states are stored only once their
+		// documents are indexed: a failure above must not turn the next
+		// fetch into a 304 that skips them.
+		if r.items != nil {
+			c.Items[r.source] = r.items
+		}
+		if r.validators != nil {
+			c.Validators[r.source] = *r.validators
+		}
+		if r.pages != nil {
+			c.Pages[r.source] = r.pages
+		}
+	}
+	return g.store.PutCommit(c)
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
+	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
+)
+
+// engineOptions say what an engine runs. Hooks are options, set before
+// anything starts, never fields set on a running engine.
+type engineOptions struct {
+	Config *Config
+	Log    *slog.Logger
+	// DataDir is an open data directory the engine takes over (and
+	// closes); when nil, Open opens Config.DataDir.
+	DataDir *dataDir
+	// Progress, when set, hears how each run goes (crawl and demo print
+	// it).
+	Progress func(source, msg string)
+	// NextRun, when set and Schedule is not, says when a source runs next
+	// (the sources command computes it from the config).
+	NextRun func(source string) time.Time
+	// ReplayJournal raises the alerts of batches a crash left journaled
+	// before anything new is gathered.
+	ReplayJournal bool
+	// Schedule runs the sources on their schedules, the weekly digest and
+	// the webhook worker (serve).
+	Schedule bool
+	// ReloadPath, when set with Schedule, is the config file SIGHUP
+	// reloads the watch list from.
+	ReloadPath string
+}
+
+// engine owns everything that gathers: the data directory, the gatherer,
+// and (serving) the scheduler, the webhook worker and the SIGHUP
+// reloader. Open starts what it owns; Close stops it in order and
+// returns when every goroutine it started is gone.
+type engine struct {
+	o     engineOptions
+	d     *dataDir
+	g     *Gatherer
+	hooks *webhooks.Worker
+	sched *schedule.Scheduler
+
+	reload    *reloader
+	hup       chan os.Signal
+	stopHup   context.CancelFunc
+	hupDone   chan struct{}
+	closeOnce bool
+}
+
+// newEngine builds an engine from o; nothing runs before Open.
+func newEngine(o engineOptions) *engine {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &engine{o: o, d: o.DataDir}
+}
+
+// Open opens the data directory (unless given one), builds the gatherer,
+// replays the journal and, with Schedule, starts the webhook worker
+// (before anything new is raised), the scheduler and the SIGHUP reloader.
+// ctx bounds the runs the engine starts; on a failure what was opened is
+// closed again.
+func (e *engine) Open(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, e.Close(context.WithoutCancel(ctx)))
+		}
+	}()
+	if e.d == nil {
+		if e.d, err = openDataDir(e.o.Config.DataDir); err != nil {
+			return err
+		}
+	}
+	nextRun := e.o.NextRun
+	if e.o.Schedule {
+		// The scheduler is started below, before the API can ask.
+		nextRun = func(name string) time.Time { return e.sched.Next(name) }
+	}
+	e.g, err = newGathererWith(e.o.Config, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
+	if err != nil {
+		return err
+	}
+	if e.o.ReplayJournal {
+		if _, err := e.g.replayJournal(ctx); err != nil {
+			e.o.Log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
+		}
+	}
+	if !e.o.Schedule {
+		return nil
+	}
+	e.hooks = webhooks.New(webhookOptions(e.o.Config, e.d, e.o.Log)).Start()
+	if e.sched, err = startScheduler(ctx, e.g, e.o.Log); err != nil {
+		return err
+	}
+	if e.o.ReloadPath != "" {
+		e.startReloader(ctx)
+	}
+	return nil
+}
+
+// startReloader reloads the watch list from the config file and retags
+// on SIGHUP.
+func (e *engine) startReloader(ctx context.Context) {
+	e.reload = &reloader{path: e.o.ReloadPath, g: e.g, log: e.o.Log}
+	e.hup = make(chan os.Signal, 1)
+	signal.Notify(e.hup, syscall.SIGHUP)
+	var hupCtx context.Context
+	hupCtx, e.stopHup = context.WithCancel(ctx)
+	e.hupDone = make(chan struct{})
+	go func() {
+		defer close(e.hupDone)
+		for {
+			select {
+			case <-hupCtx.Done():
+				return
+			case <-e.hup:
+				if err := e.reload.reload(hupCtx); err != nil {
+					e.o.Log.Error("reload failed", slog.Any("error", err))
+				}
+			}
+		}
+	}()
+}
+
+// Close stops, in order, the scheduler (cancelling runs in flight and
+// waiting for them), the reloader and a retag in flight, the webhook
+// worker (letting sends in flight finish), and closes the data directory.
+// It is safe to call more than once.
+func (e *engine) Close(ctx context.Context) error {
+	if e.closeOnce {
+		return nil
+	}
+	e.closeOnce = true
+	if e.sched != nil {
+		e.sched.Stop()
+	}
+	if e.hup != nil {
+		signal.Stop(e.hup)
+		e.stopHup()
+		<-e.hupDone
+	}
+	if e.reload != nil {
+		e.reload.stop() // a retag in flight ends before the index closes
+	}
+	if e.hooks != nil {
+		e.hooks.Stop() // what is pending stays in the outbox
+	}
+	if e.d == nil {
+		return nil
+	}
+	if err := e.d.Close(); err != nil {
+		return fmt.Errorf("closing the data directory: %w", err)
+	}
+	return nil
+}

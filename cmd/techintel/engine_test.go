@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestEngineOpenClose: an engine that schedules runs its sources (the
+// overdue ones at once), and Close stops everything it started and
+// releases the data directory, even with a run in flight; a second Close
+// does nothing.
+func TestEngineOpenClose(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang" {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			select { // until the engine's Close cancels the run
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, rssOneItem)
+	}))
+	defer srv.Close()
+	cfg, err := ParseConfig(fmt.Sprintf(`
+[http]
+allow_private_networks = true
+[[sources]]
+name = "news"
+type = "feed"
+url = "%[1]s/feed"
+schedule = "@every 1h"
+[[sources]]
+name = "hang"
+type = "feed"
+url = "%[1]s/hang"
+schedule = "@every 1h"
+`, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	e := newEngine(engineOptions{Config: cfg, Log: newLogger(io.Discard), Schedule: true, ReplayJournal: true})
+	if err := e.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Both sources are overdue: they run at once. Wait for the feed's
+	// documents and for the hanging run to be in flight.
+	<-started
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		if n, _ := e.d.index.Count(); n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled run indexed nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	list, err := e.g.Sources(t.Context())
+	if err != nil || len(list) != 2 || list[0].NextRun == nil {
+		t.Fatalf("sources: %+v, %v; want a next run from the scheduler", list, err)
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	d, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		t.Fatalf("the data directory is still held after Close: %v", err)
+	}
+	defer d.Close()
+	if p, _ := d.store.Pending(); len(p) != 0 {
+		t.Errorf("journal not empty after Close: %d batches", len(p))
+	}
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
+)
+
+// newRunPool is the run pool every scheduled run of g goes through.
+func newRunPool(g *Gatherer, log *slog.Logger) *schedule.Pool {
+	return schedule.NewPool(schedule.PoolOptions{
+		Run: func(ctx context.Context, name string, slot schedule.Slot) (api.RunResult, error) {
+			return g.runSource(ctx, name, slot)
+		},
+		BackoffUntil: func(name string) (time.Time, int) {
+			st, err := g.store.Source(name)
+			if err != nil {
+				return time.Time{}, 0
+			}
+			return st.BackoffUntil, st.ConsecutiveFailures
+		},
+		Log: log,
+	})
+}
+
+// startScheduler turns the configuration into the schedule of g's
+// sources and of the weekly digest, and starts it.
+func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger) (*schedule.Scheduler, error) {
+	o := schedule.Options{Pool: newRunPool(g, log)}
+	for _, src := range g.cfg.Sources {
+		sched, err := sourceSchedule(src.Name, src.Schedule)
+		if err != nil {
+			return nil, configErrorf("sources (%s).schedule: %v", src.Name, err)
+		}
+		st, err := g.store.Source(src.Name)
+		if err != nil {
+			return nil, err
+		}
+		o.Sources = append(o.Sources, schedule.Source{Name: src.Name, Schedule: sched, LastRun: st.LastRun})
+	}
+	digestSched, err := cron.ParseStandard(g.cfg.Digest.Schedule)
+	if err != nil {
+		return nil, configErrorf("digest.schedule: %v", err)
+	}
+	mailer, err := newDigestMailer(g.cfg.Digest.SMTP)
+	if err != nil {
+		return nil, err
+	}
+	o.Jobs = append(o.Jobs, schedule.Job{Schedule: digestSched, Run: func(ctx context.Context) {
+		weeklyDigestJob(ctx, g.cfg, g.watch, g.index, mailer, time.Now(), log)
+	}})
+	return schedule.Start(ctx, o), nil
+}
