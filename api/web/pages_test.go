@@ -268,7 +268,7 @@ func TestForms(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, "Delete “Nokia watch”?") || !strings.Contains(body, `name="confirm" value="yes"`) {
 		t.Errorf("delete without confirmation: %d\n%s", status, body)
 	}
-	if _, err := f.subs.GetSubscription("s1"); err != nil {
+	if _, err := f.subs.GetSubscription(t.Context(), "s1"); err != nil {
 		t.Errorf("deleted before confirmation: %v", err)
 	}
 	status, _, resp = fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}, "confirm": {"yes"}})
