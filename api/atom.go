@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,16 +15,29 @@ import (
 const atomEntries = 100
 
 type atomFeed struct {
-	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	ID      string      `xml:"id"`
-	Title   string      `xml:"title"`
-	Updated string      `xml:"updated"`
-	Link    []atomLink  `xml:"link"`
-	Entries []atomEntry `xml:"entry"`
+	XMLName   xml.Name      `xml:"http://www.w3.org/2005/Atom feed"`
+	ID        string        `xml:"id"`
+	Title     string        `xml:"title"`
+	Updated   string        `xml:"updated"`
+	Author    atomAuthor    `xml:"author"`
+	Generator atomGenerator `xml:"generator"`
+	Link      []atomLink    `xml:"link"`
+	Entries   []atomEntry   `xml:"entry"`
+}
+
+// atomAuthor: RFC 4287 4.1.1 wants an author on the feed unless every
+// entry has one; the alerts are techintel's.
+type atomAuthor struct {
+	Name string `xml:"name"`
+}
+
+type atomGenerator struct {
+	Text string `xml:",chardata"`
 }
 
 type atomLink struct {
 	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
 	Href string `xml:"href,attr"`
 }
 
@@ -74,9 +88,14 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	}
 	updated := sub.Created
 	feed := atomFeed{
-		ID:    "urn:techintel:subscription:" + sub.ID,
-		Title: "techintel: " + sub.Name,
-		Link:  []atomLink{{Rel: "self", Href: "/api/v1/subscriptions/" + sub.ID + "/feed.atom"}},
+		ID:        "urn:techintel:subscription:" + sub.ID,
+		Title:     "techintel: " + sub.Name,
+		Author:    atomAuthor{Name: "techintel"},
+		Generator: atomGenerator{Text: "techintel"},
+		// Feed readers resolve nothing against a relative self link: it
+		// is absolute, on the host the feed was asked from.
+		Link: []atomLink{{Rel: "self", Type: "application/atom+xml",
+			Href: requestBase(r) + "/api/v1/subscriptions/" + url.PathEscape(sub.ID) + "/feed.atom"}},
 	}
 	for i := len(latest) - 1; i >= 0; i-- {
 		a := latest[i]
@@ -87,7 +106,7 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 			ID:      "urn:techintel:alert:" + a.ID,
 			Title:   a.Document.Title,
 			Updated: a.Created.UTC().Format(time.RFC3339),
-			Link:    atomLink{Href: a.Document.URL},
+			Link:    atomLink{Rel: "alternate", Href: a.Document.URL},
 			Summary: atomText{Type: "text", Text: PlainSnippet(a.Document.Snippet)},
 		})
 	}
@@ -96,6 +115,16 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(xml.Header))
 	_ = xml.NewEncoder(w).Encode(feed)
+}
+
+// requestBase is the scheme and host a request was sent to: https when it
+// came over TLS or through a proxy that says so.
+func requestBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host}).String()
 }
 
 // PlainSnippet turns a snippet (escaped text with <mark> tags) back into

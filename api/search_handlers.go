@@ -33,7 +33,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	out := searchResponse{Result: res}
+	if res.Total == 0 && IndexEmpty(r.Context(), s.search) {
+		out.Hint = EmptyIndexHint
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ParseSearchQuery reads the parameters of GET /api/v1/search; the CLI

@@ -14,6 +14,7 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/internal/netfail"
 )
 
 // maxRedirects bounds a redirect chain, as Go's http.Client does.
@@ -228,13 +229,15 @@ func (cr *crawl) visit(ctx context.Context, it item) (item, bool) {
 }
 
 // timeoutError names a timeout as such: colly passes on the client's
-// error, which only says so deep inside.
+// error, which only says so deep inside. Other transport errors (an
+// unknown host, a refused connection, a certificate) are said in a
+// person's words by netfail, as the feed reader says them.
 func timeoutError(err error, timeout time.Duration) error {
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return fmt.Errorf("crawler: timeout (%s): %w", timeout, err)
 	}
-	return err
+	return netfail.Describe(err, "", timeout, false)
 }
 
 // retry asks for a page once more after the wait a 429 or 503 asked for

@@ -2,9 +2,12 @@ package crawler
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/itlightning/dateparse"
 )
 
 // publishedMeta picks the publication date the page declares, most
@@ -22,6 +25,11 @@ func (s *scan) publishedMeta() time.Time {
 			return t
 		}
 	}
+	for _, c := range s.metaDates {
+		if t, ok := parseDate(c); ok {
+			return t
+		}
+	}
 	return time.Time{}
 }
 
@@ -33,10 +41,18 @@ func jsonLDDate(src string) string {
 	src = strings.TrimSuffix(strings.TrimPrefix(src, "<!--"), "-->")
 	var v any
 	if json.Unmarshal([]byte(src), &v) != nil {
+		// Hand-written JSON-LD is often not JSON (a trailing comma, a raw
+		// line break in a string): the date can still be read.
+		if m := jsonLDDateRE.FindStringSubmatch(src); m != nil {
+			return m[1]
+		}
 		return ""
 	}
 	return findString(v, "datePublished", 0)
 }
+
+// jsonLDDateRE finds a datePublished in JSON-LD that does not parse.
+var jsonLDDateRE = regexp.MustCompile(`"datePublished"\s*:\s*"([^"]{4,40})"`)
 
 func findString(v any, key string, depth int) string {
 	if depth > 16 {
@@ -86,5 +102,16 @@ func parseDate(s string) (time.Time, bool) {
 			return t.UTC(), true
 		}
 	}
-	return time.Time{}, false
+	// The rest of the forms pages use ("2015-07-10 09:53:00 -0400",
+	// "July 10, 2015"): a date parser that knows them, within the years a
+	// web page can have been published in.
+	if len(s) > 64 {
+		return time.Time{}, false
+	}
+	t, err := dateparse.ParseIn(s, time.UTC, dateparse.PreferMonthFirst(false),
+		dateparse.RetryAmbiguousDateWithSwap(true), dateparse.SimpleErrorMessages(true))
+	if err != nil || t.Year() < 1990 || t.Year() > 2199 {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }

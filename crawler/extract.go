@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -119,22 +120,26 @@ func (pp *parsedPage) extract() Page {
 	// An <h1> confirms the title only inside <main> or the article: one in
 	// the page header is as likely the site's logo.
 	var heading string
-	if root == s.main || (len(s.articles) == 1 && root == s.articles[0]) {
+	if root == s.main || (root != s.body && slices.Contains(s.articles, root)) {
 		heading = oneLine(textOf(firstElement(root, atom.H1)))
 	}
 	p.Title = cleanTitle(p.Title, []string{untag(oneLine(s.siteName)), untag(oneLine(s.appName))},
 		[]string{untag(oneLine(s.ogTitle)), untag(heading)})
 	p.Author = oneLine(s.author())
+	byline := s.byline() // before read rewrites the tree
 
 	// Dates first: an <article>'s <header> often holds its <time>, and the
 	// header goes with the rest of the boilerplate below.
 	p.Published = s.publishedMeta()
 	firstTime := firstTime(root)
 	var m mainText
-	m.read(doc, root, len(s.articles) > 1, pp.pageURL, func() *parsedPage {
+	m.read(doc, root, s.listingMarkup(), s.declaresArticle(), pp.pageURL, func() *parsedPage {
 		return parsePage(pp.body, pp.contentType, pp.pageURL)
 	})
 	p.Body, p.Article, p.Listing = m.body, m.article, m.listing
+	if p.Author == "" && !p.Listing {
+		p.Author = byline
+	}
 	if p.Published.IsZero() && !p.Listing {
 		// On a listing the first <time> dates one entry, not the page.
 		p.Published, _ = parseDate(firstTime)
@@ -163,12 +168,17 @@ type scan struct {
 	title, h1, main, body *html.Node
 	articles              []*html.Node
 	ogTitle, siteName     string
-	appName               string     // <meta name="application-name">: the site's name too
-	metaAuthor            string     // <meta name="author">
+	ogType                string // <meta property="og:type">
+	appName               string // <meta name="application-name">: the site's name too
+	metaAuthor            string // <meta name="author">
+	metaAuthors           [len(authorMetaKeys)]string
+	metaDates             [len(dateMetaKeys)]string
+	bylineNode            *html.Node // rel="author", or a byline by class or id
 	itemAuthor            *html.Node // itemprop="author"
 	metaPublished         string     // <meta property="article:published_time">
 	itemPublished         string     // itemprop="datePublished" on a <meta> or <time>
 	robots                string
+	dominant              *html.Node // mainArticle's answer, once found
 	baseHref              string
 	jsonLD                []string
 	hrefs                 []string
@@ -189,6 +199,9 @@ func (s *scan) element(n *html.Node) {
 	}
 	if s.itemAuthor == nil && attr(n, "itemprop") == "author" {
 		s.itemAuthor = n
+	}
+	if s.bylineNode == nil && n.DataAtom != atom.Meta && n.DataAtom != atom.Link && n.DataAtom != atom.Body && isByline(n) {
+		s.bylineNode = n
 	}
 	switch n.DataAtom {
 	case atom.Title:
@@ -223,6 +236,8 @@ func (s *scan) element(n *html.Node) {
 		switch {
 		case key == "og:title" && s.ogTitle == "":
 			s.ogTitle = content
+		case key == "og:type" && s.ogType == "":
+			s.ogType = content
 		case key == "og:site_name" && s.siteName == "":
 			s.siteName = content
 		case key == "application-name" && s.appName == "":
@@ -231,6 +246,14 @@ func (s *scan) element(n *html.Node) {
 			s.metaPublished = content
 		case key == "author" && s.metaAuthor == "":
 			s.metaAuthor = content
+		case metaIndex(authorMetaKeys[:], key) >= 0:
+			if i := metaIndex(authorMetaKeys[:], key); s.metaAuthors[i] == "" {
+				s.metaAuthors[i] = content
+			}
+		case metaIndex(dateMetaKeys[:], key) >= 0:
+			if i := metaIndex(dateMetaKeys[:], key); s.metaDates[i] == "" {
+				s.metaDates[i] = content
+			}
 		case key == "robots":
 			s.robots += "," + content
 		case attr(n, "itemprop") == "datePublished" && s.itemPublished == "":
@@ -240,17 +263,96 @@ func (s *scan) element(n *html.Node) {
 }
 
 // contentRoot is the element whose text is the page's Body: <main>, else
-// the only <article> (several mean a listing: keep them all), else <body>.
+// the <article> holding the page's text (the only one, or one that holds
+// most of the text of all of them: the story beside its related-story
+// cards), else <body>. An <article> with little of the page's text (an empty
+// placeholder, a comment) is not the root.
 func (s *scan) contentRoot(doc *html.Node) *html.Node {
 	switch {
-	case s.main != nil:
+	case s.main != nil && s.mainHoldsText():
 		return s.main
-	case len(s.articles) == 1:
-		return s.articles[0]
+	case s.mainArticle() != nil:
+		return s.mainArticle()
 	case s.body != nil:
 		return s.body
 	}
 	return doc
+}
+
+// mainHoldsText says whether <main> holds a fair share of the page's text:
+// some sites mark an empty wrapper or a widget as the main region.
+func (s *scan) mainHoldsText() bool {
+	if s.body == nil {
+		return true
+	}
+	return 5*countChars(textOf(s.main)) >= countChars(textOf(s.body))
+}
+
+// mainArticle returns the <article> that holds the page's story, or nil:
+// the only one, if it holds a fifth of the page's text; among several, one
+// that also holds most of their text, three times the next one's and at
+// least minStoryChars (a story beside its related-story cards, not a lead
+// teaser among smaller ones).
+func (s *scan) mainArticle() *html.Node {
+	if s.dominant != nil || len(s.articles) == 0 {
+		return s.dominant
+	}
+	total := 0
+	if s.body != nil {
+		total = countChars(textOf(s.body))
+	}
+	var best *html.Node
+	bestChars, second, sum, outer := 0, 0, 0, 0
+	for _, a := range s.articles {
+		if nestedIn(a, s.articles) {
+			continue // counted with the <article> around it
+		}
+		outer++
+		c := countChars(textOf(a))
+		sum += c
+		switch {
+		case c > bestChars:
+			best, bestChars, second = a, c, bestChars
+		case c > second:
+			second = c
+		}
+	}
+	if best == nil || 5*bestChars < total {
+		return nil
+	}
+	if outer == 1 || (2*bestChars > sum && bestChars >= 3*second && bestChars >= minStoryChars) {
+		s.dominant = best
+	}
+	return s.dominant
+}
+
+// minStoryChars is the least text (letters and digits) of the story
+// picked among several <article>s: a few sentences.
+const minStoryChars = 500
+
+// nestedIn says whether n lies inside another of the nodes.
+func nestedIn(n *html.Node, nodes []*html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.DataAtom == atom.Article && slices.Contains(nodes, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// declaresArticle says whether the page's metadata calls it an article:
+// og:type "article", or a top-level JSON-LD object (or one in its @graph)
+// typed as an article. A front page lists articles but is not typed as one.
+func (s *scan) declaresArticle() bool {
+	if strings.Contains(strings.ToLower(s.ogType), "article") {
+		return true
+	}
+	for _, src := range s.jsonLD {
+		if jsonLDArticle(src) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstElement returns the first element under n (n included) of type a.
@@ -374,4 +476,10 @@ func untag(s string) string {
 		return s
 	}
 	return oneLine(plaintext.FromHTML(s))
+}
+
+// listingMarkup says whether the page's markup makes it a listing: several
+// <article>s, none of which holds the page's story.
+func (s *scan) listingMarkup() bool {
+	return len(s.articles) > 1 && s.mainArticle() == nil
 }

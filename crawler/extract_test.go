@@ -190,6 +190,7 @@ func TestExtractBoilerplate(t *testing.T) {
 	start := bytes.Index(page, []byte(`<div class="article-body">`))
 	end := bytes.Index(page, []byte(`<div class="newsletter-signup">`))
 	short := slices.Concat(page[:start], []byte(`<p>Nokia and Ericsson split the contract.</p>`), page[end:])
+	undeclared := bytes.Replace(short, []byte(`"NewsArticle"`), []byte(`"Thing"`), 1)
 	banned := []string{"Huawei", "Samsung", "ZTE", "Most read", "COOKIETEXT", "BREADCRUMBTEXT", "SHARETEXT",
 		"ADVERTTEXT", "NEWSLETTERTEXT", "COMMENTTEXT", "SIDEBARTEXT", "FOOTERTEXT", "FORMTEXT", "TRACKINGSCRIPT",
 		"INLINESCRIPT", "Skip to content", "Mobile Europe"}
@@ -200,7 +201,9 @@ func TestExtractBoilerplate(t *testing.T) {
 		has         string
 	}{
 		{"readability finds the article", page, true, "about four thousand sites planned"},
-		{"too short for readability", short, false, "Nokia and Ericsson split the contract."},
+		// Its JSON-LD says NewsArticle: an article, however short.
+		{"declared article too short for readability", short, true, "Nokia and Ericsson split the contract."},
+		{"too short for readability", undeclared, false, "Nokia and Ericsson split the contract."},
 	}
 	base, _ := url.Parse(extractURL)
 	for _, tt := range tests {
@@ -287,6 +290,63 @@ func TestExtractListing(t *testing.T) {
 				`<h2>Further reading</h2><ul><li><a href="/a">Huawei wins a deal</a></li><li><a href="/b">ZTE results</a></li>` +
 				`<li><a href="/c">Samsung vRAN</a></li></ul></main>`,
 			wantArticleish: true,
+		},
+		{
+			// A newsroom front page: a lead story card and a grid of
+			// cards, each an <article>; its Open Graph type is website.
+			name: "newsroom front page of <article> cards",
+			page: `<head><title>Telecom Daily</title><meta property="og:type" content="website"></head><body>` +
+				`<header><a href="/">Telecom Daily</a></header><main><h1 class="sr-only">Top stories</h1>` +
+				`<article class="lead"><h2><a href="/a1">Nokia wins a core network deal</a></h2><p>The Finnish vendor will ` +
+				`replace the core of a European operator over three years, the companies said.</p></article>` +
+				strings.Repeat(`<article class="card"><h3><a href="/a2">Huawei results</a></h3><p>Revenue rose.</p>`+
+					`<time datetime="2024-03-05">5 March</time></article>`, 8) + `</main></body>`,
+			listing: true, hasNot: []string{"Nokia", "Huawei"},
+		},
+		{
+			// Front pages often carry JSON-LD listing their stories: an
+			// ItemList of NewsArticles is not the page being an article.
+			name: "front page whose JSON-LD lists NewsArticles",
+			page: `<head><title>Wire</title><script type="application/ld+json">{"@context":"https://schema.org",` +
+				`"@type":"ItemList","itemListElement":[{"@type":"NewsArticle","headline":"Nokia"},` +
+				`{"@type":"NewsArticle","headline":"Ericsson"}]}</script></head><body><main>` +
+				strings.Repeat(`<article><h2><a href="/x">Ericsson and Nokia split a contract</a></h2><p>Short summary.</p></article>`, 5) +
+				`</main></body>`,
+			listing: true, hasNot: []string{"Ericsson"},
+		},
+		{
+			// A story page with a rail of related-story cards, each an
+			// <article>: its metadata says article, and so does its text.
+			name: "story with related-story <article> cards, og:type article",
+			page: `<head><title>Trial</title><meta property="og:type" content="article"></head><body>` +
+				`<div class="l-sidebar-fixed l-article-body"><h1>Trial results</h1>` + prose + `</div>` +
+				`<div class="rail">` + strings.Repeat(`<article><h3><a href="/r">Samsung vRAN deal</a></h3><p>Related.</p></article>`, 4) +
+				`</div></body>`,
+			wantArticleish: true,
+		},
+		{
+			// Without metadata, the <article> holding the story among
+			// teaser <article>s is found by its text.
+			name: "story <article> among teaser <article>s, no metadata",
+			page: `<title>Trial</title><body><article class="story"><h1>Trial results</h1>` + prose + `</article>` +
+				strings.Repeat(`<article><h3><a href="/r">Samsung vRAN deal</a></h3><p>Related.</p></article>`, 4) + `</body>`,
+			wantArticleish: true,
+		},
+		{
+			// An empty <article> (a comment placeholder filled by script)
+			// is not the page's root: the story is elsewhere.
+			name: "empty <article> placeholder beside the story",
+			page: `<title>Trial</title><body><div id="story"><h1>Trial results</h1>` + prose + `</div>` +
+				`<article id="comments-placeholder"></article></body>`,
+			wantArticleish: true,
+		},
+		{
+			// The article column's class holds the junk words "ad" and
+			// "sidebar" as parts of other words.
+			name: "article in columns named non-ad-column and content-with-sidebar",
+			page: `<title>Trial</title><body><div class="non-ad-column-l"><div class="content-with-sidebar-wrp">` +
+				`<h1>Trial results</h1>` + prose + `</div></div><div class="ad">ADVERT</div></body>`,
+			wantArticleish: true, hasNot: []string{"ADVERT"},
 		},
 		{
 			name: "a short page of annotated links",

@@ -50,16 +50,18 @@ type mainText struct {
 }
 
 // read finds the main text of doc. Boilerplate goes first, from the whole
-// document. A listing (several <article>s, or link lists and teasers
-// holding most of root's text) keeps root's text without its teasers.
-// Otherwise readability (Mozilla's algorithm, ported) finds the article,
-// if the page has one; if not, the text of root (<main>, a lone
-// <article>, or <body>) is the body: an index page is still worth
+// document. A listing (several <article>s none of which holds the story,
+// or link lists and teasers holding most of root's text) keeps root's text
+// without its teasers, unless the page's metadata declares it an article
+// (declared: og:type, JSON-LD), which a story with a column of related-story
+// cards is. Otherwise readability (Mozilla's algorithm, ported) finds the
+// article, if the page has one; if not, the text of root (<main>, the
+// story's <article>, or <body>) is the body: an index page is still worth
 // indexing, for what it says itself.
-func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL, reparse func() *parsedPage) {
+func (m *mainText) read(doc, root *html.Node, listingMarkup, declared bool, pageURL *url.URL, reparse func() *parsedPage) {
 	stripBoilerplate(doc, root)
 	teasers, listing := findTeasers(root)
-	if articles || listing {
+	if !declared && (listingMarkup || listing) {
 		m.listing = true
 		m.body = nodeText(root, teasers)
 		return
@@ -69,16 +71,28 @@ func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL, r
 	ps.DisableJSONLD = true // Extract reads JSON-LD itself; readability's metadata is not used
 	// Its readerable check first: on a short page the article it would
 	// return is a guess, where root's text is exactly what the page says.
+	// On a page declared an article, the guess is taken when it holds a
+	// fair share of root's text (readability drops a lone short paragraph
+	// for a byline).
+	var rootText string
 	if !ps.CheckDocument(doc) {
-		m.body = nodeText(root, nil)
-		return
+		rootText = nodeText(root, nil)
+		if !declared {
+			m.body = rootText
+			return
+		}
 	}
 	art, err := ps.ParseAndMutate(doc, pageURL)
 	if err == nil && art.Node != nil {
-		if text := nodeText(art.Node, nil); text != "" {
+		text := articleText(art.Node)
+		if text != "" && (rootText == "" || 2*countChars(text) >= countChars(rootText)) {
 			m.body, m.article = text, true
 			return
 		}
+	}
+	if rootText != "" {
+		m.body = rootText
+		return
 	}
 	// readability has rewritten the tree: for the rare page it then finds
 	// nothing in, the page is parsed again (a copy kept for it would cost
@@ -90,12 +104,16 @@ func (m *mainText) read(doc, root *html.Node, articles bool, pageURL *url.URL, r
 }
 
 // stripBoilerplate removes the boilerplate from doc, but never root nor
-// an element that contains it.
+// an element that contains it, nor an element named like boilerplate
+// (class or id) that holds a large share of the page's text: a site that
+// calls its article column "l-sidebar-fixed … l-article-body" or
+// "non-ad-column" means the article.
 func stripBoilerplate(doc, root *html.Node) {
 	keep := make(map[*html.Node]bool)
 	for n := root; n != nil; n = n.Parent {
 		keep[n] = true
 	}
+	total := -1 // the page's text, counted on first need
 	var drop []*html.Node
 	var find func(*html.Node)
 	find = func(n *html.Node) {
@@ -103,8 +121,22 @@ func stripBoilerplate(doc, root *html.Node) {
 			switch {
 			case c.Type == html.CommentNode:
 				drop = append(drop, c)
-			case c.Type == html.ElementNode && !keep[c] && isBoilerplate(c):
-				drop = append(drop, c)
+			case c.Type == html.ElementNode && !keep[c]:
+				switch classify(c) {
+				case notBoilerplate:
+					find(c)
+				case alwaysBoilerplate:
+					drop = append(drop, c)
+				case namedBoilerplate:
+					if total < 0 {
+						total = countChars(textOf(doc))
+					}
+					if holdsContent(c, total) {
+						find(c)
+					} else {
+						drop = append(drop, c)
+					}
+				}
 			default:
 				find(c)
 			}
@@ -116,45 +148,81 @@ func stripBoilerplate(doc, root *html.Node) {
 	}
 }
 
-func isBoilerplate(n *html.Node) bool {
+// holdsContent says whether an element named like boilerplate holds the
+// page's content all the same: a third of its text, or the article.
+func holdsContent(n *html.Node, total int) bool {
+	if contains(n, func(c *html.Node) bool {
+		return c.DataAtom == atom.Article || c.DataAtom == atom.Main || c.DataAtom == atom.H1
+	}) {
+		return true
+	}
+	return 3*countChars(textOf(n)) >= total && total > 0
+}
+
+// boilerplateKind is what classify finds: whether, and why, an element is boilerplate.
+type boilerplateKind uint8
+
+const (
+	notBoilerplate    boilerplateKind = iota
+	alwaysBoilerplate                 // by its element, role or visibility
+	namedBoilerplate                  // by its class or id only
+)
+
+func isBoilerplate(n *html.Node) bool { return classify(n) != notBoilerplate }
+
+func classify(n *html.Node) boilerplateKind {
 	if n.Namespace != "" {
-		return false // inside <svg> or <math>: dropped with it, or kept whole
+		return notBoilerplate // inside <svg> or <math>: dropped with it, or kept whole
 	}
 	if boilerplate[n.DataAtom] || boilerplateRoles[strings.ToLower(attr(n, "role"))] ||
 		hasAttr(n, "hidden") || attr(n, "aria-hidden") == "true" {
-		return true
+		return alwaysBoilerplate
 	}
 	style := strings.ToLower(strings.ReplaceAll(attr(n, "style"), " ", ""))
 	if strings.Contains(style, "display:none") || strings.Contains(style, "visibility:hidden") {
-		return true
+		return alwaysBoilerplate
 	}
 	switch n.DataAtom {
 	case atom.Form:
 		// Newsletter, search and comment forms go; a form around the whole
 		// page (ASP.NET wraps everything in one) stays.
-		return !contains(n, func(c *html.Node) bool {
+		if contains(n, func(c *html.Node) bool {
 			return c.DataAtom == atom.Article || c.DataAtom == atom.Main || c.DataAtom == atom.H1
-		})
+		}) {
+			return notBoilerplate
+		}
+		return alwaysBoilerplate
 	case atom.Html, atom.Body, atom.Main, atom.Article:
-		return false // never by class: <article class="post social"> is content
+		return notBoilerplate // never by class: <article class="post social"> is content
 	}
-	return junkName(attr(n, "class")) || junkName(attr(n, "id"))
+	if junkName(attr(n, "class")) || junkName(attr(n, "id")) {
+		return namedBoilerplate
+	}
+	return notBoilerplate
 }
 
-// junkName reports whether a class or id names a junk block.
+// junkName reports whether a class or id names a junk block. Each
+// whitespace-separated token counts alone, and only by its first or last
+// word: "sidebar", "sidebar-left", "post-comments", "relatedArticles" are
+// junk; "l-sidebar-fixed" (a layout rule), "non-ad-column",
+// "content-with-sidebar-wrp" and "m-advertisement-off-canvas--pusher" are
+// not, since the junk word there qualifies something else.
 func junkName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
-	}) {
-		if junkWords[w] {
-			return true
+	for _, tok := range strings.Fields(strings.ToLower(s)) {
+		words := strings.FieldsFunc(tok, func(r rune) bool {
+			return (r < 'a' || r > 'z') && (r < '0' || r > '9')
+		})
+		if len(words) == 0 {
+			continue
 		}
-		for _, p := range junkPrefixes {
-			if strings.HasPrefix(w, p) {
+		for _, w := range []string{words[0], words[len(words)-1]} {
+			if junkWords[w] {
 				return true
+			}
+			for _, p := range junkPrefixes {
+				if strings.HasPrefix(w, p) {
+					return true
+				}
 			}
 		}
 	}
@@ -177,11 +245,20 @@ func contains(n *html.Node, f func(*html.Node) bool) bool {
 // rendering and tokenising it again.
 func nodeText(n *html.Node, skip map[*html.Node]bool) string {
 	var b strings.Builder
-	writeText(&b, n, skip)
+	writeText(&b, n, skip, true)
 	return plaintext.Clean(b.String())
 }
 
-func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
+// articleText is nodeText for readability's article: without image alt
+// text, which in an article is a file name ("IMG_3886.jpg") or repeats the
+// caption, and is not what the article says.
+func articleText(n *html.Node) string {
+	var b strings.Builder
+	writeText(&b, n, nil, false)
+	return plaintext.Clean(b.String())
+}
+
+func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool, alt bool) {
 	switch n.Type {
 	case html.TextNode:
 		b.WriteString(n.Data)
@@ -198,7 +275,7 @@ func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
 	if blk {
 		b.WriteByte('\n')
 	}
-	if n.DataAtom == atom.Img {
+	if alt && n.DataAtom == atom.Img {
 		if alt := attr(n, "alt"); alt != "" {
 			b.WriteByte(' ')
 			b.WriteString(alt)
@@ -206,7 +283,7 @@ func writeText(b *strings.Builder, n *html.Node, skip map[*html.Node]bool) {
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		writeText(b, c, skip)
+		writeText(b, c, skip, alt)
 	}
 	if blk {
 		b.WriteByte('\n')

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/saintfish/chardet"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -65,7 +66,134 @@ func toUTF8(body []byte, contentType string) []byte {
 			return decode(enc, body)
 		}
 	}
-	return repairCP1252(body)
+	return undeclared(body)
+}
+
+// undeclared converts a body that is not UTF-8 and names no charset. Mostly
+// UTF-8 with a few stray bytes (a windows-1252 quote pasted into a UTF-8
+// feed) is repaired byte by byte. Otherwise the whole body is in one legacy
+// charset, and a UTF-8 sequence in it is an accident ("\xc3\xa9" in a
+// Latin-1 feed is "Ã©"). chardet's statistics recognise the CJK charsets
+// (EUC-JP, Shift_JIS, GB2312/GBK, EUC-KR, Big5) with certainty; Thai
+// (TIS-620) is recognised by its spelling rules; a text whose words are
+// all high bytes is in a non-Latin alphabet, and chardet's best guess among
+// those (KOI8-R, windows-1251, Hebrew, Greek, Arabic) is taken; anything
+// else is windows-1252, the Latin-1 that browsers read.
+func undeclared(body []byte) []byte {
+	valid, invalid := utf8Evidence(body)
+	if valid > 0 && 2*valid >= invalid {
+		return repairCP1252(body)
+	}
+	results, _ := chardet.NewTextDetector().DetectAll(body)
+	if len(results) > 0 && cjkCharsets[results[0].Charset] && results[0].Confidence >= 90 {
+		if enc := legacyEncoding(charsetLabel(results[0].Charset)); enc != nil {
+			return decode(enc, body)
+		}
+	}
+	if thaiPlausible(body) {
+		return decode(charmap.Windows874, body)
+	}
+	if nonLatinWords(body) {
+		for _, r := range results {
+			if nonLatinCharsets[r.Charset] {
+				if enc := legacyEncoding(charsetLabel(r.Charset)); enc != nil {
+					return decode(enc, body)
+				}
+			}
+		}
+	}
+	return decode(charmap.Windows1252, body)
+}
+
+// The charsets chardet names, by the kind of script they write.
+var (
+	cjkCharsets      = map[string]bool{"EUC-JP": true, "Shift_JIS": true, "GB-18030": true, "EUC-KR": true, "Big5": true}
+	nonLatinCharsets = map[string]bool{
+		"KOI8-R": true, "windows-1251": true, "ISO-8859-5": true, "ISO-8859-8-I": true, "ISO-8859-8": true,
+		"windows-1255": true, "ISO-8859-7": true, "windows-1253": true, "ISO-8859-6": true, "windows-1256": true,
+		"EUC-JP": true, "Shift_JIS": true, "GB-18030": true, "EUC-KR": true, "Big5": true,
+	}
+)
+
+// charsetLabel turns a chardet name into a WHATWG label.
+func charsetLabel(name string) string {
+	switch name {
+	case "ISO-8859-8-I", "ISO-8859-8":
+		return "windows-1255" // its superset, as browsers read it
+	case "GB-18030":
+		return "gb18030"
+	}
+	return name
+}
+
+// nonLatinWords says whether the high bytes of b make whole words, as in
+// an alphabet other than Latin, rather than standing between ASCII letters
+// as accented letters do.
+func nonLatinWords(b []byte) bool {
+	high, inLatin := 0, 0
+	letter := func(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+	for i, c := range b {
+		if c < 0x80 {
+			continue
+		}
+		high++
+		if (i > 0 && letter(b[i-1])) || (i+1 < len(b) && letter(b[i+1])) {
+			inLatin++
+		}
+	}
+	return high >= 8 && 5*inLatin <= high
+}
+
+// utf8Evidence counts the multi-byte UTF-8 sequences in b that read as
+// letters or punctuation of European text (what a UTF-8 feed with a stray
+// windows-1252 byte holds), and the bytes that are not part of any
+// sequence. A sequence that decodes to a CJK ideograph amid such bytes is
+// an accident of Latin-1 ("\xe9\xbb\x83"), and counts for neither.
+func utf8Evidence(b []byte) (valid, invalid int) {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			invalid++
+		case (r >= 0xA0 && r <= 0x24F) || (r >= 0x370 && r <= 0x52F) || (r >= 0x2000 && r <= 0x218F):
+			valid++
+		}
+		b = b[size:]
+	}
+	return valid, invalid
+}
+
+// thaiPlausible says whether the bytes above 0x7F spell Thai in TIS-620
+// (windows-874): all are Thai letters, and the vowel and tone marks written
+// above or below a consonant follow one, and the vowels written before a
+// consonant precede one. CJK double-byte text breaks these rules at once.
+func thaiPlausible(b []byte) bool {
+	high, bad := 0, 0
+	consonant := func(c byte) bool { return c >= 0xA1 && c <= 0xCE }
+	for i, c := range b {
+		if c < 0x80 {
+			continue
+		}
+		high++
+		switch {
+		case c <= 0xA0 || (c >= 0xDB && c <= 0xDE) || c >= 0xFC:
+			bad++ // not a Thai letter
+		case c == 0xD1 || (c >= 0xD4 && c <= 0xDA) || (c >= 0xE7 && c <= 0xEE):
+			// a mark: after a consonant or another mark
+			if i == 0 || !(consonant(b[i-1]) || b[i-1] == 0xD1 || (b[i-1] >= 0xD4 && b[i-1] <= 0xDA) || (b[i-1] >= 0xE7 && b[i-1] <= 0xEE)) {
+				bad++
+			}
+		case c >= 0xE0 && c <= 0xE4:
+			if i+1 >= len(b) || !consonant(b[i+1]) {
+				bad++
+			}
+		}
+	}
+	return high >= 8 && bad*50 <= high
 }
 
 // decode converts b with enc, falling back to the windows-1252 repair if

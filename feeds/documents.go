@@ -1,8 +1,6 @@
 package feeds
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"strings"
 	"time"
@@ -31,40 +29,36 @@ func (f *Feed) Documents(source string, fetched time.Time) (docs []index.Documen
 // order, and returns with each its item's identity within the feed: keys[i]
 // is docs[i]'s key as Keys defines it.
 //
-// Each document's URL is the item's link made absolute and canonical
-// (index.CanonicalURL); an item without a usable http(s) link falls back to
-// its GUID when that is an absolute http(s) URL. An item with neither (a
-// JSON Feed status, an RSS item with only a description, a tag: GUID) is
-// kept under its feed's page with a fragment naming the item (ItemAnchor),
-// so that title and date (or its GUID) still identify it on every fetch; it
-// is skipped and counted only when it has no text at all or the feed has no
-// http(s) address. Items whose URLs or keys coincide are reduced to the
-// first, so that neither repeats. Title and Body are plain text. Published is the
-// item's date, or zero when it has none or one more than a day after fetched
-// (index.Upsert then uses the first-fetch time); Fetched and Updated are
-// fetched. DocumentsWithKeys only reads f.
+// A document is one item (see Keys for how items are told apart). Its URL is
+// the item's link made absolute and canonical (index.CanonicalURL); an item
+// without a usable http(s) link falls back to its GUID when that is an
+// absolute http(s) URL. Where the feed links several items to one page, an
+// item linking to a #fragment of it keeps the fragment, and an item whose
+// URL an earlier item of the feed already has (a podcast episode linking to
+// the show's page) is anchored under it with a fragment naming the item
+// (ItemAnchor). An item with no link at all (a JSON Feed status, an RSS item
+// with only a description, a tag: GUID) is anchored under its feed's page,
+// so that its GUID, or title and date, or text, identify it on every
+// fetch; it is skipped and counted only when it has no GUID, text nor
+// enclosure, or the feed has no http(s) address. An item listed twice (the
+// same key) gives one document. Title and Body are plain text. Published is
+// the item's date, or zero when it has none or one more than a day after
+// fetched (index.Upsert then uses the first-fetch time); Fetched and Updated
+// are fetched. DocumentsWithKeys only reads f.
 func (f *Feed) DocumentsWithKeys(source string, fetched time.Time) (docs []index.Document, keys []string, skipped int) {
 	fetched = fetched.UTC()
-	urls, itemKeys := f.identities()
-	base := f.base()
-	seen := make(map[string]bool, len(f.Items))
+	ids := identify(f.base(), f.Items)
 	docs = make([]index.Document, 0, len(f.Items))
 	keys = make([]string, 0, len(f.Items))
 	for i, it := range f.Items {
-		u, key := urls[i], itemKeys[i]
-		if u == "" {
-			if u = itemAnchor(base, key); u == "" || (strings.TrimSpace(it.Title) == "" && strings.TrimSpace(it.HTML) == "") {
-				skipped++
-				continue
-			}
-		}
-		// URL and key live in one set: "url:" keys cannot be mistaken for
-		// URLs, which always start with "http".
-		if seen[u] || seen[key] {
+		id := ids[i]
+		switch {
+		case id.dup:
+			continue
+		case id.url == "":
+			skipped++
 			continue
 		}
-		seen[u], seen[key] = true, true
-
 		body := plaintext.FromHTML(it.HTML)
 		title := oneLine(plaintext.FromHTML(it.Title))
 		if title == "" {
@@ -78,8 +72,8 @@ func (f *Feed) DocumentsWithKeys(source string, fetched time.Time) (docs []index
 			published = time.Time{}
 		}
 		docs = append(docs, index.Document{
-			ID:        index.DocID(u),
-			URL:       u,
+			ID:        index.DocID(id.url),
+			URL:       id.url,
 			Title:     title,
 			Body:      body,
 			Author:    oneLine(plaintext.Clean(it.Author)),
@@ -88,38 +82,9 @@ func (f *Feed) DocumentsWithKeys(source string, fetched time.Time) (docs []index
 			Fetched:   fetched,
 			Updated:   fetched,
 		})
-		keys = append(keys, key)
+		keys = append(keys, id.key)
 	}
 	return docs, keys, skipped
-}
-
-// anchorPrefix starts the fragment of a linkless item's URL.
-const anchorPrefix = "#item-"
-
-// itemAnchor returns the URL a linkless item is indexed under: the feed's
-// page (the site's, else the feed's own), canonical, with "#item-" and 16
-// bytes of the hash of the item's key in hex as fragment. It opens the page
-// the item was published on, is the same on every fetch, and is never a
-// linked item's URL, since canonical URLs have no fragment. It returns ""
-// when the feed has no http(s) address.
-func itemAnchor(base *url.URL, key string) string {
-	if base == nil {
-		return ""
-	}
-	page, err := index.CanonicalURL(base.String())
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(key))
-	return page + anchorPrefix + hex.EncodeToString(sum[:16])
-}
-
-// ItemAnchor reports whether a document URL is that of an item without a
-// link of its own (see DocumentsWithKeys): the page it names is the feed's,
-// not the item's, so there is no article to fetch there.
-func ItemAnchor(docURL string) bool {
-	_, frag, ok := strings.Cut(docURL, "#")
-	return ok && strings.HasPrefix("#"+frag, anchorPrefix)
 }
 
 // base returns the URL that relative item links resolve against: the
@@ -131,24 +96,6 @@ func (f *Feed) base() *url.URL {
 		}
 	}
 	return nil
-}
-
-// itemURL returns the canonical URL of an item, from its link or else its
-// GUID, or "" if neither is an http(s) URL.
-func itemURL(base *url.URL, it Item) string {
-	if it.URL != "" {
-		if u, err := index.ResolveURL(base, it.URL); err == nil {
-			return u
-		}
-	}
-	// A GUID is an identifier, not a link: only an absolute URL is taken,
-	// never one resolved against the feed.
-	if it.GUID != "" {
-		if u, err := index.CanonicalURL(it.GUID); err == nil {
-			return u
-		}
-	}
-	return ""
 }
 
 // canonicalOr returns the canonical form of an absolute URL, or the URL as

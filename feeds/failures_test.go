@@ -116,7 +116,7 @@ func TestFailureMessages(t *testing.T) {
 		{name: "hung up without answering", server: "close",
 			outcomes: []string{`feeds: fetch "{URL}": the server closed the connection without answering`}},
 		{name: "no such host", rt: func(*httptest.Server) http.RoundTripper { return unresolvable{} },
-			outcomes: []string{`feeds: fetch "{URL}": no such host "feeds.example.invalid": check the URL for typos`}},
+			outcomes: []string{`feeds: fetch "{URL}": cannot resolve feeds.example.invalid: no such host; check the URL for a typo, or whether this machine is offline`}},
 		{name: "TLS certificate from an unknown authority", server: "tls", handler: feedHandler("application/rss+xml"),
 			outcomes: []string{`feeds: fetch "{URL}": TLS certificate not trusted: it is signed by an unknown authority`}},
 		{name: "TLS certificate for another host", server: "tls", handler: feedHandler("application/rss+xml"),

@@ -74,14 +74,14 @@ func TestDocumentsWithKeys(t *testing.T) {
 		{GUID: "g1", URL: "https://e.org/a", Title: "A"},
 		{Title: "no link: anchored", Published: fetchedAt.Add(-time.Hour)},
 		{},
-		{GUID: "g1", URL: "https://e.org/a", Title: "A again: dropped"},
+		{GUID: "g1", URL: "https://e.org/a", Title: "A", HTML: "listed twice: dropped"},
 		{URL: "https://e.org/b", Title: "B"},
-		{GUID: "g3", URL: "https://e.org/b", Title: "B under another GUID: dropped"},
+		{GUID: "g3", URL: "https://e.org/b", Title: "B under another GUID: another item"},
 		{GUID: "https://e.org/c", Title: "C, by its GUID"},
 	}}
 	docs, keys, skipped := feed.DocumentsWithKeys("src", fetchedAt)
 	checkDocuments(t, docs, fetchedAt)
-	wantKeys := []string{"guid:g1", titleDateKey(feed.Items[1]), "url:https://e.org/b", "guid:https://e.org/c"}
+	wantKeys := []string{"guid:g1", titleDateKey(feed.Items[1]), "url:https://e.org/b", "guid:g3", "guid:https://e.org/c"}
 	if !slices.Equal(keys, wantKeys) || skipped != 1 {
 		t.Errorf("keys %q, skipped %d; want %q, 1", keys, skipped, wantKeys)
 	}
@@ -89,7 +89,7 @@ func TestDocumentsWithKeys(t *testing.T) {
 	for _, d := range docs {
 		titles = append(titles, d.Title)
 	}
-	if want := []string{"A", "no link: anchored", "B", "C, by its GUID"}; !slices.Equal(titles, want) {
+	if want := []string{"A", "no link: anchored", "B", "B under another GUID: another item", "C, by its GUID"}; !slices.Equal(titles, want) {
 		t.Errorf("titles %q, want %q", titles, want)
 	}
 	plain, plainSkipped := feed.Documents("src", fetchedAt)

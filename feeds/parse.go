@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,6 +88,10 @@ type Item struct {
 	Title  string
 	HTML   string // content, or the description (summary) when there is none
 	Author string // plain text
+	// Enclosure is the absolute http(s) URL of the item's first enclosure
+	// (a podcast's audio), "" if none: it tells apart items that have
+	// nothing else.
+	Enclosure string
 	// Published is when the item was published, or else last updated, in
 	// UTC; zero if the feed gives neither or a date outside [1990, 2200).
 	Published time.Time
@@ -294,6 +299,9 @@ func convert(gf *gofeed.Feed, scan *xmlScan, texts []itemText, feedURL string, d
 			HTML:      gi.Content,
 			Published: itemDate(gi),
 		}
+		if len(gi.Enclosures) > 0 && gi.Enclosures[0] != nil {
+			it.Enclosure = absHTTP(itemBase, gi.Enclosures[0].URL)
+		}
 		if strings.TrimSpace(it.HTML) == "" {
 			it.HTML = gi.Description
 		}
@@ -303,18 +311,28 @@ func convert(gf *gofeed.Feed, scan *xmlScan, texts []itemText, feedURL string, d
 		if it.Author == "" {
 			it.Author = feedAuthor
 		}
+		it.HTML = closeRawText(it.HTML)
 		f.Items = append(f.Items, it)
 	}
 	return f
 }
 
+// itemDate returns the item's publication date, else its update date: as
+// gofeed read it, or as parseLooseDate reads what gofeed could not
+// ("2018-01-06T08:00", "Seg, 24 Set 2018 19:18:49 -0300").
 func itemDate(gi *gofeed.Item) time.Time {
-	for _, t := range []*time.Time{gi.PublishedParsed, gi.UpdatedParsed} {
-		if t == nil {
+	for _, d := range []struct {
+		parsed *time.Time
+		raw    string
+	}{{gi.PublishedParsed, gi.Published}, {gi.UpdatedParsed, gi.Updated}} {
+		if d.parsed != nil {
+			if u := d.parsed.UTC(); u.Year() >= earliestYear && u.Year() <= latestYear {
+				return u
+			}
 			continue
 		}
-		if u := t.UTC(); u.Year() >= earliestYear && u.Year() <= latestYear {
-			return u
+		if t, ok := parseLooseDate(d.raw); ok {
+			return t
 		}
 	}
 	return time.Time{}
@@ -371,3 +389,17 @@ func absHTTP(base *url.URL, ref string) string {
 
 // oneLine joins the lines of plain text with spaces.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// selfClosedRawText matches a self-closed element whose content HTML reads
+// as raw text: "<iframe src=… />". XHTML writers (Blogger's feeds) close
+// them so, but an HTML parser ignores the slash and takes the rest of the
+// item, "</p>" and all, for the element's text.
+var selfClosedRawText = regexp.MustCompile(`(?i)<(iframe|script|style|textarea|title|noembed|noframes|xmp|noscript)(\s[^<>]*?)?/\s*>`)
+
+// closeRawText closes the self-closed raw-text elements of an item's markup.
+func closeRawText(s string) string {
+	if !strings.Contains(s, "/>") {
+		return s
+	}
+	return selfClosedRawText.ReplaceAllString(s, "<$1$2></$1>")
+}

@@ -66,7 +66,9 @@ func asMarkup(s string, kind textKind) string {
 func jsonTexts(jf *json.Feed) []itemText {
 	out := make([]itemText, len(jf.Items))
 	for i, it := range jf.Items {
-		out[i].title = html.EscapeString(it.Title)
+		// Plain text by the spec, but publishers put entities in it
+		// ("&#8216;"), which readers show as characters: decode them once.
+		out[i].title = html.EscapeString(html.UnescapeString(it.Title))
 		switch {
 		case strings.TrimSpace(it.ContentHTML) != "":
 			out[i].html = it.ContentHTML

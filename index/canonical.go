@@ -20,7 +20,8 @@ var trackingParams = map[string]bool{
 // reached by different links gets one identity: scheme and host lower-cased,
 // trailing dot of the host and default ports removed, an empty path made "/",
 // the fragment and tracking parameters (utm_*, fbclid, gclid, ...) dropped,
-// and the remaining query parameters sorted.
+// and the remaining query parameters sorted (a key written bare, "?rss",
+// stays bare).
 func CanonicalURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
@@ -82,13 +83,31 @@ func canonical(u *url.URL) (string, error) {
 				delete(q, k)
 			}
 		}
-		u.RawQuery = encodeSorted(q)
+		u.RawQuery = encodeSorted(q, bareKeys(u.RawQuery))
 	}
 	u.ForceQuery = false
 	return u.String(), nil
 }
 
-func encodeSorted(q url.Values) string {
+// bareKeys returns the query keys written without "=" ("?rss"): some
+// servers answer "?rss" and "?rss=" differently, so they stay bare.
+func bareKeys(raw string) map[string]bool {
+	var bare map[string]bool
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" || strings.Contains(pair, "=") {
+			continue
+		}
+		if k, err := url.QueryUnescape(pair); err == nil {
+			if bare == nil {
+				bare = make(map[string]bool)
+			}
+			bare[k] = true
+		}
+	}
+	return bare
+}
+
+func encodeSorted(q url.Values, bare map[string]bool) string {
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		keys = append(keys, k)
@@ -101,6 +120,9 @@ func encodeSorted(q url.Values) string {
 				b.WriteByte('&')
 			}
 			b.WriteString(url.QueryEscape(k))
+			if v == "" && bare[k] {
+				continue
+			}
 			b.WriteByte('=')
 			b.WriteString(url.QueryEscape(v))
 		}

@@ -15,6 +15,8 @@ func TestCanonicalURL(t *testing.T) {
 		{"lower-cases scheme and host", "HTTPS://News.Example.COM/Path", "https://news.example.com/Path"},
 		{"drops fragment", "https://e.com/a#section-2", "https://e.com/a"},
 		{"drops utm parameters", "https://e.com/a?utm_source=x&utm_MEDIUM=y&id=3", "https://e.com/a?id=3"},
+		{"keeps a bare key bare", "https://e.com/news/326649?rss", "https://e.com/news/326649?rss"},
+		{"bare and empty keys", "https://e.com/a?utm_source=x&rss&b=&a=1", "https://e.com/a?a=1&b=&rss"},
 		{"drops click ids", "https://e.com/a?fbclid=1&gclid=2", "https://e.com/a"},
 		{"sorts parameters", "https://e.com/a?b=2&a=1", "https://e.com/a?a=1&b=2"},
 		{"drops default https port", "https://e.com:443/a", "https://e.com/a"},

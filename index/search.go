@@ -84,6 +84,9 @@ type Query struct {
 	// Salient restricts Entities and Technologies to documents about
 	// them (Document.Salient), not merely mentioning them in passing.
 	Salient bool
+	// Histogram, when it has two or more increasing edges, counts the
+	// matches published between each two (Result.Histogram).
+	Histogram []time.Time
 }
 
 // Hit is one search result (the README's HTTP API section).
@@ -126,10 +129,12 @@ type Result struct {
 	Total uint64 `json:"total"`
 	// Stories counts the distinct stories among the matches (up to
 	// MaxWindow), with Query.Collapse only.
-	Stories int     `json:"stories,omitempty"`
-	TookMS  float64 `json:"took_ms"`
-	Hits    []Hit   `json:"hits"`
-	Facets  Facets  `json:"facets"`
+	Stories int `json:"stories,omitempty"`
+	// Histogram counts the matches per Query.Histogram bucket.
+	Histogram []Bucket `json:"histogram,omitempty"`
+	TookMS    float64  `json:"took_ms"`
+	Hits      []Hit    `json:"hits"`
+	Facets    Facets   `json:"facets"`
 	// Next is the cursor of the following page (pass it as After), empty
 	// on the last page.
 	Next string `json:"next,omitempty"`
@@ -146,16 +151,20 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addHistogram(req, q); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	sr, err := ix.search(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{
-		Total:  sr.Total,
-		TookMS: float64(time.Since(start).Microseconds()) / 1000,
-		Hits:   make([]Hit, 0, len(sr.Hits)),
-		Facets: facets(sr.Facets),
+		Total:     sr.Total,
+		TookMS:    float64(time.Since(start).Microseconds()) / 1000,
+		Hits:      make([]Hit, 0, len(sr.Hits)),
+		Facets:    facets(sr.Facets),
+		Histogram: histogram(q, sr.Facets),
 	}
 	for _, h := range sr.Hits {
 		res.Hits = append(res.Hits, toHit(h, q))
@@ -212,6 +221,9 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		return nil, err // limit and offset out of range
 	}
 	req.AddFacet(fieldStory, bleve.NewFacetRequest(fieldStory, MaxWindow))
+	if err := addHistogram(req, q); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	res := &Result{Hits: []Hit{}}
 	seen := map[string]bool{}
@@ -223,6 +235,7 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		}
 		if req.Facets != nil {
 			res.Total, res.Facets = sr.Total, facets(sr.Facets)
+			res.Histogram = histogram(q, sr.Facets)
 			if f := sr.Facets[fieldStory]; f != nil && f.Terms != nil {
 				res.Stories = f.Terms.Len()
 			}

@@ -50,6 +50,11 @@ type searchView struct {
 	Collapsed   bool
 	Stories     int
 	CollapseURL string
+	// Empty: the index holds no documents at all, so "no documents
+	// match" would mislead.
+	Empty bool
+	// Hist: the hits-over-time bars.
+	Hist *histView
 }
 
 // hidden is a form field that keeps a filter when the query box is sent.
@@ -101,6 +106,8 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "search", "Search", "search", v)
 		return
 	}
+	edges, unit := histogramEdges(q, h.o.Now())
+	q.Histogram = edges
 	res, err := h.o.Searcher.Search(r.Context(), q)
 	if errors.Is(err, index.ErrBadQuery) {
 		v.Err = err.Error()
@@ -117,6 +124,8 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Searched = true
+	v.Empty = res.Total == 0 && api.IndexEmpty(r.Context(), h.o.Searcher)
+	v.Hist = histogramView(res.Histogram, unit, vals)
 	v.Total, v.TookMS, v.Hits, v.Stories = res.Total, res.TookMS, res.Hits, res.Stories
 	v.From, v.To = q.Offset+1, q.Offset+len(res.Hits)
 	v.Groups, v.Active = chips(vals, res.Facets)

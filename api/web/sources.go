@@ -23,6 +23,14 @@ func (h *Handler) sourcesPage(w http.ResponseWriter, r *http.Request, status int
 		h.serverError(w, r, err)
 		return
 	}
+	// A backoff that has ended is no news ("backing off until 15:42"
+	// read at 15:56): the row shows the next run only.
+	now := h.o.Now()
+	for i := range list {
+		if b := list[i].BackoffUntil; b != nil && !b.After(now) {
+			list[i].BackoffUntil = nil
+		}
+	}
 	v.Sources = list
 	h.render(w, r, status, "sources", "Sources", "sources", v)
 }

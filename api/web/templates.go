@@ -58,7 +58,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"urlBreaks": urlBreaks,
 	"componentTitle": func(c string) string {
 		if t, ok := componentTitles[c]; ok {
 			return t
@@ -107,4 +108,19 @@ func parseTemplates() (map[string]*template.Template, error) {
 		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}
 	return pages, nil
+}
+
+// urlBreaks escapes a URL for display and lets it wrap after its
+// separators ("/", ".", "?", "&", "=", "-") instead of in the middle of a
+// word, on a narrow screen.
+func urlBreaks(u string) template.HTML {
+	var b strings.Builder
+	for _, r := range u {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		switch r {
+		case '/', '.', '?', '&', '=', '-', '_':
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }

@@ -77,6 +77,16 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("first Tab focuses %q, want the skip link", got)
 			}
 			b.run(chromedp.SendKeys(chromedp.ID("q"), "open ran\r"))
+			// On a phone the facets start folded behind "Filters", so the
+			// results come first; the button opens them.
+			b.run(chromedp.WaitVisible(chromedp.ID("results-heading")))
+			if width < 860 {
+				if open := b.text(`String(document.querySelector("details.filters").open)`); open != "false" {
+					t.Errorf("at %d px the filters are open before the results", width)
+				}
+				b.shot("search-folded")
+				b.run(chromedp.Click(chromedp.CSS("details.filters > summary")))
+			}
 			// The chips of the new page carry the query.
 			b.run(chromedp.WaitVisible(chromedp.CSS(`a.chip[href*="q=open+ran"]`)))
 			if u := b.text("location.search"); !strings.Contains(u, "q=open+ran") {

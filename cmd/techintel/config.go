@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -285,17 +284,10 @@ func ParseConfig(text string) (*Config, error) {
 	cfg := DefaultConfig()
 	md, err := toml.Decode(text, &cfg)
 	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			if perr.LastKey != "" {
-				return nil, configErrorf("%s (line %d): %s", perr.LastKey, perr.Position.Line, oneLine(perr.Message))
-			}
-			return nil, configErrorf("line %d: %s", perr.Position.Line, oneLine(perr.Message))
-		}
-		return nil, configErrorf("%s", oneLine(err.Error()))
+		return nil, decodeError(text, err)
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		return nil, configErrorf("unknown key %q", undecoded[0].String())
+		return nil, unknownKeyError(text, undecoded[0])
 	}
 	cfg.applyDefaults()
 	if err := cfg.Validate(); err != nil {

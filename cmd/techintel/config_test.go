@@ -65,8 +65,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown nested key", "[http]\nuser_agnt = \"x\"", `unknown key "http.user_agnt"`},
 		{"no runs per host", "[http]\nmax_runs_per_host = 0", `http.max_runs_per_host: must be between 1 and 8`},
 		{"more runs per host than in all", "[http]\nmax_runs_per_host = 9", `http.max_runs_per_host: must be between 1 and 8`},
-		{"unknown watch key", "[[watch]]\nname = \"A\"\nrole = \"own\"\nalias = [\"B\"]", `unknown key "watch.alias"`},
-		{"unknown crawl key", minimalConfig + "[[sources]]\nname = \"s\"\ntype = \"site\"\nurl = \"https://e.com/\"\n[sources.crawl]\nmaxpages = 3", `unknown key "sources.crawl.maxpages"`},
+		{"unknown watch key", "[[watch]]\nname = \"A\"\nrole = \"own\"\nalias = [\"B\"]", `unknown key "watch[0] (A).alias" (line 4); did you mean "aliases"?`},
+		{"unknown crawl key", minimalConfig + "[[sources]]\nname = \"s\"\ntype = \"site\"\nurl = \"https://e.com/\"\n[sources.crawl]\nmaxpages = 3", `unknown key "sources[1] (s).crawl.maxpages" (line 15); did you mean "max_pages"?`},
 		{"bad role", "[[watch]]\nname = \"Acme\"\nrole = \"partnr\"", `watch[0] (Acme).role: unknown role "partnr"`},
 		{"missing watch name", "[[watch]]\nrole = \"own\"", `watch[0].name: required`},
 		{"duplicate watch", "[[watch]]\nname = \"A\"\nrole = \"own\"\n[[watch]]\nname = \"a\"\nrole = \"other\"", `watch[1] (a).name: duplicate`},
@@ -160,6 +160,10 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add("[sources.crawl]\nmax_depth = -1")
 	f.Add("[[api.tokens]]\nname = \"x\"")
+	// Decoder errors the mapping in configerr.go rewrites from the text.
+	f.Add("data_dir = ./data\n")
+	f.Add("[[sources]]\nname = \"a\"\ntype = \"site\"\nurl = \"https://e.com/\"\n[sources.crawl]\nmax_pages = \"5\"\n")
+	f.Add("[[watch]]\nname = \"A\"\nrole = \"own\"\nalias = [\"x\"]\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		cfg, err := ParseConfig(text)
 		if err != nil {

@@ -17,6 +17,7 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	configPath := fs.String("config", "", "config file (TOML)")
 	source := fs.String("source", "", "run only this source")
 	verbose := fs.Bool("v", false, "log every page and item")
+	demoWorld := fs.Bool("demo-world", false, "read every source from the bundled offline demo world instead of its URL, into a temporary data directory (to try a config)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,6 +32,13 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		names = []string{*source}
 	}
+	if *demoWorld {
+		stop, err := useDemoWorld(cfg, stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	d, err := openDataDirFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
 	if err != nil {
 		return err
@@ -39,9 +47,13 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if !*verbose {
+		h = quietHandler{h}
+	}
+	log := slog.New(h)
 	e := newEngine(engineOptions{Config: cfg, Log: log, DataDir: d, ReplayJournal: true,
-		Progress: func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }})
+		Progress: progressPrinter(stdout)})
 	if err := e.Open(ctx); err != nil {
 		return err
 	}

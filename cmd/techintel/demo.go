@@ -28,6 +28,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return &usageError{msg: fmt.Sprintf("-listen: %q must be a loopback host:port (the demo has no API tokens)", *listen)}
 	}
 
+	// Before gathering anything: a busy port would only fail at the end.
+	if err := portFree(*listen); err != nil {
+		return err
+	}
+
 	// The world: feeds and a small site on a loopback port of its own.
 	worldLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,8 +65,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// engines, one after the other, each owning the data directory while
 	// it runs.
 	log := newLogger(stderr)
-	crawler := newEngine(engineOptions{Config: cfg, Log: log,
-		Progress: func(source, msg string) { fmt.Fprintf(stdout, "  %s: %s\n", source, msg) }})
+	crawler := newEngine(engineOptions{Config: cfg, Log: log, Progress: progressPrinter(stdout)})
 	if err := crawler.Open(ctx); err != nil {
 		return err
 	}

@@ -310,7 +310,7 @@ url = "%s/feed"
 	if code := run(context.Background(), []string{"search", "-config", path, "-component", "own", "nokia"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("search: exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "1 results") || !strings.Contains(stdout.String(), "Nokia news") {
+	if !strings.Contains(stdout.String(), "1 result (") || !strings.Contains(stdout.String(), "Nokia news") {
 		t.Errorf("search output:\n%s", stdout.String())
 	}
 

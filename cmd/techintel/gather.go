@@ -173,10 +173,13 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 	if err != nil {
 		level = slog.LevelWarn
 	}
-	g.log.Log(ctx, level, "source run finished",
-		slog.String("source", name), slog.Int("fetched", res.Fetched), slog.Int("new", res.New),
+	attrs := []any{slog.String("source", name), slog.Int("fetched", res.Fetched), slog.Int("new", res.New),
 		slog.Int("updated", res.Updated), slog.Int("errors", len(res.Errors)),
-		slog.Duration("took", g.now().Sub(start)), slog.Any("error", err))
+		slog.Duration("took", g.now().Sub(start))}
+	if err != nil { // a success logs no error=<nil>
+		attrs = append(attrs, slog.Any("error", err))
+	}
+	g.log.Log(ctx, level, "source run finished", attrs...)
 	return res, err
 }
 

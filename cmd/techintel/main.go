@@ -44,6 +44,7 @@ Usage:
   techintel retag  -config FILE                     re-apply the watch list to every stored document
   techintel backup -config FILE DIR                 consistent copy of the data directory, also while serve runs
   techintel demo   [-listen ADDR]                   offline demo world, gathered and served
+  techintel init   [-o FILE] [-own NAME ...]        write a starter config (asks on a terminal)
 
 Run "techintel COMMAND -h" for a command's flags.
 `
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBackup(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "init":
+		err = cmdInit(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -131,7 +131,7 @@ func TestCLIEscapesBidiAndControls(t *testing.T) {
 	printHits(&b, &index.Result{Total: 1, Hits: []index.Hit{{
 		ID: "x", Title: "Nokia \u202egpj.exe \x1b[2J", Source: "wire\u202e", URL: "https://e.example/\u202e",
 		Snippet: "body \u202e text", Published: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
-	}}}, 0)
+	}}}, 0, false, false)
 	if strings.ContainsAny(b.String(), "\u202e\x1b") {
 		t.Errorf("printed raw controls: %q", b.String())
 	}

@@ -10,10 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/techintel/techintel/api"
@@ -83,7 +81,10 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	printHits(stdout, res, *offset)
+	printHits(stdout, res, *offset, *collapse, colorOK(stdout))
+	if res.Total == 0 && indexEmpty(ctx, cfg) {
+		fmt.Fprintf(stdout, "\nNothing has been gathered yet: the index is empty. Run techintel crawl -config %s,\nand techintel sources -config %s shows each source's last run and error.\n", *configPath, *configPath)
+	}
 	return nil
 }
 
@@ -192,30 +193,6 @@ func clientToken(tokens []TokenConfig, write bool) string {
 		}
 	}
 	return first
-}
-
-// printHits prints results as a table for people.
-func printHits(w io.Writer, res *index.Result, offset int) {
-	fmt.Fprintf(w, "%d results (%.1f ms)\n\n", res.Total, res.TookMS)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tPUBLISHED\tCOMPONENTS\tSOURCE\tTITLE")
-	for i, h := range res.Hits {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", offset+i+1, h.Published.Format(time.DateOnly),
-			strings.Join(h.Components, ","), termSafe(h.Source), termSafe(truncate(h.Title, 80)))
-		fmt.Fprintf(tw, "\t\t\t\t%s\n", termSafe(h.URL))
-		if s := strings.Join(strings.Fields(api.PlainSnippet(h.Snippet)), " "); s != "" {
-			fmt.Fprintf(tw, "\t\t\t\t%s\n", termSafe(truncate(s, 100)))
-		}
-		if len(h.Also) > 0 {
-			var also []string
-			for _, c := range h.Also {
-				also = append(also, c.Source)
-			}
-			slices.Sort(also)
-			fmt.Fprintf(tw, "\t\t\t\talso reported by %s\n", termSafe(truncate(strings.Join(slices.Compact(also), ", "), 100)))
-		}
-	}
-	tw.Flush()
 }
 
 // termSafe escapes what crawled text must not send to a terminal: control

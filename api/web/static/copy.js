@@ -13,3 +13,10 @@ document.querySelectorAll("button[data-copy]").forEach(function (b) {
     });
   });
 });
+
+// Filters: on a narrow screen the facets start folded behind a "Filters"
+// button, so results come first; without this script they stay open.
+(function () {
+  var f = document.querySelector("details.filters");
+  if (f && window.matchMedia("(max-width: 859px)").matches) f.open = false;
+})();
