@@ -149,6 +149,7 @@ func New(o Options) *Server {
 		s.mux.Handle(method+" "+path, s.auth.require(scope, h))
 	}
 	route("GET", "/healthz", "", s.handleHealth)
+	route("GET", "/api/v1/openapi.json", "", s.handleOpenAPI)
 	route("GET", "/api/v1/search", scopeRead, s.handleSearch)
 	route("GET", "/api/v1/documents/{id}", scopeRead, s.handleDocument)
 	route("GET", "/api/v1/sources", scopeRead, s.handleSources)

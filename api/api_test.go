@@ -126,7 +126,7 @@ func TestStatuses(t *testing.T) {
 		{"health", "GET", "/healthz", 200, ""},
 		{"search all", "GET", "/api/v1/search", 200, ""},
 		{"search query", "GET", "/api/v1/search?q=nokia&component=own&sort=date&limit=5", 200, ""},
-		{"malformed query", "GET", "/api/v1/search?q=nokia~9", 400, "bad query"},
+		{"malformed query", "GET", "/api/v1/search?q=(nokia", 400, `bad query: missing ")" for this "(" at 1`},
 		{"bad component", "GET", "/api/v1/search?component=friends", 400, "unknown component"},
 		{"bad limit", "GET", "/api/v1/search?limit=0", 400, "limit"},
 		{"limit not a number", "GET", "/api/v1/search?limit=ten", 400, "limit"},

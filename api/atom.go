@@ -81,7 +81,7 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 		if len(latest) > atomEntries {
 			latest = latest[len(latest)-atomEntries:]
 		}
-		if next == "" {
+		if len(page) < 500 { // next is where a later poll starts, never empty after alerts
 			break
 		}
 		after = next

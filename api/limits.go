@@ -79,6 +79,12 @@ func checkSubscriptionRequest(r SubscriptionRequest) error {
 	if err := checkList("entities", r.Entities); err != nil {
 		return err
 	}
+	if err := checkList("technologies", r.Technologies); err != nil {
+		return err
+	}
+	if err := checkList("sources", r.Sources); err != nil {
+		return err
+	}
 	if len(r.WebhookURL) > MaxURLLength {
 		return fmt.Errorf("webhook_url: %d bytes is too long (at most %d)", len(r.WebhookURL), MaxURLLength)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 	for k := range v {
 		switch k {
 		case "q", "component", "entity", "technology", "source", "since", "until", "sort", "limit", "offset", "after", "collapse",
-			"salient":
+			"salient", "facets":
 		default:
 			return index.Query{}, fmt.Errorf("unknown parameter %q", k)
 		}
@@ -91,6 +92,17 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 	if q.Offset, err = intParam(v, "offset", 0); err != nil {
 		return q, err
 	}
+	if f, ok := v["facets"]; ok {
+		q.Facets, q.NoFacets, err = parseFacets(f)
+		if err != nil {
+			return q, err
+		}
+	}
+	switch q.Sort {
+	case "", index.SortRelevance, index.SortDate, index.SortRecency:
+	default:
+		return q, fmt.Errorf("sort: %q is not one of relevance, date, recency", q.Sort)
+	}
 	switch c := v.Get("collapse"); c {
 	case "":
 	case "story":
@@ -106,6 +118,27 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 		return q, fmt.Errorf("salient: %q is not a boolean (want \"true\" or \"false\")", sal)
 	}
 	return q, nil
+}
+
+// parseFacets reads facets=: names separated by commas (the parameter may
+// repeat); empty or "none" computes none.
+func parseFacets(vs []string) (names []string, none bool, err error) {
+	names = []string{}
+	for _, v := range vs {
+		for _, n := range strings.Split(v, ",") {
+			n = strings.TrimSpace(n)
+			switch {
+			case n == "" || n == "none":
+			case slices.Contains(index.FacetNames(), n):
+				if !slices.Contains(names, n) {
+					names = append(names, n)
+				}
+			default:
+				return nil, false, fmt.Errorf("facets: unknown facet %q (want %s, or none)", n, strings.Join(index.FacetNames(), ", "))
+			}
+		}
+	}
+	return names, len(names) == 0, nil
 }
 
 func nonEmpty(vs []string) []string {

@@ -55,7 +55,14 @@ type SubscriptionRequest struct {
 	Query      string   `json:"query"`
 	Components []string `json:"components"`
 	Entities   []string `json:"entities"`
-	WebhookURL string   `json:"webhook_url"`
+	// Technologies, Sources, Since and Until are the other filters of the
+	// search the subscription comes from (since and until as the search
+	// parameters take them).
+	Technologies []string `json:"technologies,omitempty"`
+	Sources      []string `json:"sources,omitempty"`
+	Since        string   `json:"since,omitempty"`
+	Until        string   `json:"until,omitempty"`
+	WebhookURL   string   `json:"webhook_url"`
 	// Backfill raises alerts for matching documents published in the last
 	// BackfillDays days (default 7) too, not only for new ones.
 	Backfill     bool `json:"backfill,omitempty"`
@@ -64,13 +71,17 @@ type SubscriptionRequest struct {
 
 // Subscription is a stored subscription (the README documents its fields).
 type Subscription struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Query      string    `json:"query"`
-	Components []string  `json:"components"`
-	Entities   []string  `json:"entities"`
-	WebhookURL string    `json:"webhook_url"`
-	Created    time.Time `json:"created"`
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Query        string    `json:"query"`
+	Components   []string  `json:"components"`
+	Entities     []string  `json:"entities"`
+	Technologies []string  `json:"technologies"`
+	Sources      []string  `json:"sources"`
+	Since        string    `json:"since,omitempty"`
+	Until        string    `json:"until,omitempty"`
+	WebhookURL   string    `json:"webhook_url"`
+	Created      time.Time `json:"created"`
 	// WebhookSecret signs the webhook deliveries. Only the answer that
 	// creates the subscription carries it: GET is open to read tokens,
 	// and whoever holds the secret can forge deliveries.
@@ -96,6 +107,25 @@ type Alert struct {
 	Subscription string    `json:"subscription"`
 	Created      time.Time `json:"created"`
 	Document     index.Hit `json:"document"`
+}
+
+// Query is the search a subscription request runs: the same filters, so
+// that its preview, its backfill and its alerts match what the search
+// shows. Dates that do not parse give an error naming the field.
+func (r SubscriptionRequest) SearchQuery() (index.Query, error) {
+	q := index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities,
+		Technologies: r.Technologies, Sources: r.Sources}
+	var err error
+	if q.Since, err = parseTime(r.Since, false); err != nil {
+		return q, fmt.Errorf("since: %w", err)
+	}
+	if q.Until, err = parseTime(r.Until, true); err != nil {
+		return q, fmt.Errorf("until: %w", err)
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return q, errors.New("until: must be after since")
+	}
+	return q, nil
 }
 
 // maxBody caps request bodies.

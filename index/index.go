@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -26,7 +27,9 @@ var (
 	// ErrLocked: another process holds the index.
 	ErrLocked = errors.New("index: in use by another process")
 	// ErrBadQuery: the query cannot be parsed or is too costly to run.
-	ErrBadQuery = errors.New("index: bad query")
+	// Its text is the user's ("bad query: unexpected \")\" at 14"):
+	// the API and the CLI show it as it is.
+	ErrBadQuery = errors.New("bad query")
 )
 
 const (
@@ -78,6 +81,10 @@ type Index struct {
 	// Upsert loads them, so that commands that only read (search, digest)
 	// do not pay for it at open. Guarded by writeMu.
 	storiesLoaded bool
+
+	// resolve resolves entity:, technology: and source: values
+	// (SetResolver); nil resolves nothing.
+	resolve atomic.Pointer[Resolver]
 }
 
 // Open opens the index at path, creating it if it does not exist. If
@@ -179,6 +186,7 @@ type stored struct {
 	Salient      []string  `json:"salient"`
 	Primary      string    `json:"primary"`
 	Salience     string    `json:"salience"`
+	Kind         string    `json:"kind,omitempty"` // kindPage or kindArticle
 }
 
 // UpsertResult says what an Upsert changed.
@@ -345,7 +353,7 @@ func indexDoc(b *bleve.Batch, d *Document, hash string) error {
 		URL: d.URL, Title: d.Title, Body: d.Body, Author: d.Author, Source: d.Source,
 		Published: d.Published, Fetched: d.Fetched, Updated: d.Updated, Gone: d.Gone,
 		Components: d.Components, Entities: d.Entities, Technologies: d.Technologies,
-		Evidence: string(ev), Hash: hash, Story: d.Story,
+		Evidence: string(ev), Hash: hash, Story: d.Story, Kind: pageKind(d.URL),
 		Salient: d.Salient, Primary: d.Primary, Salience: string(sal),
 	})
 	if err != nil {

@@ -28,6 +28,9 @@ const (
 	fieldSalient      = "salient"
 	fieldPrimary      = "primary"
 	fieldSalience     = "salience"
+	// fieldKind tells articles from pages (pageKind), indexed only, so
+	// that relevance order puts pages below articles.
+	fieldKind = "kind"
 )
 
 // storedFields are loaded for every hit.
@@ -97,6 +100,9 @@ func newMapping(store bool) mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldSalient, kw(true))
 	doc.AddFieldMappingsAt(fieldPrimary, kw(true))
 	doc.AddFieldMappingsAt(fieldSalience, storedOnly())
+	kind := kw(false)
+	kind.Store = false
+	doc.AddFieldMappingsAt(fieldKind, kind)
 	doc.AddFieldMappingsAt(fieldPublished, date())
 	doc.AddFieldMappingsAt(fieldFetched, date())
 	doc.AddFieldMappingsAt(fieldUpdated, date())

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -24,10 +25,23 @@ const percolateSplit = 200
 // Standing is a saved search to match against new documents: the query
 // part of a subscription.
 type Standing struct {
-	ID         string
-	Q          string   // query-string syntax; empty matches everything
-	Components []string // ORed, like the search filter
-	Entities   []string // ORed, like the search filter
+	ID           string
+	Q            string   // the query language; empty matches everything
+	Components   []string // ORed, like the search filter
+	Entities     []string // ORed, like the search filter
+	Technologies []string // ORed, like the search filter
+	Sources      []string // ORed, like the search filter
+	// Since and Until bound publication, as in Query (zero: no bound).
+	Since, Until time.Time
+	// Resolve is the resolver the index searches with (SetResolver).
+	Resolve Resolver
+}
+
+// Query is the search a standing search runs: Search with it returns the
+// documents Percolate matches.
+func (s Standing) Query() Query {
+	return Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Technologies: s.Technologies,
+		Sources: s.Sources, Since: s.Since, Until: s.Until}
 }
 
 // Percolate matches a batch of documents against standing searches and
@@ -61,7 +75,7 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 	for i := range batches {
 		batches[i] = mem.NewBatch()
 	}
-	present := map[string]bool{} // "c:"+component, "e:"+entity present in the batch
+	present := map[string]bool{} // "c:"+component, "e:"+entity, "t:"+technology, "s:"+source present in the batch
 	for i := range docs {
 		d := &docs[i]
 		if err := indexDoc(batches[i%parts], d, ""); err != nil {
@@ -73,6 +87,10 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 		for _, e := range d.Entities {
 			present["e:"+e] = true
 		}
+		for _, t := range d.Technologies {
+			present["t:"+t] = true
+		}
+		present["s:"+d.Source] = true
 	}
 	errs := make([]error, parts)
 	var built sync.WaitGroup
@@ -108,7 +126,8 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 				return
 			}
 			s := searches[i]
-			if !anyPresent("c:", s.Components) || !anyPresent("e:", s.Entities) {
+			if !anyPresent("c:", s.Components) || !anyPresent("e:", s.Entities) ||
+				!anyPresent("t:", s.Technologies) || !anyPresent("s:", s.Sources) {
 				continue
 			}
 			ids, err := matchStanding(ctx, mem, s, len(docs))
@@ -134,7 +153,10 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 
 // matchStanding returns the IDs of the documents of mem that s matches.
 func matchStanding(ctx context.Context, mem bleve.Index, s Standing, docs int) ([]string, error) {
-	req, err := buildRequest(Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: MaxLimit, NoFacets: true})
+	q := s.Query()
+	q.Limit, q.NoFacets = MaxLimit, true
+	q.Sort = SortDate // the order is replaced below; date order adds no ranking clauses
+	req, err := buildRequest(q, env{m: mem.Mapping(), resolve: s.Resolve, now: time.Now()})
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +173,9 @@ func matchStanding(ctx context.Context, mem bleve.Index, s Standing, docs int) (
 		sr, err = mem.SearchInContext(ctx, req)
 	}
 	if err != nil {
+		if isQueryError(err) {
+			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		}
 		return nil, fmt.Errorf("index: percolate %s: %w", s.ID, err)
 	}
 	ids := make([]string, len(sr.Hits))

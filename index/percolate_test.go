@@ -20,6 +20,8 @@ func TestPercolateEqualsSearch(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	words := []string{"radio", "radios", "network", "networks", "slicing", "sliced", "core", "cloud", "open", "ran", "trial", "trials", "antenna", "spectrum", "deal"}
 	ents := []string{"Nokia", "Ericsson", "Vodafone", "Huawei"}
+	techs := []string{"5G", "Open RAN", "Wi-Fi"}
+	srcs := []string{"s", "t", "u"}
 	sentence := func(n int) string {
 		var w []string
 		for range n {
@@ -41,19 +43,21 @@ func TestPercolateEqualsSearch(t *testing.T) {
 		for i := range 60 {
 			u := fmt.Sprintf("https://p.example/%d/%d", round, i)
 			docs = append(docs, index.Document{
-				ID: index.DocID(u), URL: u, Title: sentence(4), Body: sentence(25), Source: "s",
+				ID: index.DocID(u), URL: u, Title: sentence(4), Body: sentence(25), Source: srcs[r.IntN(len(srcs))],
 				Published:  time.Date(2026, 11, 1+r.IntN(20), 0, 0, 0, 0, time.UTC),
-				Components: pick(index.Components), Entities: pick(ents), Technologies: []string{},
+				Components: pick(index.Components), Entities: pick(ents), Technologies: pick(techs),
 			})
 		}
 		ix := openMem(t)
+		ix.SetResolver(resolveEnts(ents))
 		if _, err := ix.Upsert(context.Background(), slices.Clone(docs)); err != nil {
 			t.Fatal(err)
 		}
 		var standing []index.Standing
 		for i := range 80 {
 			var q string
-			switch r.IntN(6) {
+			w := func() string { return words[r.IntN(len(words))] }
+			switch r.IntN(14) {
 			case 0:
 				q = words[r.IntN(len(words))]
 			case 1:
@@ -66,10 +70,39 @@ func TestPercolateEqualsSearch(t *testing.T) {
 				q = words[r.IntN(len(words))][:3] + "*"
 			case 5:
 				q = ""
+			// The query language: operators, NEAR, fields, ranges.
+			case 6:
+				q = w() + " OR " + w() + " " + w()
+			case 7:
+				q = "(" + w() + " OR " + w() + ") NOT " + w()
+			case 8:
+				q = fmt.Sprintf("%s NEAR/%d %s", w(), r.IntN(4), w())
+			case 9:
+				q = fmt.Sprintf("%q NEAR/%d %s", w()+" "+w(), r.IntN(6), w())
+			case 10:
+				q = "entity:" + strings.ToLower(ents[r.IntN(len(ents))]) + " " + w()
+			case 11:
+				q = fmt.Sprintf("published:>=2026-11-%02d %s", 1+r.IntN(20), w())
+			case 12:
+				q = fmt.Sprintf("NOT published:2026-11-%02d", 1+r.IntN(20))
+			case 13:
+				q = "title:" + w() + " NEAR/2 title:" + w()
 			}
-			standing = append(standing, index.Standing{ID: fmt.Sprint(i), Q: q, Entities: pick(ents)})
+			standing = append(standing, index.Standing{ID: fmt.Sprint(i), Q: q, Entities: pick(ents), Resolve: resolveEnts(ents)})
 			if r.IntN(2) == 0 {
 				standing[i].Components = pick(index.Components)
+			}
+			if r.IntN(4) == 0 {
+				standing[i].Since = time.Date(2026, 11, 1+r.IntN(20), 0, 0, 0, 0, time.UTC)
+			}
+			if r.IntN(4) == 0 {
+				standing[i].Until = time.Date(2026, 11, 21+r.IntN(5), 0, 0, 0, 0, time.UTC) // after any Since
+			}
+			if r.IntN(3) == 0 {
+				standing[i].Technologies = pick(techs)
+			}
+			if r.IntN(3) == 0 {
+				standing[i].Sources = pick(srcs)
 			}
 		}
 		got, failed, err := index.Percolate(context.Background(), docs, standing)
@@ -77,7 +110,9 @@ func TestPercolateEqualsSearch(t *testing.T) {
 			t.Fatal(err, failed)
 		}
 		for _, s := range standing {
-			res, err := ix.Search(context.Background(), index.Query{Q: s.Q, Components: s.Components, Entities: s.Entities, Limit: 100, NoFacets: true})
+			q := s.Query()
+			q.Limit, q.NoFacets = 100, true
+			res, err := ix.Search(context.Background(), q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,6 +127,18 @@ func TestPercolateEqualsSearch(t *testing.T) {
 				t.Errorf("round %d, %+v: percolate %d docs, search %d", round, s, len(g), len(want))
 			}
 		}
+	}
+}
+
+// resolveEnts resolves entity names in any case, as the watch list does.
+func resolveEnts(ents []string) index.Resolver {
+	return func(field, v string) []string {
+		for _, e := range ents {
+			if field == "entity" && strings.EqualFold(e, v) {
+				return []string{e}
+			}
+		}
+		return nil
 	}
 }
 
@@ -162,7 +209,8 @@ func BenchmarkPercolate(b *testing.B) {
 
 func TestValidateQuery(t *testing.T) {
 	for q, ok := range map[string]bool{"": true, "nokia": true, "+a -b \"c d\"": true, "nok*": true,
-		"nokia~9": false, "title:/[a-/": false, "title:": false} {
+		"nokia NEAR/3 radio": true, "published:>=2026-01-01": true,
+		"(nokia": false, "foo:bar": false, "title:": false, "a NEAR b": false} {
 		err := index.ValidateQuery(context.Background(), q)
 		if (err == nil) != ok {
 			t.Errorf("ValidateQuery(%q) = %v", q, err)
@@ -179,7 +227,7 @@ func TestPercolateSkipsAFailingSearch(t *testing.T) {
 	d := doc("https://e.com/x", "Nokia radio", "radio", day, []string{}, []string{})
 	d.Fetched = day
 	got, failed, err := index.Percolate(context.Background(), []index.Document{d},
-		[]index.Standing{{ID: "bad", Q: "radio~9"}, {ID: "good", Q: "radio"}})
+		[]index.Standing{{ID: "bad", Q: "radio)"}, {ID: "good", Q: "radio"}})
 	if err != nil || failed["bad"] == nil || len(got["good"]) != 1 {
 		t.Fatalf("got %v, failed %v, err %v", got, failed, err)
 	}

@@ -13,15 +13,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	htmlhl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	ql "github.com/techintel/techintel/index/query"
 )
 
-// Sort orders.
+// Sort orders. Relevance is score order alone (bleve's top-k collector
+// only runs for a single score sort; ties keep the index's order). Recency
+// is score order with recent documents lifted (recencyBoosts).
 const (
 	SortRelevance = "relevance"
 	SortDate      = "date"
+	SortRecency   = "recency"
 )
 
 // Paging limits. MaxWindow bounds offset+limit, as Elasticsearch's
@@ -33,7 +39,7 @@ const (
 	MaxWindow    = 10000
 )
 
-// facetSizes: how many terms each facet returns.
+// Facet names (Query.Facets) and how many terms each returns by default.
 const (
 	facetComponents = "components"
 	facetEntities   = "entities"
@@ -42,10 +48,16 @@ const (
 	facetTerms      = 25
 )
 
+// FacetNames lists the facets a search can compute; without Query.Facets
+// it computes all of them (the search page shows them all).
+func FacetNames() []string {
+	return []string{facetComponents, facetEntities, facetTechs, facetSources}
+}
+
 // Query is a search over the index. Values within one filter are ORed,
 // filters are ANDed.
 type Query struct {
-	Q            string    // bleve query-string syntax; empty matches everything
+	Q            string    // the query language (package query); empty matches everything
 	Components   []string  // component slugs
 	Entities     []string  // watched entity names
 	Technologies []string  // technology names
@@ -55,12 +67,15 @@ type Query struct {
 	// UpdatedSince and UpdatedUntil bound the time of a document's last
 	// change, as Since and Until bound publication.
 	UpdatedSince, UpdatedUntil time.Time
-	Sort                       string // SortRelevance (default) or SortDate
+	Sort                       string // SortRelevance (default), SortDate or SortRecency
 	Limit                      int    // 1..MaxLimit, 0 means DefaultLimit
 	Offset                     int
 	After                      string // cursor from a previous Result.Next; replaces Offset
 	NoFacets                   bool   // skip facet counting
-	FacetSize                  int    // terms per facet; 0 means 25
+	// Facets names the facets to count (FacetNames); nil counts them all.
+	// A facet not asked for is not computed and comes back empty.
+	Facets    []string
+	FacetSize int // terms per facet; 0 means 25
 	// Collapse returns one hit per story, its best-ranked document, with
 	// the story's other documents in Hit.Also. Pages are read with Offset;
 	// Total and the facets still count documents, as Elasticsearch's
@@ -132,7 +147,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if q.Collapse {
 		return ix.searchCollapsed(ctx, q)
 	}
-	req, err := buildRequest(q)
+	req, err := ix.request(q)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +170,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		res.Hits = append(res.Hits, toHit(h, q))
 	}
 	if n := len(sr.Hits); n > 0 && n == req.Size && uint64(req.From+n) < sr.Total {
-		res.Next = encodeCursor(cursorAfter(req, sr.Hits[n-1]))
+		if isScoreSort(req) {
+			if req.From+n < MaxWindow {
+				res.Next = offsetCursor(req.From + n)
+			}
+		} else {
+			res.Next = encodeCursor(cursorAfter(req, sr.Hits[n-1]))
+		}
 	}
 	return res, nil
 }
@@ -192,11 +213,11 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 	}
 	// The chunks are read with after cursors; the window caps how far.
 	q.Offset, q.Limit = 0, collapseChunk
-	req, err := buildRequest(q)
+	req, err := ix.request(q)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := buildRequest(Query{Limit: page, Offset: offset}); err != nil {
+	if _, err := ix.request(Query{Limit: page, Offset: offset, NoFacets: true}); err != nil {
 		return nil, err // limit and offset out of range
 	}
 	req.AddFacet(fieldStory, bleve.NewFacetRequest(fieldStory, MaxWindow))
@@ -235,7 +256,11 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		if len(res.Hits) == page || len(sr.Hits) < req.Size {
 			break
 		}
-		req.SetSearchAfter(cursorAfter(req, sr.Hits[len(sr.Hits)-1]))
+		if isScoreSort(req) {
+			req.From += len(sr.Hits)
+		} else {
+			req.SetSearchAfter(cursorAfter(req, sr.Hits[len(sr.Hits)-1]))
+		}
 	}
 	stories := make([]string, len(res.Hits))
 	for i, h := range res.Hits {
@@ -258,6 +283,15 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 	return res, nil
 }
 
+// isScoreSort: req is in score order alone, paged by offset.
+func isScoreSort(req *bleve.SearchRequest) bool {
+	if len(req.Sort) != 1 {
+		return false
+	}
+	_, ok := req.Sort[0].(*search.SortScore)
+	return ok
+}
+
 // cursorAfter is the SearchAfter value that resumes req after hit h.
 func cursorAfter(req *bleve.SearchRequest, h *search.DocumentMatch) []string {
 	after := slices.Clone(h.Sort)
@@ -273,7 +307,9 @@ func cursorAfter(req *bleve.SearchRequest, h *search.DocumentMatch) []string {
 
 // BuildRequest is exported for benchmarks that compare Search with raw
 // bleve on the same request.
-func BuildRequest(q Query) (*bleve.SearchRequest, error) { return buildRequest(q) }
+func BuildRequest(q Query) (*bleve.SearchRequest, error) {
+	return buildRequest(q, env{m: NewMapping(), now: time.Now()})
+}
 
 // Bleve returns the underlying bleve index, for benchmarks and tools that
 // compare against raw bleve. Writes through it bypass Upsert's bookkeeping
@@ -285,7 +321,46 @@ func (ix *Index) Bleve() bleve.Index {
 	return ix.bi
 }
 
-func buildRequest(q Query) (*bleve.SearchRequest, error) {
+// env is what turns a Query into a request besides the query itself: the
+// index mapping (its analyser), the names resolver and the time recency
+// is measured from.
+type env struct {
+	m       mapping.IndexMapping
+	resolve Resolver
+	now     time.Time
+}
+
+// request builds the bleve request of q for this index.
+func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
+	var r Resolver
+	if p := ix.resolve.Load(); p != nil {
+		r = *p
+	}
+	var m mapping.IndexMapping
+	ix.readBleve(func(bi bleve.Index) error { m = bi.Mapping(); return nil }) // a reopen swaps bi
+	return buildRequest(q, env{m: m, resolve: r, now: time.Now()})
+}
+
+// SetResolver sets how entity:, technology: and source: values are
+// resolved to indexed names (case, aliases). Percolate takes the same
+// resolver in Standing, so that an alert matches what the search shows.
+func (ix *Index) SetResolver(r Resolver) { ix.resolve.Store(&r) }
+
+// textQuery is the bleve query of the query language text q: nil for an
+// empty query.
+func textQuery(q string, e env) (query.Query, ql.Node, error) {
+	n, err := ql.Parse(q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	tq, err := newCompiler(e.m, e.resolve).compile(n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	return tq, n, nil
+}
+
+func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
@@ -299,14 +374,12 @@ func buildRequest(q Query) (*bleve.SearchRequest, error) {
 		return nil, fmt.Errorf("%w: offset+limit must not exceed %d; page further with the next cursor", ErrBadQuery, MaxWindow)
 	}
 	var conj []query.Query
-	if strings.TrimSpace(q.Q) == "" {
-		conj = append(conj, bleve.NewMatchAllQuery())
-	} else {
-		qs := bleve.NewQueryStringQuery(q.Q)
-		if _, err := qs.Parse(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-		}
-		conj = append(conj, qs)
+	tq, parsed, err := textQuery(q.Q, e)
+	if err != nil {
+		return nil, err
+	}
+	if tq != nil {
+		conj = append(conj, tq)
 	}
 	for _, f := range []struct {
 		field  string
@@ -337,35 +410,65 @@ func buildRequest(q Query) (*bleve.SearchRequest, error) {
 		dr.SetField(r.field)
 		conj = append(conj, dr)
 	}
-	var qq query.Query = conj[0]
-	if len(conj) > 1 {
+	var qq query.Query
+	switch len(conj) {
+	case 0:
+		qq = bleve.NewMatchAllQuery()
+	case 1:
+		qq = conj[0]
+	default:
 		qq = bleve.NewConjunctionQuery(conj...)
+	}
+	switch q.Sort {
+	case "", SortRelevance, SortRecency, SortDate:
+	default:
+		return nil, fmt.Errorf("%w: sort must be %q, %q or %q", ErrBadQuery, SortRelevance, SortDate, SortRecency)
+	}
+	byScore := q.Sort != SortDate
+	if byScore {
+		qq = rank(qq, parsed, q.Sort == SortRecency, e)
 	}
 
 	req := bleve.NewSearchRequestOptions(qq, q.Limit, q.Offset, false)
 	req.Fields = append([]string(nil), hitFields...)
-	switch q.Sort {
-	case "", SortRelevance:
+	switch {
+	case byScore && tq == nil:
+		// Without words every match scores alike but for the ranking
+		// clauses: articles before pages, then newest first. No text
+		// query means no scoring work for a second key to waste.
 		req.SortBy([]string{"-_score", "-" + fieldPublished, "_id"})
-	case SortDate:
-		req.SortBy([]string{"-" + fieldPublished, "_id"})
+	case byScore:
+		req.SortBy([]string{"-_score"})
 	default:
-		return nil, fmt.Errorf("%w: sort must be %q or %q", ErrBadQuery, SortRelevance, SortDate)
+		req.SortBy([]string{"-" + fieldPublished, "_id"})
 	}
 	if q.After != "" {
-		after, err := decodeCursor(q.After, len(req.Sort))
-		if err != nil {
-			return nil, err
-		}
 		if q.Offset != 0 {
 			return nil, fmt.Errorf("%w: use either offset or after, not both", ErrBadQuery)
 		}
-		req.SetSearchAfter(after)
+		if isScoreSort(req) {
+			// Score order pages by offset: search-after needs a unique
+			// sort key, and a second key costs the top-k collector.
+			off, err := decodeOffsetCursor(q.After)
+			if err != nil {
+				return nil, err
+			}
+			if off+q.Limit > MaxWindow {
+				return nil, fmt.Errorf("%w: relevance order reads the first %d hits; sort by date to read further", ErrBadQuery, MaxWindow)
+			}
+			req.From = off
+		} else {
+			after, err := decodeCursor(q.After, len(req.Sort))
+			if err != nil {
+				return nil, err
+			}
+			req.SetSearchAfter(after)
+		}
 	}
 	// The body and the evidence are loaded for the snippet when nothing
 	// is highlighted.
 	req.Fields = append(req.Fields, fieldBody, fieldEvidence)
-	if strings.TrimSpace(q.Q) != "" {
+	if tq != nil {
 		req.Highlight = bleve.NewHighlightWithStyle(htmlhl.Name)
 		req.Highlight.Fields = []string{fieldBody, fieldTitle}
 	}
@@ -374,12 +477,77 @@ func buildRequest(q Query) (*bleve.SearchRequest, error) {
 		if n <= 0 {
 			n = facetTerms
 		}
-		req.AddFacet(facetComponents, bleve.NewFacetRequest(fieldComponents, 4))
-		req.AddFacet(facetEntities, bleve.NewFacetRequest(fieldEntities, n))
-		req.AddFacet(facetTechs, bleve.NewFacetRequest(fieldTechnologies, n))
-		req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, n))
+		want := q.Facets
+		if want == nil {
+			want = FacetNames()
+		}
+		for _, name := range want {
+			switch name {
+			case facetComponents:
+				req.AddFacet(facetComponents, bleve.NewFacetRequest(fieldComponents, len(Components)))
+			case facetEntities:
+				req.AddFacet(facetEntities, bleve.NewFacetRequest(fieldEntities, n))
+			case facetTechs:
+				req.AddFacet(facetTechs, bleve.NewFacetRequest(fieldTechnologies, n))
+			case facetSources:
+				req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, n))
+			default:
+				return nil, fmt.Errorf("%w: facets: unknown facet %q (want %s)", ErrBadQuery, name, strings.Join(FacetNames(), ", "))
+			}
+		}
 	}
 	return req, nil
+}
+
+// rank adds the clauses that order hits without changing which match:
+// the phrase of a multi-word query, articles above front pages and
+// listings, and with recency the recent above the old. They are optional
+// (should) clauses, so search and percolation match the same documents.
+func rank(match query.Query, parsed ql.Node, recency bool, e env) query.Query {
+	var should []query.Query
+	if p := phraseOf(parsed); p != "" {
+		for _, tf := range textFields() {
+			mp := bleve.NewMatchPhraseQuery(p)
+			mp.SetField(tf.name)
+			mp.SetBoost(phraseBoost * tf.boost)
+			should = append(should, mp)
+		}
+	}
+	article := bleve.NewTermQuery(kindArticle)
+	article.SetField(fieldKind)
+	article.SetBoost(articleBoost)
+	should = append(should, article)
+	if recency {
+		for _, r := range recencyBoosts() {
+			lo, incl := e.now.Add(-r.age), true
+			dr := bleve.NewDateRangeInclusiveQuery(lo, time.Time{}, &incl, nil)
+			dr.SetField(fieldPublished)
+			dr.SetBoost(r.boost)
+			should = append(should, dr)
+		}
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(match)
+	b.AddShould(should...)
+	return b
+}
+
+// phraseOf returns the words of a query of two or more plain words (all
+// ANDed, in no field), which rank higher where they form the phrase.
+func phraseOf(n ql.Node) string {
+	and, ok := n.(*ql.And)
+	if !ok || len(and.Nodes) < 2 {
+		return ""
+	}
+	words := make([]string, 0, len(and.Nodes))
+	for _, c := range and.Nodes {
+		t, ok := c.(*ql.Term)
+		if !ok || t.Field != "" || t.Prefix || t.Phrase {
+			return ""
+		}
+		words = append(words, t.Value)
+	}
+	return strings.Join(words, " ")
 }
 
 // anyTerm matches documents whose keyword field has any of values.
@@ -545,6 +713,19 @@ func facets(fr search.FacetResults) Facets {
 		}
 	}
 	return out
+}
+
+// offsetCursor is the cursor of a score-ordered page: where it starts.
+func offsetCursor(from int) string { return encodeCursor([]string{"offset", strconv.Itoa(from)}) }
+
+func decodeOffsetCursor(s string) (int, error) {
+	v, err := decodeCursor(s, 2)
+	if err == nil && v[0] == "offset" {
+		if n, err := strconv.Atoi(v[1]); err == nil && n >= 0 {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: after is not a cursor from this search", ErrBadQuery)
 }
 
 func encodeCursor(sort []string) string {

@@ -88,7 +88,7 @@ func (h *Handler) handleSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := subscriptionPage{Sub: h.subscriptionView(r, s), Alerts: alerts, First: after == "", Bearer: len(h.o.Tokens) > 0}
-	if next != "" {
+	if next != "" && len(alerts) == alertsPerPage { // a short page is the last, for now
 		v.NextURL = "/alerts/" + url.PathEscape(id) + "?" + url.Values{"after": {next}}.Encode()
 	}
 	h.render(w, r, http.StatusOK, "subscription", s.Name, "alerts", v)
@@ -98,12 +98,50 @@ func (h *Handler) handleSubscription(w http.ResponseWriter, r *http.Request) {
 // was sent, so that a rejected form loses nothing.
 type subscriptionForm struct {
 	Name, Query, WebhookURL string
-	Backfill                bool
-	Components              []option
-	Entities                []option
-	Dropped                 []string // search filters an alert cannot keep
-	Error                   string
-	Preview                 *api.Preview
+	// Technologies and Sources are comma-separated; Since and Until are
+	// dates: the search's other filters, kept by the alert.
+	Technologies, Sources, Since, Until string
+	Backfill                            bool
+	Components                          []option
+	Entities                            []option
+	Error                               string
+	Preview                             *api.Preview
+}
+
+// formRequest reads the alert form, sent by POST to create or by GET to
+// preview (the search page's link uses the search's parameter names).
+func formRequest(v url.Values) api.SubscriptionRequest {
+	q := v.Get("query")
+	if q == "" {
+		q = v.Get("q")
+	}
+	list := func(many, one string) []string {
+		out := nonEmpty(v[one])
+		for _, s := range v[many] {
+			out = append(out, nonEmpty(strings.Split(s, ","))...)
+		}
+		return out
+	}
+	return api.SubscriptionRequest{
+		Name:         strings.TrimSpace(v.Get("name")),
+		Query:        strings.TrimSpace(q),
+		Components:   nonEmpty(v["component"]),
+		Entities:     nonEmpty(v["entity"]),
+		Technologies: list("technologies", "technology"),
+		Sources:      list("sources", "source"),
+		Since:        strings.TrimSpace(v.Get("since")),
+		Until:        strings.TrimSpace(v.Get("until")),
+		WebhookURL:   strings.TrimSpace(v.Get("webhook_url")),
+		Backfill:     v.Get("backfill") != "",
+	}
+}
+
+// formOf fills the form from a request, so that nothing typed is lost.
+func (h *Handler) formOf(r *http.Request, req api.SubscriptionRequest) subscriptionForm {
+	f := h.newForm(r, req.Name, req.Query, req.WebhookURL, req.Components, req.Entities)
+	f.Technologies, f.Sources = strings.Join(req.Technologies, ", "), strings.Join(req.Sources, ", ")
+	f.Since, f.Until, f.Backfill = req.Since, req.Until, req.Backfill
+	return f
 }
 
 type option struct {
@@ -136,21 +174,18 @@ func (h *Handler) newForm(r *http.Request, name, query, webhook string, componen
 }
 
 func (h *Handler) handleNewSubscription(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q := strings.TrimSpace(v.Get("q"))
-	comps, ents := nonEmpty(v["component"]), nonEmpty(v["entity"])
-	name := q
-	if name == "" {
-		name = strings.Join(append(slices.Clone(ents), comps...), ", ")
-	}
-	f := h.newForm(r, name, q, "", comps, ents)
-	for _, k := range []string{"technology", "source"} {
-		for _, val := range nonEmpty(v[k]) {
-			f.Dropped = append(f.Dropped, k+" "+val)
+	req := formRequest(r.URL.Query())
+	if req.Name == "" {
+		req.Name = req.Query
+		if req.Name == "" {
+			req.Name = strings.Join(slices.Concat(req.Entities, req.Technologies, req.Sources, req.Components), ", ")
 		}
 	}
-	if q != "" || len(comps) > 0 || len(ents) > 0 {
-		p, err := h.o.Subs.Preview(r.Context(), api.SubscriptionRequest{Name: "preview", Query: q, Components: comps, Entities: ents})
+	f := h.formOf(r, req)
+	if req.Query != "" || len(req.Components)+len(req.Entities)+len(req.Technologies)+len(req.Sources) > 0 {
+		preview := req
+		preview.Name = "preview"
+		p, err := h.o.Subs.Preview(r.Context(), preview)
 		switch {
 		case errors.Is(err, api.ErrInvalid):
 			f.Error = err.Error()
@@ -165,19 +200,10 @@ func (h *Handler) handleNewSubscription(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) handleCreateSubscription(w http.ResponseWriter, r *http.Request) {
-	pf := r.PostForm
-	req := api.SubscriptionRequest{
-		Name:       strings.TrimSpace(pf.Get("name")),
-		Query:      strings.TrimSpace(pf.Get("query")),
-		Components: nonEmpty(pf["component"]),
-		Entities:   nonEmpty(pf["entity"]),
-		WebhookURL: strings.TrimSpace(pf.Get("webhook_url")),
-		Backfill:   pf.Get("backfill") != "",
-	}
+	req := formRequest(r.PostForm)
 	sub, err := h.o.Subs.CreateSubscription(r.Context(), req)
 	if errors.Is(err, api.ErrInvalid) {
-		f := h.newForm(r, req.Name, req.Query, req.WebhookURL, req.Components, req.Entities)
-		f.Backfill = req.Backfill
+		f := h.formOf(r, req)
 		f.Error = err.Error()
 		h.render(w, r, http.StatusBadRequest, "newsub", "New alert", "alerts", f)
 		return
@@ -189,8 +215,29 @@ func (h *Handler) handleCreateSubscription(w http.ResponseWriter, r *http.Reques
 	http.Redirect(w, r, "/alerts/"+url.PathEscape(sub.ID), http.StatusSeeOther)
 }
 
+// confirmView is the page that asks before a subscription is deleted.
+type confirmView struct {
+	Sub api.Subscription
+}
+
+// handleDeleteSubscription deletes a subscription once confirmed: the
+// delete buttons post without confirm=yes and get a page that asks, with
+// the subscription's name, before anything is lost.
 func (h *Handler) handleDeleteSubscription(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if r.PostForm.Get("confirm") != "yes" {
+		s, err := h.o.Subs.GetSubscription(r.Context(), id)
+		if errors.Is(err, api.ErrNotFound) {
+			h.errorPage(w, r, http.StatusNotFound, "There is no subscription with id "+id+"; it may have been deleted already.")
+			return
+		}
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, "confirmdelete", "Delete "+s.Name+"?", "alerts", confirmView{Sub: s})
+		return
+	}
 	err := h.o.Subs.DeleteSubscription(r.Context(), id)
 	if errors.Is(err, api.ErrNotFound) {
 		h.errorPage(w, r, http.StatusNotFound, "There is no subscription with id "+id+"; it may have been deleted already.")

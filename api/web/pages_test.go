@@ -144,7 +144,7 @@ func TestPages(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{"search, everything", "/", 200, []string{"1–20 of 31 stories (31 documents)", "Nokia &lt;script&gt;alert(1)&lt;/script&gt; ships &#34;&gt;&lt;img src=x onerror=alert(2)&gt; radios", `href="/?offset=20"`}},
+		{"search, everything", "/", 200, []string{`href="/help/search"`, "1–20 of 31 stories (31 documents)", "Nokia &lt;script&gt;alert(1)&lt;/script&gt; ships &#34;&gt;&lt;img src=x onerror=alert(2)&gt; radios", `href="/?offset=20"`}},
 		{"search, snippet marks", "/?q=script", 200, []string{"&lt;<mark>script</mark>&gt;alert(3)", "1–1 of 1 story (1 document)"}},
 		{"search, chips and counts", "/?q=vodafone&component=alliances", 200, []string{
 			`Alliances <span class="count">30</span><span class="visually-hidden"> (selected`,
@@ -169,7 +169,11 @@ func TestPages(t *testing.T) {
 		{"subscription", "/alerts/s1", 200, []string{"Nokia &lt;script&gt;alert(1)", "Alert raised"}},
 		{"subscription, unknown", "/alerts/s99", 404, nil},
 		{"new alert from a search", "/alerts/new?q=vodafone&component=alliances&technology=Network+slicing", 200, []string{
-			`id="query" name="query" type="text" value="vodafone"`, `value="alliances" checked`, "not kept: technology Network slicing", "What it would have matched"}},
+			`id="query" name="query" type="text" value="vodafone"`, `value="alliances" checked`, `name="technologies" type="text" value="Network slicing"`, "What it would have matched",
+			`formaction="/alerts/new" formmethod="get"`}},
+		{"alert preview re-run from the form", "/alerts/new?name=v&query=vodafone&technologies=Network+slicing%2C+5G&since=2026-11-01&webhook_url=", 200, []string{
+			`name="name" type="text" value="v"`, `value="Network slicing, 5G"`, `name="since" type="date" value="2026-11-01"`, "What it would have matched"}},
+		{"search help", "/help/search", 200, []string{"Search help", `href="/?q=`, `open ran&#34; -huawei</code>`, "NEAR/5", "entity:"}},
 		{"digest", "/digest?week=2026-W46", 200, []string{"Weekly digest, 2026-W46", `href="/digest?week=2026-W45"`, `href="/digest?week=2026-W47"`, "What others are doing", "Nokia &lt;script&gt;alert(1)"}},
 		{"digest, default week", "/digest", 200, []string{"Weekly digest, 2026-W45"}},
 		{"digest, bad week", "/digest?week=2026-W99", 400, []string{"digest: week must look like 2026-W47", `value="2026-W99"`}},
@@ -258,14 +262,23 @@ func TestForms(t *testing.T) {
 	if s, err := f.subs.GetSubscription(t.Context(), "s1"); err != nil || s.Name != "Nokia watch" || s.Query != "nokia" || len(s.Components) != 1 {
 		t.Errorf("stored %+v, %v", s, err)
 	}
-	status, _, resp = fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}})
+	// Delete asks first: the button's post shows what goes, and
+	// deletes nothing.
+	status, body, _ = fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}})
+	if status != http.StatusOK || !strings.Contains(body, "Delete “Nokia watch”?") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Errorf("delete without confirmation: %d\n%s", status, body)
+	}
+	if _, err := f.subs.GetSubscription(t.Context(), "s1"); err != nil {
+		t.Errorf("deleted before confirmation: %v", err)
+	}
+	status, _, resp = fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}, "confirm": {"yes"}})
 	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/alerts" {
 		t.Errorf("delete: %d", status)
 	}
 	if _, err := f.subs.GetSubscription(t.Context(), "s1"); err == nil {
 		t.Error("subscription still there after delete")
 	}
-	if status, _, _ := fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}}); status != http.StatusNotFound {
+	if status, _, _ := fetch(t, c, "POST", srv.URL+"/alerts/s1/delete", url.Values{"csrf": {csrf}, "confirm": {"yes"}}); status != http.StatusNotFound {
 		t.Errorf("second delete: %d", status)
 	}
 }

@@ -140,7 +140,7 @@ func (h *Handler) handleSearch(w http.ResponseWriter, r *http.Request) {
 		v.NextURL = withValue(vals, "offset", strconv.Itoa(q.Offset+v.Limit))
 	}
 	alert := url.Values{}
-	for _, k := range []string{"q", "component", "entity", "technology", "source"} {
+	for _, k := range []string{"q", "component", "entity", "technology", "source", "since", "until"} { // every filter: the alert keeps them all
 		if vs := vals[k]; len(vs) > 0 {
 			alert[k] = vs
 		}

@@ -116,6 +116,7 @@ func New(o Options) (*Handler, error) {
 	h.handle("POST /logout", reader, h.handleLogout)
 
 	h.handle("GET /{$}", reader, h.handleSearch)
+	h.handle("GET /help/search", reader, h.handleSearchHelp)
 	h.handle("GET /documents/{id}", reader, h.handleDocument)
 	h.handle("GET /sources", reader, h.handleSources)
 	h.handle("POST /sources/{name}/run", admin, h.handleRunSource)

@@ -31,8 +31,16 @@ type alerter struct {
 
 var _ api.Subscriptions = (*alerter)(nil)
 
+// invalidError is a user's mistake in a subscription: its message names
+// the field in the user's words, and it matches api.ErrInvalid without
+// that word showing.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return e.msg }
+func (e *invalidError) Unwrap() error { return api.ErrInvalid }
+
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{api.ErrInvalid}, args...)...)
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
 }
 
 // validate checks a subscription request.
@@ -41,11 +49,25 @@ func (a *alerter) validate(ctx context.Context, r *api.SubscriptionRequest, need
 	if needName && r.Name == "" {
 		return invalidf("name: required")
 	}
-	if strings.TrimSpace(r.Query) == "" && len(r.Components) == 0 && len(r.Entities) == 0 {
-		return invalidf("query: required unless entities or components narrow the subscription")
+	if strings.TrimSpace(r.Query) == "" && len(r.Components) == 0 && len(r.Entities) == 0 &&
+		len(r.Technologies) == 0 && len(r.Sources) == 0 {
+		return invalidf("query: required unless entities, technologies, sources or components narrow the subscription")
 	}
 	if err := index.ValidateQuery(ctx, r.Query); err != nil {
 		return invalidf("query: %v", err)
+	}
+	if _, err := r.SearchQuery(); err != nil {
+		return invalidf("%v", err)
+	}
+	for _, src := range r.Sources {
+		if !slices.ContainsFunc(a.cfg.Sources, func(s SourceConfig) bool { return s.Name == src }) {
+			return invalidf("sources: no source is named %q", src)
+		}
+	}
+	for _, t := range r.Technologies {
+		if !slices.ContainsFunc(a.watch.get().Technologies, func(c TechConfig) bool { return c.Name == t }) {
+			return invalidf("technologies: %q is not a configured technology", t)
+		}
 	}
 	for _, c := range r.Components {
 		if !index.ValidComponent(c) {
@@ -97,8 +119,11 @@ func (a *alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequ
 		if days == 0 {
 			days = defaultBackfillDays
 		}
-		q := index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities, Since: a.now().AddDate(0, 0, -days),
-			Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
+		q, _ := r.SearchQuery() // validated: every filter of the subscription
+		if from := a.now().AddDate(0, 0, -days); from.After(q.Since) {
+			q.Since = from
+		}
+		q.Sort, q.Limit, q.NoFacets = index.SortDate, index.MaxLimit, true
 		for len(matches) < maxBackfillAlerts {
 			res, err := a.index.Search(ctx, q)
 			if err != nil {
@@ -117,6 +142,7 @@ func (a *alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequ
 	}
 	sub, _, err := a.store.AddSubscriptionWithAlerts(store.Subscription{
 		Name: r.Name, Query: r.Query, Components: orEmpty(r.Components), Entities: orEmpty(r.Entities),
+		Technologies: r.Technologies, Sources: r.Sources, Since: r.Since, Until: r.Until,
 		WebhookURL: r.WebhookURL, Created: a.now().UTC(),
 	}, matches, a.now())
 	if err != nil {
@@ -134,18 +160,40 @@ func (a *alerter) Preview(ctx context.Context, r api.SubscriptionRequest) (*api.
 		return nil, err
 	}
 	p := &api.Preview{Weeks: []api.PreviewWeek{}}
+	base, _ := r.SearchQuery() // validated
+	base.Limit, base.NoFacets = 1, true
+	// within narrows base to [from, until), keeping the subscription's own
+	// date window; ok is false when the two do not overlap.
+	within := func(from, until time.Time) (index.Query, bool) {
+		q := base
+		if q.Since.Before(from) {
+			q.Since = from
+		}
+		if q.Until.IsZero() || q.Until.After(until) {
+			q.Until = until
+		}
+		return q, q.Until.After(q.Since)
+	}
 	current, _ := digest.ParseWeek(digest.WeekOf(a.now()))
 	for i := previewWeeks - 1; i >= 0; i-- {
 		from := current.AddDate(0, 0, -7*i)
-		res, err := a.index.Search(ctx, index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities,
-			Since: from, Until: from.AddDate(0, 0, 7), Limit: 1, NoFacets: true})
-		if err != nil {
-			return nil, err
+		w := api.PreviewWeek{Week: digest.WeekOf(from), From: from}
+		if q, ok := within(from, from.AddDate(0, 0, 7)); ok {
+			res, err := a.index.Search(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			w.Count = int(res.Total)
 		}
-		p.Weeks = append(p.Weeks, api.PreviewWeek{Week: digest.WeekOf(from), From: from, Count: int(res.Total)})
+		p.Weeks = append(p.Weeks, w)
 	}
-	res, err := a.index.Search(ctx, index.Query{Q: r.Query, Components: r.Components, Entities: r.Entities,
-		Since: current.AddDate(0, 0, -7*(previewWeeks-1)), Sort: index.SortDate, Limit: 5, NoFacets: true})
+	p.Examples = []index.Hit{}
+	q, ok := within(current.AddDate(0, 0, -7*(previewWeeks-1)), current.AddDate(0, 0, 7))
+	if !ok {
+		return p, nil
+	}
+	q.Sort, q.Limit = index.SortDate, 5
+	res, err := a.index.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +215,8 @@ func orEmpty(s []string) []string {
 // its secret, with its delivery state from stats (by subscription ID).
 func apiSubscription(s store.Subscription, stats map[string]store.DeliveryStats) api.Subscription {
 	out := api.Subscription{ID: s.ID, Name: s.Name, Query: s.Query, Components: orEmpty(s.Components),
-		Entities: orEmpty(s.Entities), WebhookURL: s.WebhookURL, Created: s.Created}
+		Entities: orEmpty(s.Entities), Technologies: orEmpty(s.Technologies), Sources: orEmpty(s.Sources),
+		Since: s.Since, Until: s.Until, WebhookURL: s.WebhookURL, Created: s.Created}
 	if s.WebhookURL != "" {
 		st := stats[s.ID]
 		out.Delivery = &api.DeliveryStatus{Pending: st.Pending, Delivered: st.Delivered, Failed: st.Failed,
@@ -253,7 +302,16 @@ func (a *alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 	standing := make([]index.Standing, len(subs))
 	created := map[string]time.Time{}
 	for i, s := range subs {
-		standing[i] = index.Standing{ID: s.ID, Q: s.Query, Components: s.Components, Entities: s.Entities}
+		req := api.SubscriptionRequest{Query: s.Query, Components: s.Components, Entities: s.Entities,
+			Technologies: s.Technologies, Sources: s.Sources, Since: s.Since, Until: s.Until}
+		q, err := req.SearchQuery()
+		if err != nil {
+			// Validated when saved; a stored window that no longer
+			// reads is reported, and the rest of the filters still run.
+			a.log.Warn("subscription date window unreadable; ignored", slog.String("subscription", s.ID), slog.Any("error", err))
+		}
+		standing[i] = index.Standing{ID: s.ID, Q: q.Q, Components: q.Components, Entities: q.Entities,
+			Technologies: q.Technologies, Sources: q.Sources, Since: q.Since, Until: q.Until, Resolve: a.watch.resolve}
 		created[s.ID] = s.Created
 	}
 	fetched, stories := map[string]time.Time{}, map[string]string{}

@@ -321,7 +321,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 			}
 			alerted[s]++
 		}
-		if next == "" {
+		if len(alerts) < 500 { // next never ends: it is where the next poll starts
 			break
 		}
 		after = next

@@ -440,7 +440,7 @@ func TestServeBesideOtherCommands(t *testing.T) {
 	if !strings.Contains(stdout.String(), id) || !strings.Contains(stdout.String(), "open ran") {
 		t.Errorf("subscriptions list beside serve:\n%s", stdout.String())
 	}
-	if code := run(context.Background(), []string{"subscriptions", "add", "-config", configPath, "-name", "bad", "nokia~9"}, &stdout, &stderr); code != exitUsage {
+	if code := run(context.Background(), []string{"subscriptions", "add", "-config", configPath, "-name", "bad", "nokia)"}, &stdout, &stderr); code != exitUsage {
 		t.Errorf("bad subscription beside serve: exit %d", code)
 	}
 	if code := run(context.Background(), []string{"subscriptions", "rm", "-config", configPath, id}, &stdout, &stderr); code != 0 {

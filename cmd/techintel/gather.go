@@ -73,6 +73,7 @@ func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHo
 	if err != nil {
 		return nil, err
 	}
+	d.index.SetResolver(lw.resolve)
 	g := &Gatherer{
 		cfg:      cfg,
 		index:    d.index,

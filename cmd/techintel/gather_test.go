@@ -151,7 +151,7 @@ url = "%s/feed"
 	}
 	subID := body["id"].(string)
 	for _, bad := range []string{
-		`{"name": "x", "query": "radio~9"}`, `{"name": "x"}`, `{"query": "x"}`, `{"name": "x", "query": "a", "extra": 1}`,
+		`{"name": "x", "query": "radio)"}`, `{"name": "x", "query": "foo:bar"}`, `{"name": "x", "technologies": ["Warp drive"]}`, `{"name": "x", "sources": ["nope"]}`, `{"name": "x", "query": "a", "since": "soon"}`, `{"name": "x"}`, `{"query": "x"}`, `{"name": "x", "query": "a", "extra": 1}`,
 		`{"name": "x", "entities": ["Nokla"]}`, `{"name": "x", "components": ["friends"]}`, `not json`,
 	} {
 		if status, body := doJSON(t, "POST", api.URL+"/api/v1/subscriptions", bad); status != 400 {
@@ -164,7 +164,7 @@ url = "%s/feed"
 	if status != 200 || len(body["weeks"].([]any)) != 8 || len(body["examples"].([]any)) != 1 {
 		t.Errorf("preview: %d %v", status, body)
 	}
-	if status, _ := doJSON(t, "POST", api.URL+"/api/v1/subscriptions/preview", `{"query": "radio~9"}`); status != 400 {
+	if status, _ := doJSON(t, "POST", api.URL+"/api/v1/subscriptions/preview", `{"query": "(radio"}`); status != 400 {
 		t.Errorf("preview of a bad query: %d", status)
 	}
 	// Backfill: alerts for what is already there.

@@ -36,7 +36,8 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&sources, "source", "only documents from this source (repeatable)")
 	since := fs.String("since", "", "published at or after (YYYY-MM-DD or RFC 3339)")
 	until := fs.String("until", "", "published up to (YYYY-MM-DD inclusive, or RFC 3339)")
-	sortBy := fs.String("sort", index.SortRelevance, "relevance or date")
+	sortBy := fs.String("sort", index.SortRelevance, "relevance, date or recency")
+	facets := fs.String("facets", "", "facets to count, comma-separated (components, entities, technologies, sources); none for none")
 	limit := fs.Int("limit", index.DefaultLimit, "results to show (1-100)")
 	offset := fs.Int("offset", 0, "results to skip")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
@@ -55,7 +56,7 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			params.Add(name, v)
 		}
 	}
-	for name, v := range map[string]string{"since": *since, "until": *until, "sort": *sortBy} {
+	for name, v := range map[string]string{"since": *since, "until": *until, "sort": *sortBy, "facets": *facets} {
 		if v != "" {
 			params.Set(name, v)
 		}
@@ -99,6 +100,11 @@ func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Re
 		return nil, err
 	}
 	defer d.Close()
+	ws, err := newWatchSet(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.index.SetResolver(ws.resolve)
 	res, err := d.index.Search(ctx, q)
 	if errors.Is(err, index.ErrBadQuery) {
 		return nil, &usageError{msg: err.Error()}

@@ -61,11 +61,15 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := newFlags("subscriptions "+sub, stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
 	var req api.SubscriptionRequest
-	var components, entities multiFlag
+	var components, entities, technologies, sources multiFlag
 	if sub == "add" {
 		fs.StringVar(&req.Name, "name", "", "name of the subscription (required)")
 		fs.Var(&components, "component", "only this component (repeatable)")
 		fs.Var(&entities, "entity", "only documents about this watched entity (repeatable)")
+		fs.Var(&technologies, "technology", "only documents about this technology (repeatable)")
+		fs.Var(&sources, "source", "only documents from this source (repeatable)")
+		fs.StringVar(&req.Since, "since", "", "only documents published at or after (YYYY-MM-DD or RFC 3339)")
+		fs.StringVar(&req.Until, "until", "", "only documents published up to (YYYY-MM-DD inclusive, or RFC 3339)")
 		fs.StringVar(&req.WebhookURL, "webhook", "", "webhook URL: each alert is POSTed there as signed JSON (serve sends them)")
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -88,12 +92,13 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		if err != nil {
 			return err
 		}
+		d.index.SetResolver(lw.resolve)
 		store = &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: newLogger(io.Discard), now: time.Now}
 	}
 	switch sub {
 	case "add":
 		req.Query = strings.Join(fs.Args(), " ")
-		req.Components, req.Entities = components, entities
+		req.Components, req.Entities, req.Technologies, req.Sources = components, entities, technologies, sources
 		s, err := store.CreateSubscription(ctx, req)
 		if errors.Is(err, api.ErrInvalid) {
 			return &usageError{msg: err.Error()}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,34 @@ func newWatchSet(cfg *Config) (*watchSet, error) {
 	}
 	return &watchSet{Watch: cfg.Watch, Technologies: cfg.Technologies, tagger: tg}, nil
 }
+
+// resolve resolves a value of the query language's entity: or
+// technology: field to the watch list's name, matching the name or an
+// alias in any case (entity:DT → "Deutsche Telekom"); nil when none does.
+func (w *watchSet) resolve(field, value string) []string {
+	match := func(name string, aliases []string) bool {
+		return strings.EqualFold(name, value) || slices.ContainsFunc(aliases, func(a string) bool { return strings.EqualFold(a, value) })
+	}
+	var out []string
+	switch field {
+	case "entity":
+		for _, e := range w.Watch {
+			if match(e.Name, e.Aliases) {
+				out = append(out, e.Name)
+			}
+		}
+	case "technology":
+		for _, t := range w.Technologies {
+			if match(t.Name, t.Aliases) {
+				out = append(out, t.Name)
+			}
+		}
+	}
+	return out
+}
+
+// resolve resolves with the current watch list (index.Resolver).
+func (l *liveWatch) resolve(field, value string) []string { return l.get().resolve(field, value) }
 
 // watched reports whether name is on the watch list.
 func (w *watchSet) watched(name string) bool {

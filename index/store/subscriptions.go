@@ -32,7 +32,14 @@ type Subscription struct {
 	Query      string   `json:"query"`
 	Components []string `json:"components"`
 	Entities   []string `json:"entities"`
-	WebhookURL string   `json:"webhook_url"`
+	// Technologies and Sources narrow it as the search filters do;
+	// Since and Until bound publication (a date or RFC 3339 time, as the
+	// search parameters take them; empty: no bound).
+	Technologies []string `json:"technologies,omitempty"`
+	Sources      []string `json:"sources,omitempty"`
+	Since        string   `json:"since,omitempty"`
+	Until        string   `json:"until,omitempty"`
+	WebhookURL   string   `json:"webhook_url"`
 	// Secret signs the subscription's webhook deliveries; AddSubscription
 	// generates it when there is a webhook URL.
 	Secret  string    `json:"secret,omitempty"`
@@ -303,7 +310,9 @@ func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) 
 
 // Alerts returns up to limit alerts after the cursor (an alert ID, "" for
 // the start), oldest first, of one subscription or of all when sub is "".
-// next is the cursor of the following page, "" when there is none.
+// next is where the next call starts: the last alert returned, or after
+// itself when there is nothing new, so that a poller that always passes
+// next back sees every alert once.
 func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next string, err error) {
 	var from uint64
 	if after != "" {
@@ -331,7 +340,6 @@ func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next strin
 			c := all.Cursor()
 			for k, _ := c.Seek(start); k != nil; k, _ = c.Next() {
 				if len(alerts) == limit {
-					next = alerts[len(alerts)-1].ID
 					return nil
 				}
 				if err := load(k); err != nil {
@@ -348,7 +356,6 @@ func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next strin
 		c := idx.Cursor()
 		for k, _ := c.Seek(append(bytes.Clone(prefix), start...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(alerts) == limit {
-				next = alerts[len(alerts)-1].ID
 				return nil
 			}
 			if err := load(k[len(prefix):]); err != nil {
@@ -359,6 +366,10 @@ func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next strin
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("store: alerts: %w", err)
+	}
+	next = after
+	if len(alerts) > 0 {
+		next = alerts[len(alerts)-1].ID
 	}
 	return alerts, next, nil
 }

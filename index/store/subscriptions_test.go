@@ -40,6 +40,52 @@ func TestAlertsOncePerPairAcrossRestarts(t *testing.T) {
 	}
 }
 
+// TestAlertCursorPolling: a poller that always stores next and passes it
+// back sees every alert exactly once, across polls with nothing new.
+func TestAlertCursorPolling(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, _ := s.AddSubscription(store.Subscription{Name: "a"})
+	cursor := ""
+	var seen []string
+	poll := func() {
+		t.Helper()
+		page, next, err := s.Alerts(a.ID, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, al := range page {
+			seen = append(seen, al.Document)
+		}
+		if len(page) > 0 && next != page[len(page)-1].ID {
+			t.Errorf("next %q, want the last alert returned %q", next, page[len(page)-1].ID)
+		}
+		cursor = next
+	}
+	poll() // nothing yet
+	if cursor != "" {
+		t.Errorf("first empty poll: next %q, want \"\"", cursor)
+	}
+	for round := range 3 {
+		var m []store.Match
+		for i := range 3 {
+			m = append(m, store.Match{Subscription: a.ID, Document: fmt.Sprint(round, "-", i)})
+		}
+		if _, err := s.AddAlerts(m, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			poll() // 2, 1, then nothing new
+		}
+	}
+	if len(seen) != 9 {
+		t.Errorf("poller saw %d alerts, want 9 each once: %v", len(seen), seen)
+	}
+}
+
 func TestAlertCursorPaging(t *testing.T) {
 	s, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
@@ -72,7 +118,10 @@ func TestAlertCursorPaging(t *testing.T) {
 				}
 				got = append(got, al.ID)
 			}
-			if next == "" {
+			if len(page) == 0 {
+				if next != after {
+					t.Errorf("empty page: next %q, want the cursor given (%q)", next, after)
+				}
 				break
 			}
 			after = next
