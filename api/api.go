@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,6 +118,7 @@ type Server struct {
 	hosts    *hostGuard
 	handler  http.Handler // mux behind the guards, CORS and the rate limit
 	pages    http.Handler
+	routes   []string // "GET /api/v1/search": what Routes reports
 }
 
 // New returns the API server.
@@ -142,6 +144,7 @@ func New(o Options) *Server {
 		limited.ServeHTTP(w, r)
 	})))
 	route := func(method, path, scope string, h http.HandlerFunc) {
+		s.routes = append(s.routes, method+" "+path)
 		if scope == "" {
 			s.mux.HandleFunc(method+" "+path, h)
 			return
@@ -183,6 +186,12 @@ func New(o Options) *Server {
 
 	return s
 }
+
+// Routes lists the patterns registered on the API's mux ("GET
+// /api/v1/search"), in registration order: the routes this server's
+// options enabled. The OpenAPI test checks each is described, so that a
+// new route cannot be left out of openapi.json.
+func (s *Server) Routes() []string { return slices.Clone(s.routes) }
 
 // ServeHTTP implements http.Handler. Requests no route matches get JSON
 // errors too: 405 with Allow for a known path and another method, 404

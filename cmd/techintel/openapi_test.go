@@ -46,7 +46,12 @@ func TestOpenAPI(t *testing.T) {
 	}
 	configPath, _ := demoWorld(t, "127.0.0.1:0")
 	g, _, _ := gathered(t, configPath)
-	srv := httptest.NewServer(apiHandlerFor(g, g.cfg.API, nil)) // with backups, as serve runs it
+	h := apiHandlerFor(g, g.cfg.API, nil) // with backups, as serve runs it
+	apiServer, ok := h.(*api.Server)
+	if !ok {
+		t.Fatalf("apiHandlerFor gave a %T, not the *api.Server whose routes the description must cover", h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	doc.Servers = openapi3.Servers{{URL: srv.URL}} // the description's "/" is wherever it is served
 	router, err := legacy.NewRouter(doc)
@@ -153,6 +158,52 @@ func TestOpenAPI(t *testing.T) {
 	call("POST", "/api/v1/admin/backup", map[string]string{"dir": "openapi-test"}, 200) // under backup_dir, beside the test's data directory
 	call("DELETE", "/api/v1/subscriptions/"+created.ID, nil, 204)
 
+	var alliances struct {
+		Partners []struct{ Name string } `json:"partners"`
+	}
+	json.Unmarshal(call("GET", "/api/v1/alliances", nil, 200), &alliances)
+	if len(alliances.Partners) == 0 {
+		t.Fatal("the demo world has no partner to review")
+	}
+	partner := "/api/v1/alliances/" + url.PathEscape(alliances.Partners[0].Name)
+	call("GET", "/api/v1/alliances?week=1", nil, 400)
+	call("GET", partner, nil, 200)
+	call("GET", partner+"?format=markdown", nil, 200)
+	call("GET", partner+"?format=html", nil, 200)
+	call("GET", partner+"?format=pdf", nil, 400)
+	call("GET", "/api/v1/alliances/nope", nil, 404)
+	call("POST", partner+"/reviewed", nil, 200)
+	call("POST", "/api/v1/alliances/nope/reviewed", nil, 404)
+	// Once reviewed, the partner's review has a date (not null).
+	call("GET", "/api/v1/alliances", nil, 200)
+	var radar struct {
+		Technologies []struct{ Technology string } `json:"technologies"`
+	}
+	json.Unmarshal(call("GET", "/api/v1/radar", nil, 200), &radar)
+	if len(radar.Technologies) == 0 {
+		t.Fatal("the demo world's radar has no technology")
+	}
+	call("GET", "/api/v1/radar?q=x", nil, 400)
+	// The digest again, now that a partner has been reviewed: its
+	// alliance and radar sections must match their schemas too.
+	var dg struct {
+		Alliances []json.RawMessage `json:"alliances"`
+		Radar     []json.RawMessage `json:"radar"`
+	}
+	json.Unmarshal(call("GET", "/api/v1/digest", nil, 200), &dg)
+	if len(dg.Alliances) == 0 || len(dg.Radar) == 0 {
+		t.Errorf("the demo digest has %d alliance and %d radar lines; the test needs some of each", len(dg.Alliances), len(dg.Radar))
+	}
+
+	// Every route the server registers must be described, so that a new
+	// endpoint cannot be left out (/metrics is served outside this mux).
+	for _, r := range apiServer.Routes() {
+		method, path, _ := strings.Cut(r, " ")
+		item := doc.Paths.Find(path)
+		if item == nil || item.GetOperation(method) == nil {
+			t.Errorf("%s is registered by the API but not described in openapi.json", r)
+		}
+	}
 	for p, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
 			if !covered[strings.ToUpper(method)+" "+p] {
