@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,9 @@ func checkIsolated(tb testing.TB, page, body string) {
 				continue
 			}
 			mark := t.Data
-			if t.Data == "bdi" || attr(t, "dir") == "auto" {
+			// SVG has no <bdi>: a chart label isolates with the
+			// unicode-bidi presentation attribute.
+			if t.Data == "bdi" || attr(t, "dir") == "auto" || attr(t, "unicode-bidi") == "isolate" {
 				mark = "isolated"
 			}
 			stack = append(stack, mark)
@@ -71,20 +74,25 @@ func checkIsolated(tb testing.TB, page, body string) {
 
 // TestBidiIsolation: titles, sources, authors and subscription names
 // carrying U+202E were not isolated on 9 of 15 pages; the override ran
-// on into the dates, counts and buttons after them.
+// on into the dates, counts and buttons after them. The watch list's
+// names and technologies (configured, but often pasted from crawled
+// text) carry it too, for the entity, alliance review, radar and digest
+// pages.
 func TestBidiIsolation(t *testing.T) {
 	ix, err := index.OpenMem()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
+	partner, rival, tech := "Part"+rlo+"renp", "Riv"+rlo+"lavir", "Open"+rlo+"NAR"
 	var docs []index.Document
 	for i, u := range []string{"https://news.example/rlo-1", "https://other.example/rlo-2"} {
 		docs = append(docs, index.Document{ID: index.DocID(u), URL: u + "?" + rlo + "x",
 			Title: "Nokia " + rlo + "gpj.exe radios", Body: "Nokia radios " + rlo + " reversed body text.",
 			Author: rlo + "rohtua", Source: "wire" + string(rune('a'+i)), // source names come from the configuration
 			Published:  time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC),
-			Components: []string{"own"}, Entities: []string{"Nokia"}, Technologies: []string{},
+			Components: []string{"own"}, Entities: []string{"Nokia", partner, rival}, Technologies: []string{tech},
+			Salient:  []string{partner, rival, tech},
 			Evidence: []index.Evidence{{Entity: "Nokia", Component: "own", Matched: "Nokia", Field: "title", Excerpt: "Nokia " + rlo + "gpj.exe"}},
 		})
 	}
@@ -96,15 +104,24 @@ func TestBidiIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	sources := &memSources{list: []api.SourceStatus{{Name: "wire" + rlo + "a", Type: "feed", URL: "https://news.example/" + rlo, LastError: "bad " + rlo + "gateway"}}}
-	h, err := web.New(web.Options{Searcher: ix, Sources: sources, Subs: subs})
+	watch := []api.EntityStatus{{Name: "Nokia", Role: "own", Component: "own"},
+		{Name: partner, Role: "partner", Component: "alliances"}, {Name: rival, Role: "competitor", Component: "others"}}
+	f := &fixture{} // the reviews' clock: the week after the documents', so that theirs is complete
+	f.clock.Store(time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC).UnixNano())
+	h, err := web.New(web.Options{Searcher: ix, Sources: sources, Subs: subs,
+		Digests:  memDigests{ix: ix, watch: watch},
+		Entities: memEntities{ix: ix, watch: watch, techs: []string{tech}},
+		Reviews:  newMemReviews(ix, f, watch, []string{tech})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(api.Options{Searcher: ix, Sources: sources, Subs: subs, Pages: h}))
 	defer srv.Close()
 	c := client(t)
-	for _, path := range []string{"/?q=nokia", "/?q=nokia&collapse=none", "/?entity=Nokia&source=wirea",
-		"/documents/" + docs[0].ID, "/alerts", "/alerts/s1", "/sources"} {
+	for _, path := range []string{"/?q=nokia", "/?q=nokia&collapse=none", "/?entity=Nokia&source=wirea", "/?entity=" + url.QueryEscape(partner) + "&technology=" + url.QueryEscape(tech),
+		"/documents/" + docs[0].ID, "/alerts", "/alerts/s1", "/sources",
+		"/entities", "/entities/" + url.PathEscape(partner), "/digest?week=2026-W46",
+		"/alliances", "/alliances/" + url.PathEscape(partner), "/radar"} {
 		status, body, _ := fetch(t, c, "GET", srv.URL+path, nil)
 		if status != http.StatusOK {
 			t.Fatalf("GET %s: %d", path, status)

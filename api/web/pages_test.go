@@ -147,10 +147,10 @@ func TestPages(t *testing.T) {
 		{"search, everything", "/", 200, []string{`href="/help/search"`, "1–20 of 31 stories (31 documents)", "Nokia &lt;script&gt;alert(1)&lt;/script&gt; ships &#34;&gt;&lt;img src=x onerror=alert(2)&gt; radios", `href="/?offset=20"`}},
 		{"search, snippet marks", "/?q=script", 200, []string{"&lt;<mark>script</mark>&gt;alert(3)", "1–1 of 1 story (1 document)"}},
 		{"search, chips and counts", "/?q=vodafone&component=alliances", 200, []string{
-			`Alliances <span class="count">30</span><span class="visually-hidden"> (selected`,
+			`<bdi>Alliances</bdi> <span class="count">30</span><span class="visually-hidden"> (selected`,
 			`href="/?q=vodafone"`, // the active chip removes itself
 			`href="/?component=alliances&amp;entity=Vodafone&amp;q=vodafone"`, // an entity chip adds itself
-			`Vodafone <span class="count">30</span>`,
+			`<bdi>Vodafone</bdi> <span class="count">30</span>`,
 			`href="/api/v1/search?component=alliances&amp;q=vodafone"`,
 			`href="/alerts/new?component=alliances&amp;q=vodafone"`}},
 		{"search, second page", "/?q=vodafone&limit=10&offset=10", 200, []string{"11–20 of 30", `href="/?limit=10&amp;q=vodafone"`, `href="/?limit=10&amp;offset=20&amp;q=vodafone"`}},
@@ -163,7 +163,7 @@ func TestPages(t *testing.T) {
 			`href="#ZgotmplZ"`, `href="/api/v1/documents/` + hostile + `"`}},
 		{"document, unknown", "/documents/nope", 404, []string{"no document with id nope"}},
 		{"entities and matrix", "/entities", 200, []string{`href="/entities/Vodafone"`, `class="heat-5"`, `aria-label="30 documents mention Vodafone and Network slicing"`}},
-		{"entity", "/entities/Nokia", 200, []string{"Role: <strong>own</strong>", "<svg", "Stories about Nokia per week", `<rect class="spark-old"`, "2026-W46: 1", "Open RAN <span class=\"count\">1</span>", "ships &#34;&gt;&lt;img"}},
+		{"entity", "/entities/Nokia", 200, []string{"Role: <strong><bdi>own</bdi></strong>", "<svg", "Stories about <bdi>Nokia</bdi> per week", `<rect class="spark-old"`, "2026-W46: 1", "<bdi>Open RAN</bdi> <span class=\"count\">1</span>", "ships &#34;&gt;&lt;img"}},
 		{"entity, unknown", "/entities/Nobody", 404, []string{"&#34;Nobody&#34; is not on the watch list"}},
 		{"alerts", "/alerts", 200, []string{"watch &lt;script&gt;alert(10)&lt;/script&gt;", `value="` + srv.URL + `/api/v1/subscriptions/s1/feed.atom"`, `action="/alerts/s1/delete"`}},
 		{"subscription", "/alerts/s1", 200, []string{"Nokia &lt;script&gt;alert(1)", "Alert raised"}},
