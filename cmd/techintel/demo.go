@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -65,7 +66,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// engines, one after the other, each owning the data directory while
 	// it runs.
 	log := newLogger(stderr)
-	crawler := newEngine(engineOptions{Config: cfg, Log: log, Progress: progressPrinter(stdout)})
+	// The gathering prints its progress on stdout: the log keeps the rest.
+	crawler := newEngine(engineOptions{Config: cfg, Log: slog.New(quietHandler{log.Handler()}), Progress: progressPrinter(stdout)})
 	if err := crawler.Open(ctx); err != nil {
 		return err
 	}
