@@ -50,7 +50,9 @@ func canonical(u *url.URL) (string, error) {
 		return "", fmt.Errorf("index: canonical url %q: %w", u.String(), errNotHTTP)
 	}
 	host := strings.ToLower(u.Hostname())
-	host = strings.TrimSuffix(host, ".")
+	// "example.com." and "example.com.." name the same host: drop every
+	// trailing dot, so that canonicalising twice changes nothing.
+	host = strings.TrimRight(host, ".")
 	if host == "" {
 		return "", fmt.Errorf("index: canonical url %q: empty host", u.String())
 	}
