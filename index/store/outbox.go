@@ -108,19 +108,7 @@ func putDelivery(tx *bolt.Tx, seq []byte, d Delivery) error {
 }
 
 func updateStats(tx *bolt.Tx, sub string, fn func(*DeliveryStats)) error {
-	b := tx.Bucket(bucketDeliveries)
-	var st DeliveryStats
-	if v := b.Get([]byte(sub)); v != nil {
-		if err := json.Unmarshal(v, &st); err != nil {
-			return err
-		}
-	}
-	fn(&st)
-	v, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(sub), v)
+	return updateJSON(tx.Bucket(bucketDeliveries), []byte(sub), fn)
 }
 
 // DueDeliveries returns up to limit pending deliveries whose next attempt

@@ -107,19 +107,24 @@ func (s *Store) UpdateSource(name string, fn func(*SourceState)) error {
 }
 
 func updateSourceTx(tx *bolt.Tx, name string, fn func(*SourceState)) error {
-	b := tx.Bucket(bucketSources)
-	var st SourceState
-	if v := b.Get([]byte(name)); v != nil {
-		if err := json.Unmarshal(v, &st); err != nil {
+	return updateJSON(tx.Bucket(bucketSources), []byte(name), fn)
+}
+
+// updateJSON reads the JSON record at key in b (the zero value when there
+// is none), lets fn change it and writes it back.
+func updateJSON[T any](b *bolt.Bucket, key []byte, fn func(*T)) error {
+	var rec T
+	if v := b.Get(key); v != nil {
+		if err := json.Unmarshal(v, &rec); err != nil {
 			return err
 		}
 	}
-	fn(&st)
-	v, err := json.Marshal(st)
+	fn(&rec)
+	v, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(name), v)
+	return b.Put(key, v)
 }
 
 // PageState is what a site crawl remembers about one page: its HTTP cache

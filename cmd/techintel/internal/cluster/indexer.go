@@ -159,23 +159,11 @@ func (c *Conn) commitHeartbeat(ctx context.Context, o IndexerOptions, msgs []jet
 	if len(ds) == 0 {
 		return nil
 	}
-	hctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(o.AckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-hctx.Done():
-				return
-			case <-t.C:
-				for _, m := range msgs {
-					_ = m.InProgress()
-				}
-			}
+	defer heartbeat(ctx, o.AckWait/3, func(context.Context) {
+		for _, m := range msgs {
+			_ = m.InProgress()
 		}
-	})
-	defer func() { stop(); wg.Wait() }()
+	})()
 	return o.Commit(ctx, ds)
 }
 
@@ -205,4 +193,24 @@ func (c *Conn) Delivered(ctx context.Context, durable string) (uint64, error) {
 		return 0, fmt.Errorf("cluster: consumer %s: %w", durable, err)
 	}
 	return info.Delivered.Consumer, nil
+}
+
+// heartbeat calls beat every period until the returned stop is called;
+// stop returns once beat is no longer running.
+func heartbeat(ctx context.Context, every time.Duration, beat func(context.Context)) (stop func()) {
+	hctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-t.C:
+				beat(hctx)
+			}
+		}
+	})
+	return func() { cancel(); wg.Wait() }
 }

@@ -165,26 +165,14 @@ func (c *Conn) runJob(ctx context.Context, o WorkerOptions, msg jetstream.Msg) {
 	}()
 
 	// Heartbeats keep the job and the lease ours during a long crawl.
-	hctx, stop := context.WithCancel(ctx)
-	var hb sync.WaitGroup
-	hb.Go(func() {
-		t := time.NewTicker(o.AckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-hctx.Done():
-				return
-			case <-t.C:
-				if err := msg.InProgress(); err != nil {
-					log.Warn("worker: job heartbeat", slog.Any("error", err))
-				}
-				if err := lease.Renew(hctx); err != nil && hctx.Err() == nil {
-					log.Warn("worker: renew host lease", slog.Any("error", err))
-				}
-			}
+	defer heartbeat(ctx, o.AckWait/3, func(hctx context.Context) {
+		if err := msg.InProgress(); err != nil {
+			log.Warn("worker: job heartbeat", slog.Any("error", err))
 		}
-	})
-	defer func() { stop(); hb.Wait() }()
+		if err := lease.Renew(hctx); err != nil && hctx.Err() == nil {
+			log.Warn("worker: renew host lease", slog.Any("error", err))
+		}
+	})()
 
 	start := time.Now()
 	var ended func(error)
