@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,21 +68,7 @@ func (s *Server) handleAlliance(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, rv)
 		return
 	}
-	var buf bytes.Buffer
-	ctype := "text/markdown; charset=utf-8"
-	if format == "html" {
-		ctype = "text/html; charset=utf-8"
-		err = rv.WriteHTML(&buf)
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	} else {
-		err = rv.WriteMarkdown(&buf)
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", ctype)
-	_, _ = w.Write(buf.Bytes())
+	s.writeRendered(w, r, format, "default-src 'none'; style-src 'unsafe-inline'", rv.WriteMarkdown, rv.WriteHTML)
 }
 
 func (s *Server) handleMarkReviewed(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/techintel/techintel/index/digest"
@@ -50,19 +51,26 @@ func (s *Server) handleDigest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, d)
 		return
 	}
+	// The page is self-contained: nothing may load or run.
+	s.writeRendered(w, r, format, "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+		func(w io.Writer) error { return digest.WriteMarkdown(w, d) },
+		func(w io.Writer) error { return digest.WriteHTML(w, d) })
+}
+
+// writeRendered answers with a Markdown or HTML (format) rendering; an
+// HTML page gets csp as its Content-Security-Policy.
+func (s *Server) writeRendered(w http.ResponseWriter, r *http.Request, format, csp string, markdown, html func(io.Writer) error) {
 	var buf bytes.Buffer
-	ctype := "text/markdown; charset=utf-8"
+	ctype, render := "text/markdown; charset=utf-8", markdown
 	if format == "html" {
-		ctype = "text/html; charset=utf-8"
-		err = digest.WriteHTML(&buf, d)
-		// The page is self-contained: nothing may load or run.
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-	} else {
-		err = digest.WriteMarkdown(&buf, d)
+		ctype, render = "text/html; charset=utf-8", html
 	}
-	if err != nil {
+	if err := render(&buf); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if format == "html" {
+		w.Header().Set("Content-Security-Policy", csp)
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.WriteHeader(http.StatusOK)
