@@ -40,7 +40,7 @@ type Clusterer struct {
 	sigs    [][]Signature // chunks of sigChunk
 	stamp   []uint32      // the last Add that compared the document
 	byID    map[string]int32
-	buckets map[uint64]int32 // band key → newest posting + 1 (0: none)
+	buckets buckets // band key → newest posting + 1
 	posts   []posting
 	gen     uint32
 }
@@ -55,7 +55,23 @@ type posting struct {
 
 // NewClusterer returns an empty Clusterer.
 func NewClusterer() *Clusterer {
-	return &Clusterer{byID: map[string]int32{}, buckets: map[uint64]int32{}}
+	return &Clusterer{byID: map[string]int32{}}
+}
+
+// Grow makes room for n more documents, so that restoring many at once
+// does not grow the tables step by step.
+func (c *Clusterer) Grow(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ids = slices.Grow(c.ids, n)
+	c.stories = slices.Grow(c.stories, n)
+	c.times = slices.Grow(c.times, n)
+	c.stamp = slices.Grow(c.stamp, n)
+	c.posts = slices.Grow(c.posts, n*Bands)
+	c.buckets.grow(c.buckets.n + n*Bands)
+	if len(c.byID) == 0 {
+		c.byID = make(map[string]int32, n)
+	}
 }
 
 // Add assigns docID a story and returns the story id. A document already
@@ -108,10 +124,11 @@ func (c *Clusterer) append(id, story string, at int64, sig *Signature) {
 	if sig.Shingles == 0 {
 		return
 	}
+	c.buckets.grow(c.buckets.n + Bands)
 	for b := range Bands {
-		k := bandKey(sig, b)
-		c.posts = append(c.posts, posting{doc: d, next: c.buckets[k]})
-		c.buckets[k] = int32(len(c.posts))
+		head := c.buckets.slot(bandKey(sig, b))
+		c.posts = append(c.posts, posting{doc: d, next: head.post})
+		head.post = int32(len(c.posts))
 	}
 }
 
@@ -133,7 +150,7 @@ func (c *Clusterer) nearest(sig *Signature, at int64) int32 {
 	window := int64(Window / time.Second)
 	best, bestJ := int32(-1), 0.0
 	for b := range Bands {
-		p := c.buckets[bandKey(sig, b)]
+		p := c.buckets.get(bandKey(sig, b))
 		for n := 0; p != 0 && n < MaxBucketScan; n++ {
 			post := c.posts[p-1]
 			p = post.next
@@ -189,7 +206,7 @@ func (c *Clusterer) Prune(cutoff time.Time) int {
 	}
 	old := &Clusterer{ids: c.ids, stories: c.stories, times: c.times, sigs: c.sigs}
 	c.ids, c.stories, c.times, c.sigs, c.stamp, c.posts = nil, nil, nil, nil, nil, nil
-	c.byID, c.buckets, c.gen = map[string]int32{}, map[uint64]int32{}, 0
+	c.byID, c.buckets, c.gen = map[string]int32{}, buckets{}, 0
 	for d := range int32(len(old.ids)) {
 		if old.times[d] >= at {
 			c.append(old.ids[d], old.stories[d], old.times[d], old.sig(d))

@@ -30,3 +30,26 @@ func FuzzFingerprint(f *testing.F) {
 		}
 	})
 }
+
+func FuzzSignatureUnmarshal(f *testing.F) {
+	sig := Fingerprint(releaseTitle, release)
+	good, _ := sig.AppendBinary(nil)
+	f.Add(good)
+	f.Add([]byte{0})
+	f.Add([]byte{})
+	f.Add(good[:len(good)-3])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s Signature
+		if err := s.UnmarshalBinary(b); err != nil {
+			return
+		}
+		again, err := s.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s2 Signature
+		if err := s2.UnmarshalBinary(again); err != nil || s2 != s {
+			t.Fatalf("re-encoded signature does not read back: %v", err)
+		}
+	})
+}
