@@ -81,6 +81,10 @@ type Index struct {
 	// Upsert loads them, so that commands that only read (search, digest)
 	// do not pay for it at open. Guarded by writeMu.
 	storiesLoaded bool
+	// signatures keeps the clusterer's records between runs
+	// (SetSignatureStore); nil: loadStories reads the index. Guarded by
+	// writeMu.
+	signatures SignatureStore
 
 	// resolve resolves entity:, technology: and source: values
 	// (SetResolver); nil resolves nothing.
@@ -215,7 +219,9 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		return UpsertResult{}, err
 	}
 	if now := time.Now(); now.Sub(ix.lastPrune) > time.Hour {
-		ix.pruneStories(now)
+		if err := ix.pruneStories(now); err != nil {
+			return UpsertResult{}, err
+		}
 		ix.lastPrune = now
 	}
 
@@ -288,6 +294,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 	now := time.Now().UTC()
 	b := ix.newBatch()
 	var news, updated []string
+	var recs []story.Record // of the documents assigned a story
 	for _, d := range chunk {
 		old, exists := existing[d.ID]
 		if d.Fetched.IsZero() {
@@ -323,11 +330,22 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 			news = append(news, d.ID)
 		}
 		if d.Story == "" {
-			d.Story = ix.stories.Add(d.ID, story.Fingerprint(d.Title, d.Body), d.Published)
+			sig := story.Fingerprint(d.Title, d.Body)
+			d.Story = ix.stories.Add(d.ID, sig, d.Published)
+			recs = append(recs, story.Record{ID: d.ID, Story: d.Story, Published: d.Published, Sig: sig})
 		}
 		d.Gone = time.Time{} // fetched again: it is back
 		if err := indexDoc(b, d, h); err != nil {
 			return err
+		}
+	}
+	// Kept before the batch: a record without its document is harmless
+	// (the document, written again, keeps the story it was given), a
+	// document without its record would be missed by the stories of a
+	// restart.
+	if ix.signatures != nil && len(recs) > 0 {
+		if err := ix.signatures.PutSignatures(recs); err != nil {
+			return fmt.Errorf("index: write batch of %d: %w", b.Size(), err)
 		}
 	}
 	if b.Size() > 0 {

@@ -21,10 +21,13 @@ const storyHorizon = 2 * story.Window
 // storyHorizon of now, oldest first, with the stories they were
 // assigned, so that news arriving after a restart joins the stories it
 // belongs to. The first Upsert calls it.
-// Their signatures are recomputed from the stored title and body (about
-// 36 µs a document) rather than stored: it costs no disk and the
-// fingerprint stays free to change.
+// Without a signature store (SetSignatureStore), their signatures are
+// recomputed from the stored title and body (about 36 µs a document),
+// and each page of the search re-scans the window: quadratic in it.
 func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
+	if ix.signatures != nil {
+		return ix.restoreStories(ctx, now)
+	}
 	since := now.Add(-storyHorizon)
 	incl := true
 	dr := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &incl, nil)
@@ -55,8 +58,14 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 // pruneStories forgets documents too old for news to join their stories.
 // Upsert calls it now and then, so that the clusterer of a long-running
 // serve holds a bounded window of documents.
-func (ix *Index) pruneStories(now time.Time) {
+func (ix *Index) pruneStories(now time.Time) error {
 	ix.stories.Prune(now.Add(-storyHorizon))
+	if ix.signatures != nil {
+		if _, err := ix.signatures.PruneSignatures(now.Add(-storyHorizon)); err != nil {
+			return fmt.Errorf("index: prune stories: %w", err)
+		}
+	}
+	return nil
 }
 
 // checkMapping refuses an index built with another mapping version: its
