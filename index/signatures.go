@@ -30,6 +30,9 @@ type SignatureStore interface {
 	// or after since, ordered by publication time, then id, and stops at
 	// fn's first error.
 	Signatures(since time.Time, fn func(story.Record) error) error
+	// CountSignatures returns about how many records Signatures(since)
+	// reads, so that the clusterer is sized once.
+	CountSignatures(since time.Time) (int, error)
 	// PruneSignatures drops at least the records published before the
 	// UTC day of before.
 	PruneSignatures(before time.Time) (days int, err error)
@@ -67,6 +70,11 @@ func (ix *Index) restoreStories(ctx context.Context, now time.Time) error {
 	if !complete && !through.After(since) {
 		through = since // nothing kept within the window yet
 	}
+	n, err := ix.signatures.CountSignatures(since)
+	if err != nil {
+		return fmt.Errorf("index: load stories: %w", err)
+	}
+	ix.stories.Grow(n)
 	errPast := errors.New("past the mark")
 	err = ix.signatures.Signatures(since, func(r story.Record) error {
 		if !complete && !r.Published.Before(through) {
@@ -81,10 +89,13 @@ func (ix *Index) restoreStories(ctx context.Context, now time.Time) error {
 	if err != nil && !errors.Is(err, errPast) {
 		return fmt.Errorf("index: load stories: %w", err)
 	}
-	if complete {
-		return nil
+	if !complete {
+		if err := ix.backfillSignatures(ctx, through, now); err != nil {
+			return err
+		}
 	}
-	return ix.backfillSignatures(ctx, through, now)
+	ix.stories.Settle()
+	return nil
 }
 
 // backfillSignatures reads the documents published at or after from out

@@ -49,6 +49,7 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 			ix.stories.Restore(h.ID, storyOf(h.ID, h.Fields), sig, timeField(h.Fields[fieldPublished]))
 		}
 		if len(sr.Hits) < scanPage {
+			ix.stories.Settle()
 			return nil
 		}
 		after = sr.Hits[len(sr.Hits)-1].Sort

@@ -160,6 +160,30 @@ func (s *Store) Signatures(since time.Time, fn func(story.Record) error) error {
 	return nil
 }
 
+// CountSignatures returns about how many records Signatures(since) would
+// read: all those of since's day and later, counted from bbolt's page
+// headers without reading the records.
+func (s *Store) CountSignatures(since time.Time) (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketSignatures)
+		if root == nil {
+			return nil
+		}
+		days := root.Cursor()
+		for dk, _ := days.Seek(dayKey(dayOf(since))); dk != nil; dk, _ = days.Next() {
+			if day := root.Bucket(dk); day != nil {
+				n += day.Stats().KeyN
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: count story signatures: %w", err)
+	}
+	return n, nil
+}
+
 // PruneSignatures drops the records of the days before the day of
 // before (UTC), and returns how many days it dropped.
 func (s *Store) PruneSignatures(before time.Time) (int, error) {

@@ -1,5 +1,7 @@
 package story
 
+import "math/bits"
+
 // buckets maps LSH band keys to the newest posting of their bucket. It is
 // an open-addressing table with linear probing rather than a Go map: a
 // Clusterer of 100,000 documents holds 4,000,000 keys, and restoring it
@@ -73,4 +75,42 @@ func (t *buckets) grow(keys int) {
 			*t.slot(s.key) = s
 		}
 	}
+}
+
+// keyed is a posting to add: a band key and its document, with the key's
+// home slot once sortByHome has computed it.
+type keyed struct {
+	key  uint64
+	doc  int32
+	home uint32
+}
+
+// radixBits is the digit of sortByHome's radix sort: 2,048 counters fit
+// in the L1 cache.
+const radixBits = 11
+
+// sortByHome returns pairs ordered by their keys' home slots in the
+// table as it is now, stably: a least-significant-digit radix sort.
+func (t *buckets) sortByHome(pairs []keyed) []keyed {
+	for i := range pairs {
+		pairs[i].home = uint32(t.home(pairs[i].key))
+	}
+	buf := make([]keyed, len(pairs))
+	width := bits.Len(uint(len(t.slots) - 1))
+	for shift := 0; shift < width; shift += radixBits {
+		var count [1<<radixBits + 1]int
+		for _, p := range pairs {
+			count[p.home>>shift&(1<<radixBits-1)+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, p := range pairs {
+			digit := p.home >> shift & (1<<radixBits - 1)
+			buf[count[digit]] = p
+			count[digit]++
+		}
+		pairs, buf = buf, pairs
+	}
+	return pairs
 }

@@ -43,6 +43,10 @@ type Clusterer struct {
 	buckets buckets // band key → newest posting + 1
 	posts   []posting
 	gen     uint32
+	// unbucketed is the first document not yet in its buckets: Restore
+	// defers that work so that bucketAll can do it for many documents in
+	// the order of their slots in the table, not at random.
+	unbucketed int32
 }
 
 const sigChunk = 1024
@@ -67,8 +71,6 @@ func (c *Clusterer) Grow(n int) {
 	c.stories = slices.Grow(c.stories, n)
 	c.times = slices.Grow(c.times, n)
 	c.stamp = slices.Grow(c.stamp, n)
-	c.posts = slices.Grow(c.posts, n*Bands)
-	c.buckets.grow(c.buckets.n + n*Bands)
 	if len(c.byID) == 0 {
 		c.byID = make(map[string]int32, n)
 	}
@@ -84,12 +86,14 @@ func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (story
 	if i, ok := c.byID[docID]; ok {
 		return c.stories[i]
 	}
+	c.bucketAll()
 	at := published.Unix()
 	storyID = docID
 	if best := c.nearest(&sig, at); best >= 0 {
 		storyID = c.stories[best]
 	}
 	c.append(docID, storyID, at, &sig)
+	c.bucketAll()
 	return storyID
 }
 
@@ -108,7 +112,17 @@ func (c *Clusterer) Restore(docID, storyID string, sig Signature, published time
 	c.append(docID, storyID, published.Unix(), &sig)
 }
 
-// append stores a document and puts it into the bucket of each band.
+// Settle puts the documents restored since the last Add into their LSH
+// buckets now rather than at the next Add: a restore of many documents
+// calls it once at the end, so that the work is done in bulk (bucketAll)
+// and before ingest waits on it.
+func (c *Clusterer) Settle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bucketAll()
+}
+
+// append stores a document; bucketAll puts it into its buckets.
 func (c *Clusterer) append(id, story string, at int64, sig *Signature) {
 	d := int32(len(c.ids))
 	c.ids = append(c.ids, id)
@@ -121,13 +135,42 @@ func (c *Clusterer) append(id, story string, at int64, sig *Signature) {
 	last := &c.sigs[len(c.sigs)-1]
 	*last = append(*last, *sig)
 	c.byID[id] = d
-	if sig.Shingles == 0 {
+}
+
+// bulkPairs is how many postings bucketAll must add for sorting them by
+// slot first to pay: a restore's hundreds of thousands, not an Add's 40.
+const bulkPairs = 1 << 16
+
+// bucketAll puts the documents appended since the last call into the
+// bucket of each of their bands, in the order they were added, so that
+// each bucket's chain runs from the newest to the oldest. Many at once
+// are sorted by their key's slot in the table first (stably, keeping
+// that order per bucket), which turns millions of random probes of a
+// table far larger than the caches into one sweep.
+func (c *Clusterer) bucketAll() {
+	from, n := c.unbucketed, int32(len(c.ids))
+	if from == n {
 		return
 	}
-	c.buckets.grow(c.buckets.n + Bands)
-	for b := range Bands {
-		head := c.buckets.slot(bandKey(sig, b))
-		c.posts = append(c.posts, posting{doc: d, next: head.post})
+	c.unbucketed = n
+	pairs := make([]keyed, 0, int(n-from)*Bands)
+	for d := from; d < n; d++ {
+		sig := c.sig(d)
+		if sig.Shingles == 0 {
+			continue
+		}
+		for b := range Bands {
+			pairs = append(pairs, keyed{key: bandKey(sig, b), doc: d})
+		}
+	}
+	c.buckets.grow(c.buckets.n + len(pairs))
+	if len(pairs) >= bulkPairs {
+		pairs = c.buckets.sortByHome(pairs)
+	}
+	c.posts = slices.Grow(c.posts, len(pairs))
+	for _, p := range pairs {
+		head := c.buckets.slot(p.key)
+		c.posts = append(c.posts, posting{doc: p.doc, next: head.post})
 		head.post = int32(len(c.posts))
 	}
 }
@@ -206,12 +249,13 @@ func (c *Clusterer) Prune(cutoff time.Time) int {
 	}
 	old := &Clusterer{ids: c.ids, stories: c.stories, times: c.times, sigs: c.sigs}
 	c.ids, c.stories, c.times, c.sigs, c.stamp, c.posts = nil, nil, nil, nil, nil, nil
-	c.byID, c.buckets, c.gen = map[string]int32{}, buckets{}, 0
+	c.byID, c.buckets, c.gen, c.unbucketed = map[string]int32{}, buckets{}, 0, 0
 	for d := range int32(len(old.ids)) {
 		if old.times[d] >= at {
 			c.append(old.ids[d], old.stories[d], old.times[d], old.sig(d))
 		}
 	}
+	c.bucketAll()
 	return len(old.ids) - len(c.ids)
 }
 
