@@ -294,7 +294,8 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 	now := time.Now().UTC()
 	b := ix.newBatch()
 	var news, updated []string
-	var recs []story.Record // of the documents assigned a story
+	var write []*Document // to index, with their hashes
+	var hashes []string
 	for _, d := range chunk {
 		old, exists := existing[d.ID]
 		if d.Fetched.IsZero() {
@@ -329,13 +330,12 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 			d.Updated = d.Fetched
 			news = append(news, d.ID)
 		}
-		if d.Story == "" {
-			sig := story.Fingerprint(d.Title, d.Body)
-			d.Story = ix.stories.Add(d.ID, sig, d.Published)
-			recs = append(recs, story.Record{ID: d.ID, Story: d.Story, Published: d.Published, Sig: sig})
-		}
 		d.Gone = time.Time{} // fetched again: it is back
-		if err := indexDoc(b, d, h); err != nil {
+		write, hashes = append(write, d), append(hashes, h)
+	}
+	recs := ix.assignStories(write)
+	for i, d := range write {
+		if err := indexDoc(b, d, hashes[i]); err != nil {
 			return err
 		}
 	}

@@ -183,6 +183,28 @@ func sortedTime(h *search.DocumentMatch) time.Time {
 	return timeField(h.Fields[fieldPublished])
 }
 
+// assignStories gives each of docs without a story one, in their order,
+// and returns their records. The signatures, most of the work (about
+// 36 µs a document), are computed on all cores first; the assignments
+// follow one by one, as they depend on each other.
+func (ix *Index) assignStories(docs []*Document) []story.Record {
+	var need []*Document
+	for _, d := range docs {
+		if d.Story == "" {
+			need = append(need, d)
+		}
+	}
+	recs := make([]story.Record, len(need))
+	parallel(len(need), func(i int) {
+		recs[i].Sig = story.Fingerprint(need[i].Title, need[i].Body)
+	})
+	for i, d := range need {
+		d.Story = ix.stories.Add(d.ID, recs[i].Sig, d.Published)
+		recs[i].ID, recs[i].Story, recs[i].Published = d.ID, d.Story, d.Published
+	}
+	return recs
+}
+
 // parallel calls fn(i) for i in [0, n) on up to GOMAXPROCS goroutines.
 func parallel(n int, fn func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
