@@ -26,6 +26,18 @@ lint:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=30m ./...
 
+# Ingest beside bare bleve (parse, tag and upsert INGEST_DOCS documents
+# against bleve batches of the same documents with the same mapping), and
+# the story clusterer's restore at the first write: from the index (the
+# old way, the baseline) against from the kept signatures, at
+# STORY_DOCS documents in the window, and from a store of 100,000.
+INGEST_DOCS ?= 20000
+STORY_DOCS ?= 5000
+.PHONY: bench-ingest
+bench-ingest:
+	TECHINTEL_BENCH_DOCS=$(INGEST_DOCS) $(GO) test -run='^$$' -bench='^BenchmarkIngestAndSearch$$' -benchtime=1x -timeout=30m ./cmd/techintel/
+	TECHINTEL_BENCH_STORY_DOCS=$(STORY_DOCS) $(GO) test -run='^$$' -bench='^BenchmarkStoryRestore' -benchtime=1x -timeout=30m ./index/
+
 # Every fuzz target of every package, each for FUZZTIME on its seed corpus.
 FUZZTIME ?= 10s
 fuzz:

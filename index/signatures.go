@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"runtime"
@@ -41,7 +42,18 @@ type SignatureStore interface {
 	// through are kept, or, when complete, those of all documents.
 	SignaturesFilled() (through time.Time, complete bool, err error)
 	SetSignaturesFilled(through time.Time, complete bool) error
+	// SignatureOwner returns the token ResetSignatures last recorded;
+	// ResetSignatures drops every record and the mark, and records the
+	// token of the index the records to come belong to.
+	SignatureOwner() (string, error)
+	ResetSignatures(owner string) error
 }
+
+// signaturesKey is the bleve internal key of the index's token for its
+// signature store: a store whose records carry another token kept them
+// for another index (one a repair moved aside, or restored from another
+// backup), and is refilled.
+const signaturesKey = "techintel_story_signatures"
 
 // SetSignatureStore makes the index keep each new document's story
 // record in s as it indexes it, and restore the story clusterer from s.
@@ -63,6 +75,9 @@ func (ix *Index) SetSignatureStore(s SignatureStore) {
 // does not hold yet it first backfills from the index.
 func (ix *Index) restoreStories(ctx context.Context, now time.Time) error {
 	since := now.Add(-storyHorizon)
+	if err := ix.claimSignatures(); err != nil {
+		return fmt.Errorf("index: load stories: %w", err)
+	}
 	through, complete, err := ix.signatures.SignaturesFilled()
 	if err != nil {
 		return fmt.Errorf("index: load stories: %w", err)
@@ -96,6 +111,34 @@ func (ix *Index) restoreStories(ctx context.Context, now time.Time) error {
 	}
 	ix.stories.Settle()
 	return nil
+}
+
+// claimSignatures makes sure the signature store holds this index's
+// records: it gives the index a token the first time, and resets a store
+// that holds another token.
+func (ix *Index) claimSignatures() error {
+	var token []byte
+	err := ix.readBleve(func(bi bleve.Index) (err error) {
+		token, err = bi.GetInternal([]byte(signaturesKey))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(token) == 0 {
+		token = []byte(rand.Text())
+		ix.mu.Lock()
+		err = ix.bi.SetInternal([]byte(signaturesKey), token)
+		ix.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	owner, err := ix.signatures.SignatureOwner()
+	if err != nil || owner == string(token) {
+		return err
+	}
+	return ix.signatures.ResetSignatures(string(token))
 }
 
 // backfillSignatures reads the documents published at or after from out

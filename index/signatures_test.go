@@ -178,39 +178,33 @@ func TestSignatureBackfillResumes(t *testing.T) {
 	path := filepath.Join(dir, "resumed")
 	buildIndex(t, path, nil, docs)
 	sigs := openState(t)
-	// A backfill that kept the days before mark and stopped: its records
-	// are those of the index, plus one of a document the index does not
-	// hold, which only a read of the store can restore; and a wrong
+	// A backfill that kept the days before mark and stopped: a full one,
+	// its mark set back, plus a record of a document the index does not
+	// hold, which only a read of the store can restore, and a wrong
 	// record past the mark, which the resumed backfill must replace.
-	mark := now.Add(-10 * 24 * time.Hour).Truncate(24 * time.Hour)
-	var before []story.Record
-	var after index.Document
-	for _, d := range docs {
-		if d.Published.Before(mark) && d.Published.After(now.Add(-27*24*time.Hour)) {
-			before = append(before, story.Record{ID: d.ID, Story: d.ID, Published: d.Published.UTC(), Sig: story.Fingerprint(d.Title, d.Body)})
-		}
-		if d.Published.After(mark) && after.ID == "" {
-			after = d
-		}
-	}
-	// The documents' own stories: read them back as the index has them.
 	ix, err := index.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range before {
-		d, err := ix.Get(context.Background(), before[i].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[i].Story = d.Story
+	ix.SetSignatureStore(sigs)
+	if err := ix.PrepareWrites(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	ix.Close()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mark := now.Add(-10 * 24 * time.Hour).Truncate(24 * time.Hour)
+	var after index.Document
+	for _, d := range docs {
+		if d.Published.After(mark) && after.ID == "" {
+			after = d
+		}
+	}
 	ghostText := "Ghost release about a quantum modem that no indexed document mentions at all, with many words to shingle, " +
 		"enough of them to make a story of its own and be found again by a copy published the next day."
 	ghost := story.Record{ID: "ghost", Story: "ghost", Published: mark.Add(-time.Hour), Sig: story.Fingerprint("", ghostText)}
 	wrong := story.Record{ID: after.ID, Story: "wrong", Published: after.Published.UTC(), Sig: story.Fingerprint("", "unrelated words here")}
-	if err := sigs.PutSignatures(append(before, ghost, wrong)); err != nil {
+	if err := sigs.PutSignatures([]story.Record{ghost, wrong}); err != nil {
 		t.Fatal(err)
 	}
 	if err := sigs.SetSignaturesFilled(mark, false); err != nil {
@@ -238,5 +232,25 @@ func TestSignatureBackfillResumes(t *testing.T) {
 	}
 	if _, complete, err := sigs.SignaturesFilled(); err != nil || !complete {
 		t.Errorf("resumed backfill not complete: %v %v", complete, err)
+	}
+
+	// Another index (a repair's new one) does not restore these records:
+	// the store is refilled for it.
+	other := filepath.Join(dir, "other")
+	ix, err = index.Open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.SetSignatureStore(sigs)
+	if err := ix.PrepareWrites(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	n := 0
+	if err := sigs.Signatures(time.Time{}, func(story.Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the store attached to an empty new index still holds %d records", n)
 	}
 }

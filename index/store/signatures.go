@@ -30,6 +30,7 @@ var (
 	bucketSignatures    = []byte("signatures")
 	bucketSignatureMeta = []byte("signatures_meta")
 	keySignaturesFilled = []byte("filled")
+	keySignaturesOwner  = []byte("owner")
 )
 
 // signaturesComplete is the mark's value once the backfill is done.
@@ -95,6 +96,47 @@ func (s *Store) SetSignaturesFilled(through time.Time, complete bool) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: mark story signatures: %w", err)
+	}
+	return nil
+}
+
+// SignatureOwner returns the token of the index the kept records belong
+// to (ResetSignatures), "" if none.
+func (s *Store) SignatureOwner() (string, error) {
+	var owner string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketSignatureMeta); meta != nil {
+			owner = string(meta.Get(keySignaturesOwner))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: story signatures' owner: %w", err)
+	}
+	return owner, nil
+}
+
+// ResetSignatures drops every kept record and the backfill's mark, and
+// records owner as the token of the index the records to come belong to:
+// the records of another index (one moved aside by a repair, or restored
+// from another backup) would restore documents it does not hold.
+func (s *Store) ResetSignatures(owner string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSignatures, bucketSignatureMeta} {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+		}
+		meta, err := tx.CreateBucket(bucketSignatureMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keySignaturesOwner, []byte(owner))
+	})
+	if err != nil {
+		return fmt.Errorf("store: reset story signatures: %w", err)
 	}
 	return nil
 }

@@ -128,4 +128,21 @@ func TestSignaturesFilledMark(t *testing.T) {
 	if _, complete, err = s.SignaturesFilled(); err != nil || !complete {
 		t.Fatalf("complete: %v %v", complete, err)
 	}
+	rec := story.Record{ID: "a", Story: "a", Published: at, Sig: story.Fingerprint("", "some words to keep")}
+	if err := s.PutSignatures([]story.Record{rec}); err != nil {
+		t.Fatal(err)
+	}
+	if owner, err := s.SignatureOwner(); err != nil || owner != "" {
+		t.Fatalf("owner of a new store: %q, %v", owner, err)
+	}
+	if err := s.ResetSignatures("index-2"); err != nil {
+		t.Fatal(err)
+	}
+	if owner, err := s.SignatureOwner(); err != nil || owner != "index-2" {
+		t.Errorf("owner after reset: %q, %v", owner, err)
+	}
+	through, complete, err = s.SignaturesFilled()
+	if err != nil || complete || !through.IsZero() || len(readSignatures(t, s, time.Time{})) != 0 {
+		t.Errorf("reset kept the mark (%v %v) or records: %v", through, complete, err)
+	}
 }
