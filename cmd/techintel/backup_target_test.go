@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,7 @@ func TestBackupTargetsStayUnderBackupDir(t *testing.T) {
 		}
 	}
 	// The command refuses a target inside the data directory as well.
-	if err := outsideDataDir(g.cfg.DataDir, filepath.Join(g.cfg.DataDir, "copy")); err == nil {
+	if err := datadir.CheckOutside(g.cfg.DataDir, filepath.Join(g.cfg.DataDir, "copy")); err == nil {
 		t.Error("a backup inside the data directory was allowed")
 	}
 }
@@ -85,7 +86,7 @@ func TestBackupFailingMidwayLeavesNothing(t *testing.T) {
 	}
 	st.Close() // the store copy fails after the index copy
 	target := filepath.Join(dir, "backups", "b1")
-	if _, err := backupData(ix, st, target); err == nil {
+	if _, err := datadir.Backup(ix, st, target); err == nil {
 		t.Fatal("the backup of a closed store succeeded")
 	}
 	if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,7 +70,7 @@ func BenchmarkRefreshRound(b *testing.B) {
 
 	b.Run("single-process", func(b *testing.B) {
 		cfg := config(b, "")
-		d, err := openDataDir(cfg.DataDir)
+		d, err := datadir.Open(cfg.DataDir)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"log/slog"
 	"strings"
@@ -39,7 +40,7 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stop()
 	}
-	d, err := openDataDirFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
+	d, err := datadir.OpenFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"log/slog"
 	"net/url"
@@ -109,8 +110,8 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	dd, err := openDataDir(cfg.DataDir)
-	if isInUse(err) {
+	dd, err := datadir.Open(cfg.DataDir)
+	if datadir.IsInUse(err) {
 		// serve holds the index: ask its API.
 		if mailer != nil {
 			text, terr := apiGet(ctx, cfg, "/api/v1/digest", url.Values{"week": {*week}, "format": {"markdown"}}, err)
@@ -138,7 +139,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	d, err := digester{cfg: cfg, watch: lw, index: dd.index, now: time.Now, reviews: dd.store}.Digest(ctx, *week)
+	d, err := digester{cfg: cfg, watch: lw, index: dd.Index, now: time.Now, reviews: dd.Store}.Digest(ctx, *week)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net"
 	"net/http"
@@ -43,7 +44,7 @@ func gathered(tb testing.TB, configPath string) (*Gatherer, *httptest.Server, st
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -468,12 +469,12 @@ func TestServeBesideOtherCommands(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 	cfg, _ := LoadConfig(configPath)
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatalf("data directory not released: %v", err)
 	}
 	defer d.Close()
-	if n, _ := d.index.Count(); n == 0 {
+	if n, _ := d.Index.Count(); n == 0 {
 		t.Error("index empty after restart")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -22,7 +23,7 @@ type engineOptions struct {
 	Log    *slog.Logger
 	// DataDir is an open data directory the engine takes over (and
 	// closes); when nil, Open opens Config.DataDir.
-	DataDir *dataDir
+	DataDir *datadir.Dir
 	// Progress, when set, hears how each run goes (crawl and demo print
 	// it).
 	Progress func(source, msg string)
@@ -56,7 +57,7 @@ type engineOptions struct {
 // returns when every goroutine it started is gone.
 type engine struct {
 	o     engineOptions
-	d     *dataDir
+	d     *datadir.Dir
 	g     *Gatherer
 	hooks *webhooks.Worker
 	sched *schedule.Scheduler
@@ -91,7 +92,7 @@ func (e *engine) Open(ctx context.Context) (err error) {
 		}
 	}()
 	if e.d == nil {
-		if e.d, err = openDataDir(e.o.Config.DataDir); err != nil {
+		if e.d, err = datadir.Open(e.o.Config.DataDir); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,7 +62,7 @@ schedule = "@every 1h"
 	// documents and for the hanging run to be in flight.
 	<-started
 	for deadline := time.Now().Add(2 * time.Minute); ; {
-		if n, _ := e.d.index.Count(); n > 0 {
+		if n, _ := e.d.Index.Count(); n > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -79,12 +80,12 @@ schedule = "@every 1h"
 	if err := e.Close(context.Background()); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatalf("the data directory is still held after Close: %v", err)
 	}
 	defer d.Close()
-	if p, _ := d.store.Pending(); len(p) != 0 {
+	if p, _ := d.Store.Pending(); len(p) != 0 {
 		t.Errorf("journal not empty after Close: %d batches", len(p))
 	}
 }

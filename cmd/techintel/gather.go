@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +58,7 @@ type Gatherer struct {
 }
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
-func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
+func NewGatherer(cfg *Config, d *datadir.Dir, log *slog.Logger) (*Gatherer, error) {
 	return newGathererWith(cfg, d, log, gathererHooks{})
 }
 
@@ -68,16 +70,16 @@ type gathererHooks struct {
 }
 
 // newGathererWith is NewGatherer with hooks.
-func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHooks) (*Gatherer, error) {
+func newGathererWith(cfg *Config, d *datadir.Dir, log *slog.Logger, hooks gathererHooks) (*Gatherer, error) {
 	lw, err := newLiveWatch(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d.index.SetResolver(lw.resolve)
+	d.Index.SetResolver(lw.resolve)
 	g := &Gatherer{
 		cfg:      cfg,
-		index:    d.index,
-		store:    d.store,
+		index:    d.Index,
+		store:    d.Store,
 		watch:    lw,
 		log:      log,
 		now:      time.Now,
@@ -85,7 +87,7 @@ func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHo
 		progress: hooks.progress,
 		nextRun:  hooks.nextRun,
 		hosts:    newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
-		alerts:   &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
+		alerts:   &alerter{cfg: cfg, watch: lw, index: d.Index, store: d.Store, log: log, now: time.Now},
 	}
 	g.fetcher = g.newFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()))
 	return g, nil
@@ -428,4 +430,23 @@ func (h *hostSlots) acquire(ctx context.Context, rawURL string) (func(), error) 
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for a slot on %s: %w", host, ctx.Err())
 	}
+}
+
+// Backup implements api.Backups: it writes to name under backupRoot,
+// pausing index writes (searches go on) while it copies the index and
+// the store.
+func (g *Gatherer) Backup(ctx context.Context, name string) (api.BackupResult, error) {
+	if err := api.CheckBackupName(name); err != nil {
+		return api.BackupResult{}, fmt.Errorf("%w: %v", api.ErrInvalid, err)
+	}
+	dir := filepath.Join(backupRoot(g.cfg), filepath.FromSlash(name))
+	if err := datadir.CheckOutside(g.cfg.DataDir, dir); err != nil {
+		return api.BackupResult{}, fmt.Errorf("%w: backup: %v", api.ErrInvalid, err)
+	}
+	g.gate.Lock()
+	defer g.gate.Unlock()
+	if err := ctx.Err(); err != nil {
+		return api.BackupResult{}, err
+	}
+	return datadir.Backup(g.index, g.store, dir)
 }

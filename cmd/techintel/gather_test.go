@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +29,7 @@ func newTestGatherer(tb testing.TB, cfgText string) *Gatherer {
 		tb.Fatal(err)
 	}
 	cfg.DataDir = filepath.Join(tb.TempDir(), "data")
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}

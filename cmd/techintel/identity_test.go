@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -192,9 +193,9 @@ func idsOf(docURL func(string) string, paths []string) []string {
 
 // openGatherer opens cfg.DataDir and a Gatherer over it; the caller closes
 // the data directory.
-func openGatherer(tb testing.TB, cfg *Config) (*Gatherer, *dataDir) {
+func openGatherer(tb testing.TB, cfg *Config) (*Gatherer, *datadir.Dir) {
 	tb.Helper()
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}

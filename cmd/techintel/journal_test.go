@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +45,10 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 			Body: "Nokia radio news", Source: "news", Fetched: time.Now().Add(time.Second)})
 	}
 	ids := []string{docs[0].ID, docs[1].ID, docs[2].ID, index.DocID("https://news.example/never-written")}
-	if _, err := d.store.JournalAdd(ids); err != nil {
+	if _, err := d.Store.JournalAdd(ids); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.index.Upsert(ctx, docs); err != nil {
+	if _, err := d.Index.Upsert(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
 	// The crash: no percolation, no JournalDone.
@@ -56,7 +57,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 	}
 
 	for round, want := range []int{3, 0} {
-		d, err := openDataDir(cfg.DataDir)
+		d, err := datadir.Open(cfg.DataDir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +73,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		if err != nil || len(alerts) != 3 {
 			t.Errorf("start %d: %d alerts (%v), want 3", round+1, len(alerts), err)
 		}
-		if p, _ := d.store.Pending(); len(p) != 0 {
+		if p, _ := d.Store.Pending(); len(p) != 0 {
 			t.Errorf("start %d: journal not cleared: %+v", round+1, p)
 		}
 		d.Close()

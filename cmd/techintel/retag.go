@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"time"
 )
@@ -19,8 +20,8 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := openDataDir(cfg.DataDir)
-	if isInUse(err) {
+	d, err := datadir.Open(cfg.DataDir)
+	if datadir.IsInUse(err) {
 		// serve holds the index: it reloads the watch list and retags
 		// on SIGHUP.
 		pid, serr := signalServe(cfg.DataDir)
@@ -39,7 +40,7 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer e.Close(context.WithoutCancel(ctx))
 	g := e.g
-	total, err := d.index.Count()
+	total, err := d.Index.Count()
 	if err != nil {
 		return err
 	}

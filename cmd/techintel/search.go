@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net"
 	"net/http"
@@ -68,7 +69,7 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 
 	res, err := searchLocal(ctx, cfg, params)
-	if isInUse(err) {
+	if datadir.IsInUse(err) {
 		// serve holds the index: ask it instead of failing.
 		res, err = searchRemote(ctx, cfg, params, err)
 	}
@@ -95,7 +96,7 @@ func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Re
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +105,8 @@ func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Re
 	if err != nil {
 		return nil, err
 	}
-	d.index.SetResolver(ws.resolve)
-	res, err := d.index.Search(ctx, q)
+	d.Index.SetResolver(ws.resolve)
+	res, err := d.Index.Search(ctx, q)
 	if errors.Is(err, index.ErrBadQuery) {
 		return nil, &usageError{msg: err.Error()}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"html"
 	"io"
 	"net/url"
@@ -187,7 +188,7 @@ func snippetAround(snippet string, width int, bold bool) string {
 func indexEmpty(ctx context.Context, cfg *Config) bool {
 	all := url.Values{"limit": {"1"}}
 	res, err := searchLocal(ctx, cfg, all)
-	if isInUse(err) {
+	if datadir.IsInUse(err) {
 		res, err = searchRemote(ctx, cfg, all, err)
 	}
 	return err == nil && res.Total == 0

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"log/slog"
 	"net"
@@ -35,7 +36,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
-	if err := checkDataDir(cfg.DataDir, *repair, log); err != nil {
+	if err := datadir.Check(cfg.DataDir, *repair, log); err != nil {
 		return err
 	}
 	o := engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: !*replica, ReloadPath: *configPath, Replica: *replica,
@@ -214,12 +215,12 @@ func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
 
 // webhookOptions turns the configuration into the webhook worker's
 // options: its requests go through the fetchers' SSRF-guarded transport.
-func webhookOptions(cfg *Config, d *dataDir, log *slog.Logger) webhooks.Options {
-	return webhooks.Options{Store: d.store, Index: d.index, UserAgent: cfg.HTTP.UserAgent, Logger: log,
+func webhookOptions(cfg *Config, d *datadir.Dir, log *slog.Logger) webhooks.Options {
+	return webhooks.Options{Store: d.Store, Index: d.Index, UserAgent: cfg.HTTP.UserAgent, Logger: log,
 		Transport: netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, webhooks.Timeout)}
 }
 
 // newWebhookWorker is the webhook worker serve runs.
-func newWebhookWorker(cfg *Config, d *dataDir, log *slog.Logger) *webhooks.Worker {
+func newWebhookWorker(cfg *Config, d *datadir.Dir, log *slog.Logger) *webhooks.Worker {
 	return webhooks.New(webhookOptions(cfg, d, log))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/url"
@@ -72,8 +73,8 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // when it is free, through the API of the serve that holds it otherwise
 // (as search does).
 func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error) {
-	d, err := openDataDir(cfg.DataDir)
-	if isInUse(err) {
+	d, err := datadir.Open(cfg.DataDir)
+	if datadir.IsInUse(err) {
 		out, err := apiDo(ctx, cfg, http.MethodGet, "/api/v1/sources", nil, err)
 		if err != nil {
 			return nil, err

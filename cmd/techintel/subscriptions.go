@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"strings"
@@ -80,9 +81,9 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	var store subscriptionStore
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	switch {
-	case isInUse(err):
+	case datadir.IsInUse(err):
 		store = remoteSubscriptions{cfg: cfg, inUse: err}
 	case err != nil:
 		return err
@@ -92,8 +93,8 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		if err != nil {
 			return err
 		}
-		d.index.SetResolver(lw.resolve)
-		store = &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: newLogger(io.Discard), now: time.Now}
+		d.Index.SetResolver(lw.resolve)
+		store = &alerter{cfg: cfg, watch: lw, index: d.Index, store: d.Store, log: newLogger(io.Discard), now: time.Now}
 	}
 	switch sub {
 	case "add":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,7 +62,7 @@ schedule = "@every 1h"
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}

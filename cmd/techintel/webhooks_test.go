@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -119,7 +120,7 @@ func (h *hookServer) queue(statuses ...int) {
 type webhookEnv struct {
 	tb   testing.TB
 	cfg  *Config
-	d    *dataDir
+	d    *datadir.Dir
 	g    *Gatherer
 	feed *growingFeed
 }
@@ -154,7 +155,7 @@ url = "%s/feed"
 func (e *webhookEnv) open() {
 	e.tb.Helper()
 	var err error
-	if e.d, err = openDataDir(e.cfg.DataDir); err != nil {
+	if e.d, err = datadir.Open(e.cfg.DataDir); err != nil {
 		e.tb.Fatal(err)
 	}
 	if e.g, err = NewGatherer(e.cfg, e.d, newLogger(io.Discard)); err != nil {
@@ -314,7 +315,7 @@ func TestWebhookHonoursRetryAfter(t *testing.T) {
 	now := start
 	w := e.worker(&now)
 	w.Round()
-	next, ok, err := e.d.store.NextDelivery()
+	next, ok, err := e.d.Store.NextDelivery()
 	if err != nil || !ok || !next.Equal(start.Add(600*time.Second).UTC()) {
 		t.Fatalf("next attempt %v, want %v", next, start.Add(600*time.Second))
 	}
@@ -348,7 +349,7 @@ func TestWebhookGivesUp(t *testing.T) {
 	w := webhooks.New(o)
 	for range 12 {
 		w.Round()
-		next, ok, _ := e.d.store.NextDelivery()
+		next, ok, _ := e.d.Store.NextDelivery()
 		if !ok {
 			break
 		}
@@ -382,8 +383,8 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 	hook := newHookServer(t)
 	strict := *e.cfg
 	strict.HTTP.AllowPrivateNetworks = false
-	a := &alerter{cfg: &strict, index: e.d.index, store: e.d.store, log: newLogger(io.Discard), now: time.Now}
-	srv := httptest.NewServer(api.New(api.Options{Searcher: e.d.index, Sources: e.g, Subs: a}))
+	a := &alerter{cfg: &strict, index: e.d.Index, store: e.d.Store, log: newLogger(io.Discard), now: time.Now}
+	srv := httptest.NewServer(api.New(api.Options{Searcher: e.d.Index, Sources: e.g, Subs: a}))
 	defer srv.Close()
 	for _, u := range []string{hook.URL + "/hook", "http://localhost:9/x", "http://[::1]/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://2130706433/x"} {
 		status, body := doJSON(t, "POST", srv.URL+"/api/v1/subscriptions", `{"name":"x","query":"nokia","webhook_url":"`+u+`"}`)
@@ -392,7 +393,7 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 		}
 	}
 
-	sub, err := e.d.store.AddSubscription(store.Subscription{Name: "n", Query: "nokia", WebhookURL: hook.URL + "/hook", Created: time.Now().Add(-time.Minute)})
+	sub, err := e.d.Store.AddSubscription(store.Subscription{Name: "n", Query: "nokia", WebhookURL: hook.URL + "/hook", Created: time.Now().Add(-time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
