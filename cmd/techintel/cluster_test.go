@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +63,7 @@ func clusterConfig(t *testing.T, natsURL, feedURL string, feeds int) *Config {
 
 // openClusterEngine opens an engine as serve (or serve -replica) runs it
 // in a cluster, closed with the test.
-func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *cluster.Conn) {
+func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine.Engine, *cluster.Conn) {
 	t.Helper()
 	log := newLogger(io.Discard)
 	conn, err := connectCluster(t.Context(), cfg, "serve", log)
@@ -70,17 +71,17 @@ func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *clust
 		t.Fatal(err)
 	}
 	m := metrics.New()
-	o := engineOptions{Config: cfg, Log: log, Schedule: !replica, Replica: replica, Metrics: m,
-		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica), m)}
+	o := engine.Options{Settings: cfg.settings(), Log: log, Schedule: !replica, Replica: replica, Metrics: m,
+		Consume: engine.ConsumeBatches(conn, consumerName(cfg.Cluster, replica), m)}
 	if !replica {
-		o.Publish = publishRun(conn, m)
+		o.Publish = engine.PublishRun(conn, m)
 	}
 	clusterGauges(m, conn, consumerName(cfg.Cluster, replica))
-	e := newEngine(o)
+	e := engine.New(o)
 	if err := e.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	engineGauges(m, e.g)
+	engine.Gauges(m, e.Gatherer())
 	t.Cleanup(func() {
 		if err := e.Close(context.Background()); err != nil {
 			t.Errorf("close: %v", err)
@@ -200,7 +201,7 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 	items.Store(6)
 	slot := time.Now().Add(time.Hour).Truncate(time.Hour)
 	for i := range n {
-		if err := publishRun(conn, nil)(t.Context(), primary.g, fmt.Sprintf("feed-%d", i), slot); err != nil {
+		if err := engine.PublishRun(conn, nil)(t.Context(), primary.g, fmt.Sprintf("feed-%d", i), slot); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -292,11 +293,11 @@ func TestClusterStandbySchedulerQueuesOnce(t *testing.T) {
 		if i == 0 {
 			conn = cc
 		}
-		publish := publishRun(cc, nil)
+		publish := engine.PublishRun(cc, nil)
 		// No worker runs and no consumer: the queue keeps what both
 		// schedulers published.
-		e := newEngine(engineOptions{Config: &c, Log: newLogger(io.Discard), Schedule: true,
-			Publish: func(ctx context.Context, g *Gatherer, name string, slot time.Time) error {
+		e := engine.New(engine.Options{Settings: &c.settings(), Log: newLogger(io.Discard), Schedule: true,
+			Publish: func(ctx context.Context, g *engine.Gatherer, name string, slot time.Time) error {
 				defer attempts.Add(1)
 				return publish(ctx, g, name, slot)
 			}})

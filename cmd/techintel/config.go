@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"net"
 	"net/url"
 	"os"
@@ -125,16 +126,6 @@ type AliasConfig struct {
 	Plurals       bool     `toml:"plurals"`
 }
 
-// aliasRules converts the [[…alias_rules]] tables for package tag.
-func (r TagRules) aliasRules() []tag.Alias {
-	var out []tag.Alias
-	for _, a := range r.Alias {
-		out = append(out, tag.Alias{Name: a.Name, CaseSensitive: a.CaseSensitive, Exclude: a.Exclude,
-			Context: a.Context, ContextWindow: a.ContextWindow, Plurals: a.Plurals})
-	}
-	return out
-}
-
 // SourceConfig is one [[sources]] entry.
 type SourceConfig struct {
 	Name       string   `toml:"name"`
@@ -184,8 +175,8 @@ type DigestConfig struct {
 
 // Source types.
 const (
-	sourceFeed = "feed"
-	sourceSite = "site"
+	sourceFeed = engine.SourceFeed
+	sourceSite = engine.SourceSite
 )
 
 // Token scopes.
@@ -591,19 +582,7 @@ func isLoopbackHost(host string) bool {
 
 // tagger builds the tagger for the watch list and technologies.
 func (c *Config) tagger() (*tag.Tagger, error) {
-	ents := make([]tag.Entity, len(c.Watch))
-	for i, w := range c.Watch {
-		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive,
-			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow,
-			Veto: w.Veto, VetoWindow: w.VetoWindow, Plurals: w.Plurals, AliasRules: w.aliasRules()}
-	}
-	techs := make([]tag.Technology, len(c.Technologies))
-	for i, t := range c.Technologies {
-		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive,
-			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow,
-			Veto: t.Veto, VetoWindow: t.VetoWindow, Plurals: t.Plurals, AliasRules: t.aliasRules()}
-	}
-	return tag.New(ents, techs)
+	return engine.NewTagger(c.engineWatch(), c.engineTechnologies())
 }
 
 // source returns the source with the given name.

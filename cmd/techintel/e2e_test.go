@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net"
 	"net/http"
@@ -38,7 +39,7 @@ func demoWorld(tb testing.TB, listen string) (configPath string, world *httptest
 
 // gathered runs every source of the config once and serves the API over
 // the result.
-func gathered(tb testing.TB, configPath string) (*Gatherer, *httptest.Server, string) {
+func gathered(tb testing.TB, configPath string) (*engine.Gatherer, *httptest.Server, string) {
 	tb.Helper()
 	cfg, err := LoadConfig(configPath)
 	if err != nil {
@@ -49,7 +50,7 @@ func gathered(tb testing.TB, configPath string) (*Gatherer, *httptest.Server, st
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { d.Close() })
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,7 +55,7 @@ schedule = "@every 1h"
 		t.Fatal(err)
 	}
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	e := newEngine(engineOptions{Config: cfg, Log: newLogger(io.Discard), Schedule: true, ReplayJournal: true})
+	e := engine.New(engine.Options{Settings: cfg.settings(), Log: newLogger(io.Discard), Schedule: true, ReplayJournal: true})
 	if err := e.Open(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ schedule = "@every 1h"
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	list, err := e.g.Sources(t.Context())
+	list, err := e.Gatherer().Sources(t.Context())
 	if err != nil || len(list) != 2 || list[0].NextRun == nil {
 		t.Fatalf("sources: %+v, %v; want a next run from the scheduler", list, err)
 	}

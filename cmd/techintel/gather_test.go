@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +23,7 @@ import (
 
 // newTestGatherer opens a data directory in a temp dir for cfgText (which
 // must not set data_dir).
-func newTestGatherer(tb testing.TB, cfgText string) *Gatherer {
+func newTestGatherer(tb testing.TB, cfgText string) *engine.Gatherer {
 	tb.Helper()
 	cfg, err := ParseConfig(cfgText)
 	if err != nil {
@@ -34,7 +35,7 @@ func newTestGatherer(tb testing.TB, cfgText string) *Gatherer {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { d.Close() })
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		tb.Fatal(err)
 	}

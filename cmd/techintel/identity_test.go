@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -193,13 +194,13 @@ func idsOf(docURL func(string) string, paths []string) []string {
 
 // openGatherer opens cfg.DataDir and a Gatherer over it; the caller closes
 // the data directory.
-func openGatherer(tb testing.TB, cfg *Config) (*Gatherer, *datadir.Dir) {
+func openGatherer(tb testing.TB, cfg *Config) (*engine.Gatherer, *datadir.Dir) {
 	tb.Helper()
 	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		d.Close()
 		tb.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+		g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func smtpConfigFor(srv *smtptest.Server) *SMTPConfig {
 func TestWeeklyDigestJobMails(t *testing.T) {
 	e := newWebhookEnv(t)
 	e.feed.add("Nokia opens a lab")
-	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
+	if _, err := e.Gatherer().RunSource(context.Background(), "news"); err != nil {
 		t.Fatal(err)
 	}
 	srv := smtptest.NewServer(t, smtptest.Options{FailData: 1})
@@ -126,7 +126,7 @@ func TestWeeklyDigestJobMails(t *testing.T) {
 	var logs bytes.Buffer
 	now := time.Now().AddDate(0, 0, 7) // the current week is then the last complete one
 	week := digest.WeekOf(time.Now())
-	weeklyDigestJob(context.Background(), e.cfg, e.g.watch, e.d.Index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	weeklyDigestJob(context.Background(), e.cfg, e.Gatherer().watch, e.d.Index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
 
 	md, err := os.ReadFile(filepath.Join(e.cfg.DataDir, "digests", week+".md"))
 	if err != nil {
@@ -167,7 +167,7 @@ func TestWeeklyDigestJobMailDown(t *testing.T) {
 	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
 	var logs bytes.Buffer
 	now := time.Now()
-	weeklyDigestJob(context.Background(), e.cfg, e.g.watch, e.d.Index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	weeklyDigestJob(context.Background(), e.cfg, e.Gatherer().watch, e.d.Index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
 	if _, err := os.Stat(filepath.Join(e.cfg.DataDir, "digests", digest.LastCompleteWeek(now)+".html")); err != nil {
 		t.Errorf("digest file: %v", err)
 	}

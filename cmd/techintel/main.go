@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"log/slog"
 	"os"
@@ -110,8 +111,9 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "techintel: %v\n", err)
 	var cerr *ConfigError
+	var ecerr *engine.ConfigError
 	var uerr *usageError
-	if errors.As(err, &cerr) || errors.As(err, &uerr) {
+	if errors.As(err, &cerr) || errors.As(err, &ecerr) || errors.As(err, &uerr) {
 		return exitUsage
 	}
 	return exitFailure

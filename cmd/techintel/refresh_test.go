@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -123,7 +124,7 @@ type roundStats struct {
 // as serve does, measuring wall time, process CPU time (getrusage: user +
 // system, which includes the feed server's share) and peak memory
 // (HeapInuse and RSS, sampled every 20 ms).
-func refreshRound(tb testing.TB, g *Gatherer, names []string) roundStats {
+func refreshRound(tb testing.TB, g *engine.Gatherer, names []string) roundStats {
 	tb.Helper()
 	var st roundStats
 	var mu sync.Mutex
@@ -194,7 +195,7 @@ func currentRSS() uint64 {
 
 // refresh5000 sets up the farm and a fresh data directory and runs the two
 // rounds: every feed in full, then every feed again, answered 304.
-func refresh5000(tb testing.TB, feeds, items int, extraHTTP string) (g *Gatherer, farm *feedFarm, full, notMod roundStats) {
+func refresh5000(tb testing.TB, feeds, items int, extraHTTP string) (g *engine.Gatherer, farm *feedFarm, full, notMod roundStats) {
 	tb.Helper()
 	farm = newFeedFarm(tb, feeds, items)
 	cfg := farmConfig(tb, farm, extraHTTP)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"time"
 )
@@ -34,18 +35,18 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	e := newEngine(engineOptions{Config: cfg, DataDir: d})
+	e := engine.New(engine.Options{Settings: cfg.settings(), Dir: d})
 	if err := e.Open(ctx); err != nil {
 		return err
 	}
 	defer e.Close(context.WithoutCancel(ctx))
-	g := e.g
+	g := e.Gatherer()
 	total, err := d.Index.Count()
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	seen, changed, err := g.retag(ctx, func(seen, changed int) {
+	seen, changed, err := g.Retag(ctx, func(seen, changed int) {
 		fmt.Fprintf(stderr, "\r%s %d/%d documents, %d retagged", progressBar(seen, int(total), 30), seen, total, changed)
 	})
 	fmt.Fprintln(stderr)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net"
 	"net/http"
@@ -101,11 +102,11 @@ func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Re
 		return nil, err
 	}
 	defer d.Close()
-	ws, err := newWatchSet(cfg)
+	resolve, err := engine.NewResolver(cfg.settings())
 	if err != nil {
 		return nil, err
 	}
-	d.Index.SetResolver(ws.resolve)
+	d.Index.SetResolver(resolve)
 	res, err := d.Index.Search(ctx, q)
 	if errors.Is(err, index.ErrBadQuery) {
 		return nil, &usageError{msg: err.Error()}

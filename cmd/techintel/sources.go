@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/url"
@@ -88,9 +89,9 @@ func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error
 	if err != nil {
 		return nil, err
 	}
-	e := newEngine(engineOptions{Config: cfg, DataDir: d, NextRun: func(name string) time.Time {
+	e := engine.New(engine.Options{Settings: cfg.settings(), Dir: d, NextRun: func(name string) time.Time {
 		src, _ := cfg.source(name)
-		sched, err := sourceSchedule(name, src.Schedule)
+		sched, err := engine.SourceSchedule(name, src.Schedule)
 		if err != nil {
 			return time.Time{}
 		}
@@ -100,7 +101,7 @@ func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error
 		return nil, err
 	}
 	defer e.Close(context.WithoutCancel(ctx))
-	return e.g.Sources(ctx)
+	return e.Gatherer().Sources(ctx)
 }
 
 // cmdSourcesDiscover lists the feeds a page links to and which one works.

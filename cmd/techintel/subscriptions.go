@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/techintel/techintel/api"
 )
@@ -89,12 +89,11 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	default:
 		defer d.Close()
-		lw, err := newLiveWatch(cfg)
+		a, err := engine.NewAlerter(cfg.settings(), d, newLogger(io.Discard))
 		if err != nil {
 			return err
 		}
-		d.Index.SetResolver(lw.resolve)
-		store = &alerter{cfg: cfg, watch: lw, index: d.Index, store: d.Store, log: newLogger(io.Discard), now: time.Now}
+		store = a
 	}
 	switch sub {
 	case "add":

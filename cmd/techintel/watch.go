@@ -1,189 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
-
-	"github.com/techintel/techintel/index"
-	"github.com/techintel/techintel/index/tag"
 )
-
-// watchSet is one version of the watch list and technologies, with the
-// tagger built from them. It is never modified once published.
-type watchSet struct {
-	Watch        []WatchConfig
-	Technologies []TechConfig
-	tagger       *tag.Tagger
-}
-
-func newWatchSet(cfg *Config) (*watchSet, error) {
-	tg, err := cfg.tagger()
-	if err != nil {
-		return nil, err
-	}
-	return &watchSet{Watch: cfg.Watch, Technologies: cfg.Technologies, tagger: tg}, nil
-}
-
-// resolve resolves a value of the query language's entity: or
-// technology: field to the watch list's name, matching the name or an
-// alias in any case (entity:DT → "Deutsche Telekom"); nil when none does.
-func (w *watchSet) resolve(field, value string) []string {
-	match := func(name string, aliases []string) bool {
-		return strings.EqualFold(name, value) || slices.ContainsFunc(aliases, func(a string) bool { return strings.EqualFold(a, value) })
-	}
-	var out []string
-	switch field {
-	case "entity":
-		for _, e := range w.Watch {
-			if match(e.Name, e.Aliases) {
-				out = append(out, e.Name)
-			}
-		}
-	case "technology":
-		for _, t := range w.Technologies {
-			if match(t.Name, t.Aliases) {
-				out = append(out, t.Name)
-			}
-		}
-	}
-	return out
-}
-
-// resolve resolves with the current watch list (index.Resolver).
-func (l *liveWatch) resolve(field, value string) []string { return l.get().resolve(field, value) }
-
-// watched reports whether name is on the watch list.
-func (w *watchSet) watched(name string) bool {
-	for _, e := range w.Watch {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// liveWatch holds the current watchSet: serve swaps it when the config
-// file's watch list changes (SIGHUP), and every reader sees either the old
-// set or the new one, whole.
-type liveWatch struct {
-	p atomic.Pointer[watchSet]
-}
-
-func newLiveWatch(cfg *Config) (*liveWatch, error) {
-	ws, err := newWatchSet(cfg)
-	if err != nil {
-		return nil, err
-	}
-	l := &liveWatch{}
-	l.p.Store(ws)
-	return l, nil
-}
-
-func (l *liveWatch) get() *watchSet { return l.p.Load() }
-
-// set publishes the watch list of cfg and reports whether it differs from
-// the current one.
-func (l *liveWatch) set(cfg *Config) (changed bool, err error) {
-	old := l.get()
-	if reflect.DeepEqual(old.Watch, cfg.Watch) && reflect.DeepEqual(old.Technologies, cfg.Technologies) {
-		return false, nil
-	}
-	ws, err := newWatchSet(cfg)
-	if err != nil {
-		return false, err
-	}
-	l.p.Store(ws)
-	return true, nil
-}
-
-// reloader re-reads the config file's watch list for a running serve and
-// re-tags the stored documents with it in the background.
-type reloader struct {
-	path string
-	g    *Gatherer
-	log  *slog.Logger
-
-	mu      sync.Mutex
-	cancel  context.CancelFunc // of the retag in flight
-	done    chan struct{}
-	stopped bool
-}
-
-// reload reads the config file again. Only the watch list and the
-// technologies take effect; other changes (sources, listen address,
-// tokens) need a restart, and reload says so. A config that does not
-// load or validate changes nothing.
-func (r *reloader) reload(ctx context.Context) error {
-	cfg, err := LoadConfig(r.path)
-	if err != nil {
-		return fmt.Errorf("reload %s: %w; keeping the current watch list", r.path, err)
-	}
-	changed, err := r.g.watch.set(cfg)
-	if err != nil {
-		return fmt.Errorf("reload %s: %w; keeping the current watch list", r.path, err)
-	}
-	if others := restartNeeded(r.g.cfg, cfg); len(others) > 0 {
-		r.log.Warn("reload: these changes take effect after a restart", slog.String("changed", strings.Join(others, ", ")))
-	}
-	if !changed {
-		r.log.Info("reload: the watch list is unchanged")
-		return nil
-	}
-	ws := r.g.watch.get()
-	r.log.Info("reload: new watch list; retagging stored documents", slog.Int("watch", len(ws.Watch)), slog.Int("technologies", len(ws.Technologies)))
-	r.retag(ctx)
-	return nil
-}
-
-// retag re-applies the current watch list to every stored document,
-// cancelling a retag still running for an older list.
-func (r *reloader) retag(ctx context.Context) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stopped {
-		return
-	}
-	if r.cancel != nil {
-		r.cancel()
-		<-r.done
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	r.cancel, r.done = cancel, done
-	go func() {
-		defer close(done)
-		start := time.Now()
-		seen, changed, err := r.g.retag(ctx, nil)
-		if err != nil {
-			r.log.Warn("retag stopped", slog.Int("seen", seen), slog.Int("retagged", changed), slog.Any("error", err))
-			return
-		}
-		r.log.Info("retag done", slog.Int("seen", seen), slog.Int("retagged", changed), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
-	}()
-}
-
-// stop cancels a retag in flight and waits for it to end; later reloads
-// find the context cancelled.
-func (r *reloader) stop() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cancel != nil {
-		r.cancel()
-		<-r.done
-	}
-	r.stopped = true
-}
 
 // restartNeeded names the settings that differ between a and b and that a
 // reload does not apply.
@@ -203,18 +28,6 @@ func restartNeeded(a, b *Config) []string {
 	return out
 }
 
-// retag re-applies the current watch list to every stored document.
-func (g *Gatherer) retag(ctx context.Context, progress func(seen, changed int)) (seen, changed int, err error) {
-	ws := g.watch.get()
-	sources := map[string][]string{}
-	for _, s := range g.cfg.Sources {
-		sources[s.Name] = s.Components
-	}
-	return g.index.Retag(ctx, func(doc *index.Document) {
-		ws.tagger.Tag(doc, sources[doc.Source])
-	}, progress)
-}
-
 // signalServe asks the serve process that holds dataDir to reload its
 // config (SIGHUP), and returns its PID.
 func signalServe(dataDir string) (int, error) {
@@ -230,14 +43,4 @@ func signalServe(dataDir string) (int, error) {
 		return pid, fmt.Errorf("signal serve (PID %d): %w", pid, err)
 	}
 	return pid, nil
-}
-
-// wait waits for a retag in flight to end.
-func (r *reloader) wait() {
-	r.mu.Lock()
-	done := r.done
-	r.mu.Unlock()
-	if done != nil {
-		<-done
-	}
 }

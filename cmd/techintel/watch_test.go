@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,7 +68,7 @@ schedule = "@every 1h"
 		t.Fatal(err)
 	}
 	defer d.Close()
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}

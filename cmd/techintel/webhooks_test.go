@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -121,7 +122,7 @@ type webhookEnv struct {
 	tb   testing.TB
 	cfg  *Config
 	d    *datadir.Dir
-	g    *Gatherer
+	g    *engine.Gatherer
 	feed *growingFeed
 }
 

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -16,14 +16,14 @@ import (
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
-// engineOptions say what an engine runs. Hooks are options, set before
+// Options say what an engine runs. Hooks are options, set before
 // anything starts, never fields set on a running engine.
-type engineOptions struct {
-	Config *Config
-	Log    *slog.Logger
-	// DataDir is an open data directory the engine takes over (and
-	// closes); when nil, Open opens Config.DataDir.
-	DataDir *datadir.Dir
+type Options struct {
+	Settings *Settings
+	Log      *slog.Logger
+	// Dir is an open data directory the engine takes over (and closes);
+	// when nil, Open opens Settings.DataDir.
+	Dir *datadir.Dir
 	// Progress, when set, hears how each run goes (crawl and demo print
 	// it).
 	Progress func(source, msg string)
@@ -36,9 +36,10 @@ type engineOptions struct {
 	// Schedule runs the sources on their schedules, the weekly digest and
 	// the webhook worker (serve).
 	Schedule bool
-	// ReloadPath, when set with Schedule, is the config file SIGHUP
-	// reloads the watch list from.
-	ReloadPath string
+	// Reload, when set with Schedule, reads the watch list again on
+	// SIGHUP (package main reads the config file); its error says which
+	// file and why.
+	Reload func() (Reloaded, error)
 	// Replica: a cluster's search replica, whose API only reads.
 	Replica bool
 	// Metrics, when set, are served at /metrics beside the API.
@@ -55,8 +56,8 @@ type engineOptions struct {
 // and (serving) the scheduler, the webhook worker and the SIGHUP
 // reloader. Open starts what it owns; Close stops it in order and
 // returns when every goroutine it started is gone.
-type engine struct {
-	o     engineOptions
+type Engine struct {
+	o     Options
 	d     *datadir.Dir
 	g     *Gatherer
 	hooks *webhooks.Worker
@@ -72,12 +73,12 @@ type engine struct {
 	closeOnce bool
 }
 
-// newEngine builds an engine from o; nothing runs before Open.
-func newEngine(o engineOptions) *engine {
+// New builds an engine from o; nothing runs before Open.
+func New(o Options) *Engine {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &engine{o: o, d: o.DataDir}
+	return &Engine{o: o, d: o.Dir}
 }
 
 // Open opens the data directory (unless given one), builds the gatherer,
@@ -85,14 +86,14 @@ func newEngine(o engineOptions) *engine {
 // (before anything new is raised), the scheduler and the SIGHUP reloader.
 // ctx bounds the runs the engine starts; on a failure what was opened is
 // closed again.
-func (e *engine) Open(ctx context.Context) (err error) {
+func (e *Engine) Open(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.Close(context.WithoutCancel(ctx)))
 		}
 	}()
 	if e.d == nil {
-		if e.d, err = datadir.Open(e.o.Config.DataDir); err != nil {
+		if e.d, err = datadir.Open(e.o.Settings.DataDir); err != nil {
 			return err
 		}
 	}
@@ -101,7 +102,7 @@ func (e *engine) Open(ctx context.Context) (err error) {
 		// The scheduler is started below, before the API can ask.
 		nextRun = func(name string) time.Time { return e.sched.Next(name) }
 	}
-	e.g, err = newGathererWith(e.o.Config, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
+	e.g, err = newGathererWith(e.o.Settings, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
 	if err != nil {
 		return err
 	}
@@ -116,11 +117,11 @@ func (e *engine) Open(ctx context.Context) (err error) {
 	if !e.o.Schedule {
 		return nil
 	}
-	e.hooks = webhooks.New(webhookOptions(e.o.Config, e.d, e.o.Log)).Start()
+	e.hooks = webhooks.New(WebhookOptions(e.o.Settings, e.d, e.o.Log)).Start()
 	if e.sched, err = startScheduler(ctx, e.g, e.o.Log, e.o.Publish); err != nil {
 		return err
 	}
-	if e.o.ReloadPath != "" {
+	if e.o.Reload != nil {
 		e.startReloader(ctx)
 	}
 	return nil
@@ -128,8 +129,8 @@ func (e *engine) Open(ctx context.Context) (err error) {
 
 // startReloader reloads the watch list from the config file and retags
 // on SIGHUP.
-func (e *engine) startReloader(ctx context.Context) {
-	e.reload = &reloader{path: e.o.ReloadPath, g: e.g, log: e.o.Log}
+func (e *Engine) startReloader(ctx context.Context) {
+	e.reload = &reloader{load: e.o.Reload, g: e.g, log: e.o.Log}
 	e.hup = make(chan os.Signal, 1)
 	signal.Notify(e.hup, syscall.SIGHUP)
 	var hupCtx context.Context
@@ -154,7 +155,7 @@ func (e *engine) startReloader(ctx context.Context) {
 // waiting for them), the reloader and a retag in flight, the webhook
 // worker (letting sends in flight finish), and closes the data directory.
 // It is safe to call more than once.
-func (e *engine) Close(ctx context.Context) error {
+func (e *Engine) Close(ctx context.Context) error {
 	if e.closeOnce {
 		return nil
 	}
@@ -187,7 +188,7 @@ func (e *engine) Close(ctx context.Context) error {
 }
 
 // startConsume runs o.Consume until Close.
-func (e *engine) startConsume(ctx context.Context) {
+func (e *Engine) startConsume(ctx context.Context) {
 	var cctx context.Context
 	cctx, e.consumeStop = context.WithCancel(ctx)
 	e.consumeDone = make(chan struct{})
@@ -198,3 +199,9 @@ func (e *engine) startConsume(ctx context.Context) {
 		}
 	}()
 }
+
+// Gatherer is the engine's gatherer, set once Open has succeeded.
+func (e *Engine) Gatherer() *Gatherer { return e.g }
+
+// Options are the options e was built with.
+func (e *Engine) Options() Options { return e.o }

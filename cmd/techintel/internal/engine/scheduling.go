@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 		o.Publish = func(ctx context.Context, name string, slot time.Time) error { return publish(ctx, g, name, slot) }
 	}
 	for _, src := range g.cfg.Sources {
-		sched, err := sourceSchedule(src.Name, src.Schedule)
+		sched, err := SourceSchedule(src.Name, src.Schedule)
 		if err != nil {
 			return nil, configErrorf("sources (%s).schedule: %v", src.Name, err)
 		}
@@ -51,7 +51,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 	if err != nil {
 		return nil, configErrorf("digest.schedule: %v", err)
 	}
-	mailer, err := newDigestMailer(g.cfg.Digest.SMTP)
+	mailer, err := NewDigestMailer(g.cfg.Digest.SMTP)
 	if err != nil {
 		return nil, err
 	}
