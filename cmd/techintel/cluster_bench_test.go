@@ -80,7 +80,7 @@ func BenchmarkRefreshRound(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		pool := newRunPool(g, newLogger(io.Discard))
+		pool := g.RunPool()
 		for b.Loop() {
 			pool.RunAll(context.Background(), names, nil)
 		}
@@ -97,7 +97,7 @@ func BenchmarkRefreshRound(b *testing.B) {
 			round := 0
 			for b.Loop() {
 				round++
-				start, err := e.Gatherer().store.StreamSeq()
+				start, err := e.Gatherer().Store().StreamSeq()
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -109,7 +109,7 @@ func BenchmarkRefreshRound(b *testing.B) {
 					}
 				}
 				waitFor(b, "the round committed", func() bool {
-					seq, err := e.Gatherer().store.StreamSeq()
+					seq, err := e.Gatherer().Store().StreamSeq()
 					return err == nil && seq >= start+uint64(feeds)
 				})
 			}

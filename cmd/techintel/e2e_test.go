@@ -195,7 +195,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	// Sources report their runs.
 	var sources struct{ Sources []api.SourceStatus }
 	getJSON(t, srv.URL+"/api/v1/sources", &sources)
-	if len(sources.Sources) != len(g.cfg.Sources) {
+	if len(sources.Sources) != len(g.Settings().Sources) {
 		t.Fatalf("sources = %+v", sources)
 	}
 	for _, s := range sources.Sources {
@@ -207,7 +207,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	// Entities, timelines, the matrix and the digest see the same world.
 	var ents struct{ Entities []api.EntityStatus }
 	getJSON(t, srv.URL+"/api/v1/entities", &ents)
-	if len(ents.Entities) != len(g.cfg.Watch) || ents.Entities[0].Documents == 0 {
+	if len(ents.Entities) != len(g.Settings().Watch) || ents.Entities[0].Documents == 0 {
 		t.Errorf("entities = %+v", ents)
 	}
 	var tl api.Timeline
@@ -223,7 +223,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	}
 	var m api.Matrix
 	getJSON(t, srv.URL+"/api/v1/matrix", &m)
-	if len(m.Counts) != len(g.cfg.Watch) || len(m.Technologies) != len(g.cfg.Technologies) {
+	if len(m.Counts) != len(g.Settings().Watch) || len(m.Technologies) != len(g.Settings().Technologies) {
 		t.Errorf("matrix shape: %+v", m)
 	}
 	var dg struct {
@@ -242,7 +242,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	for _, c := range dg.Components {
 		total += c.Count
 	}
-	if total == 0 || len(dg.Entities) != len(g.cfg.Watch) {
+	if total == 0 || len(dg.Entities) != len(g.Settings().Watch) {
 		t.Errorf("digest of %s: %+v", dg.Week, dg)
 	}
 	for _, bad := range []string{"week=2026-47", "week=2026-W60", "format=pdf"} {

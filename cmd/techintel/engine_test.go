@@ -63,7 +63,7 @@ schedule = "@every 1h"
 	// documents and for the hanging run to be in flight.
 	<-started
 	for deadline := time.Now().Add(2 * time.Minute); ; {
-		if n, _ := e.d.Index.Count(); n > 0 {
+		if n, _ := e.Dir().Index.Count(); n > 0 {
 			break
 		}
 		if time.Now().After(deadline) {

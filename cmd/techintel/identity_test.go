@@ -164,11 +164,11 @@ url = "%[1]s/b"
 				if err != nil || res.New != r.wantNew || res.Updated != r.wantUpd || len(res.Errors) != 0 {
 					t.Fatalf("round %d: %+v, %v; want %d new, %d updated", i+1, res, err, r.wantNew, r.wantUpd)
 				}
-				if n, err := g.index.Count(); err != nil || n != r.wantDocs {
+				if n, err := g.Index().Count(); err != nil || n != r.wantDocs {
 					t.Fatalf("round %d: %d documents (%v), want %d", i+1, n, err, r.wantDocs)
 				}
 				for first, now := range r.wantURLs {
-					doc, err := g.index.Get(ctx, index.DocID(docURL(first)))
+					doc, err := g.Index().Get(ctx, index.DocID(docURL(first)))
 					if err != nil {
 						t.Fatalf("round %d: document first indexed as %s: %v", i+1, first, err)
 					}
@@ -176,7 +176,7 @@ url = "%[1]s/b"
 						t.Errorf("round %d: document first indexed as %s has URL %s, want %s", i+1, first, doc.URL, docURL(now))
 					}
 				}
-				if ok, err := g.index.Exists(idsOf(docURL, r.wantAbsent)); err != nil || len(ok) != 0 {
+				if ok, err := g.Index().Exists(idsOf(docURL, r.wantAbsent)); err != nil || len(ok) != 0 {
 					t.Errorf("round %d: documents %v exist (%v), want none", i+1, ok, err)
 				}
 			}

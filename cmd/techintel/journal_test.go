@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +32,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sub, err := g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "radios", Query: "radio"})
+	sub, err := g.Alerter().CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "radios", Query: "radio"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +63,11 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := g.replayJournal(ctx)
+		n, err := g.ReplayJournal(ctx)
 		if err != nil || n != want {
 			t.Errorf("start %d: replay raised %d alerts (%v), want %d", round+1, n, err, want)
 		}
-		alerts, _, err := g.alerts.Alerts(context.Background(), sub.ID, "", 100)
+		alerts, _, err := g.Alerter().Alerts(context.Background(), sub.ID, "", 100)
 		if err != nil || len(alerts) != 3 {
 			t.Errorf("start %d: %d alerts (%v), want 3", round+1, len(alerts), err)
 		}
@@ -78,25 +75,5 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 			t.Errorf("start %d: journal not cleared: %+v", round+1, p)
 		}
 		d.Close()
-	}
-}
-
-func TestIndexWriteError(t *testing.T) {
-	tests := []struct {
-		err  error
-		want string
-	}{
-		{fmt.Errorf("write segment: %w", syscall.ENOSPC), "index write failed: no space left on device"},
-		{fmt.Errorf("write: %w", syscall.EFBIG), "index write failed: file too large"},
-		{fmt.Errorf("open: %w", syscall.EROFS), "index write failed: the data directory is on a read-only file system"},
-		{errors.New("boom"), "index write failed: boom"},
-	}
-	for _, tt := range tests {
-		if got := indexWriteError(tt.err).Error(); !strings.HasPrefix(got, tt.want) {
-			t.Errorf("indexWriteError(%v) = %q, want prefix %q", tt.err, got, tt.want)
-		}
-	}
-	if !errors.Is(indexWriteError(fmt.Errorf("x: %w", context.Canceled)), context.Canceled) {
-		t.Error("cancellation is not an index write failure")
 	}
 }

@@ -149,7 +149,7 @@ func refreshRound(tb testing.TB, g *engine.Gatherer, names []string) roundStats 
 		}
 	}()
 	cpu0, start := cpuTime(tb), time.Now()
-	newRunPool(g, g.log).RunAll(context.Background(), names, func(res api.RunResult, err error) {
+	g.RunPool().RunAll(context.Background(), names, func(res api.RunResult, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		st.runs++
@@ -241,12 +241,12 @@ func TestRefresh5000Feeds(t *testing.T) {
 	if f, n, o := farm.full.Load(), farm.notMod.Load(), farm.other.Load(); f != int64(feeds) || n != int64(feeds) || o != 0 {
 		t.Errorf("server answered %d full, %d not modified, %d other; want %d, %d, 0", f, n, o, feeds, feeds)
 	}
-	if n, err := g.index.Count(); err != nil || n != uint64(feeds*items) {
+	if n, err := g.Index().Count(); err != nil || n != uint64(feeds*items) {
 		t.Errorf("index holds %d documents (%v), want %d", n, err, feeds*items)
 	}
 	for i := range feeds {
 		name := fmt.Sprintf("feed-%d", i)
-		st, err := g.store.Source(name)
+		st, err := g.Store().Source(name)
 		if err != nil || st.LastSuccess.IsZero() || st.ConsecutiveFailures != 0 || st.ETag == "" || st.ItemsSeen != items {
 			t.Fatalf("%s: %+v, %v", name, st, err)
 		}

@@ -51,7 +51,7 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	names = append(names, "other")
 	g := newTestGatherer(t, cfg.String())
 
-	pool := newRunPool(g, g.log)
+	pool := g.RunPool()
 	busyNames := names[:len(names)-1]
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -63,9 +63,7 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	// its host; had it taken a pool slot first, no more than the pool's 8
 	// could be.
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		g.mu.Lock()
-		n := len(g.running)
-		g.mu.Unlock()
+		n := g.Running()
 		if n == len(busyNames) && busyStarted.Load() == defaultRunsPerHost {
 			break
 		}

@@ -54,7 +54,7 @@ type Options struct {
 
 // engine owns everything that gathers: the data directory, the gatherer,
 // and (serving) the scheduler, the webhook worker and the SIGHUP
-// reloader. Open starts what it owns; Close stops it in order and
+// Reloader. Open starts what it owns; Close stops it in order and
 // returns when every goroutine it started is gone.
 type Engine struct {
 	o     Options
@@ -66,7 +66,7 @@ type Engine struct {
 	consumeStop context.CancelFunc
 	consumeDone chan struct{}
 
-	reload    *reloader
+	reload    *Reloader
 	hup       chan os.Signal
 	stopHup   context.CancelFunc
 	hupDone   chan struct{}
@@ -83,7 +83,7 @@ func New(o Options) *Engine {
 
 // Open opens the data directory (unless given one), builds the gatherer,
 // replays the journal and, with Schedule, starts the webhook worker
-// (before anything new is raised), the scheduler and the SIGHUP reloader.
+// (before anything new is raised), the scheduler and the SIGHUP Reloader.
 // ctx bounds the runs the engine starts; on a failure what was opened is
 // closed again.
 func (e *Engine) Open(ctx context.Context) (err error) {
@@ -107,7 +107,7 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 		return err
 	}
 	if e.o.ReplayJournal {
-		if _, err := e.g.replayJournal(ctx); err != nil {
+		if _, err := e.g.ReplayJournal(ctx); err != nil {
 			e.o.Log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
 		}
 	}
@@ -130,7 +130,7 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 // startReloader reloads the watch list from the config file and retags
 // on SIGHUP.
 func (e *Engine) startReloader(ctx context.Context) {
-	e.reload = &reloader{load: e.o.Reload, g: e.g, log: e.o.Log}
+	e.reload = &Reloader{load: e.o.Reload, g: e.g, log: e.o.Log}
 	e.hup = make(chan os.Signal, 1)
 	signal.Notify(e.hup, syscall.SIGHUP)
 	var hupCtx context.Context
@@ -143,7 +143,7 @@ func (e *Engine) startReloader(ctx context.Context) {
 			case <-hupCtx.Done():
 				return
 			case <-e.hup:
-				if err := e.reload.reload(hupCtx); err != nil {
+				if err := e.reload.Reload(hupCtx); err != nil {
 					e.o.Log.Error("reload failed", slog.Any("error", err))
 				}
 			}
@@ -152,7 +152,7 @@ func (e *Engine) startReloader(ctx context.Context) {
 }
 
 // Close stops, in order, the scheduler (cancelling runs in flight and
-// waiting for them), the reloader and a retag in flight, the webhook
+// waiting for them), the Reloader and a retag in flight, the webhook
 // worker (letting sends in flight finish), and closes the data directory.
 // It is safe to call more than once.
 func (e *Engine) Close(ctx context.Context) error {
@@ -173,7 +173,7 @@ func (e *Engine) Close(ctx context.Context) error {
 		<-e.hupDone
 	}
 	if e.reload != nil {
-		e.reload.stop() // a retag in flight ends before the index closes
+		e.reload.Stop() // a retag in flight ends before the index closes
 	}
 	if e.hooks != nil {
 		e.hooks.Stop() // what is pending stays in the outbox
@@ -205,3 +205,6 @@ func (e *Engine) Gatherer() *Gatherer { return e.g }
 
 // Options are the options e was built with.
 func (e *Engine) Options() Options { return e.o }
+
+// Dir is the engine's open data directory, set once Open has succeeded.
+func (e *Engine) Dir() *datadir.Dir { return e.d }

@@ -464,3 +464,10 @@ func (g *Gatherer) Settings() *Settings { return g.cfg }
 func (g *Gatherer) Retag(ctx context.Context, progress func(seen, changed int)) (seen, changed int, err error) {
 	return g.retag(ctx, progress)
 }
+
+// Alerter is g's subscriptions and alerts.
+func (g *Gatherer) Alerter() *Alerter { return g.alerts }
+
+// UseTransport replaces the transport of g's fetch side (a test dials a
+// loopback target through a guard that takes it for a public address).
+func (g *Gatherer) UseTransport(rt http.RoundTripper) { g.fetcher = g.newFetcher(rt) }
