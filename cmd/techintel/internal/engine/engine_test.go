@@ -1,10 +1,8 @@
-package main
+package engine
 
 import (
 	"context"
-	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -34,28 +32,17 @@ func TestEngineOpenClose(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/rss+xml")
-		io.WriteString(w, rssOneItem)
+		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Nokia news</title><link>https://news.example/a</link><description>Nokia did a thing.</description></item>
+</channel></rss>`)
 	}))
 	defer srv.Close()
-	cfg, err := ParseConfig(fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[sources]]
-name = "news"
-type = "feed"
-url = "%[1]s/feed"
-schedule = "@every 1h"
-[[sources]]
-name = "hang"
-type = "feed"
-url = "%[1]s/hang"
-schedule = "@every 1h"
-`, srv.URL))
-	if err != nil {
-		t.Fatal(err)
+	cfg := testSettings(t)
+	cfg.Sources = []Source{
+		{Name: "news", Type: SourceFeed, URL: srv.URL + "/feed", Schedule: "@every 1h"},
+		{Name: "hang", Type: SourceFeed, URL: srv.URL + "/hang", Schedule: "@every 1h"},
 	}
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	e := engine.New(engine.Options{Settings: cfg.settings(), Log: newLogger(io.Discard), Schedule: true, ReplayJournal: true})
+	e := New(Options{Settings: cfg, Schedule: true, ReplayJournal: true})
 	if err := e.Open(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,5 +75,21 @@ schedule = "@every 1h"
 	defer d.Close()
 	if p, _ := d.Store.Pending(); len(p) != 0 {
 		t.Errorf("journal not empty after Close: %d batches", len(p))
+	}
+}
+
+// testSettings are the engine's settings as the configuration's defaults
+// give them, over a data directory in a temporary folder, with loopback
+// sources allowed (the tests' servers).
+func testSettings(tb testing.TB) *Settings {
+	tb.Helper()
+	dir := filepath.Join(tb.TempDir(), "data")
+	return &Settings{
+		DataDir:   dir,
+		BackupDir: filepath.Join(filepath.Dir(dir), "backups"),
+		HTTP: HTTP{UserAgent: "techintel-test", Timeout: 30 * time.Second, MaxBodyBytes: 10 << 20,
+			AllowPrivateNetworks: true, MaxRunsPerHost: 2},
+		Digest:        Digest{Schedule: "0 6 * * 1"},
+		SearchTimeout: 10 * time.Second,
 	}
 }

@@ -1,12 +1,10 @@
-package main
+package engine
 
 import (
 	"context"
 	"fmt"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
-	"io"
-	"path/filepath"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -18,16 +16,13 @@ import (
 // closes: a batch journalled and written to the index, and the process
 // gone before its alerts were stored. The next start raises them, once.
 func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
-	cfg, err := ParseConfig("[[watch]]\nname = \"Nokia\"\nrole = \"own\"\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg := testSettings(t)
+	cfg.Watch = []Watch{{Name: "Nokia", Role: "own"}}
 	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
+	g, err := NewGatherer(cfg, d, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +54,7 @@ func TestJournalReplaysAlertsLostInACrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
+		g, err := NewGatherer(cfg, d, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
