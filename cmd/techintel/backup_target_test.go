@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
 )

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // BenchmarkRefreshRound is one refresh round of many feeds on slow

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"

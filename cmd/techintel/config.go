@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"net"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/demoworld"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // cmdDemo serves the bundled sample world on loopback, gathers, tags and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"log/slog"
 	"mime"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api/notify/smtptest"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index/digest"
 )
 

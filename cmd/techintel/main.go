@@ -17,12 +17,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // Exit codes.

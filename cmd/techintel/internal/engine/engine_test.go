@@ -2,13 +2,14 @@ package engine
 
 import (
 	"context"
-	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 )
 
 // TestEngineOpenClose: an engine that schedules runs its sources (the
