@@ -37,7 +37,8 @@ type Config struct {
 	Technologies []TechConfig   `toml:"technologies"`
 	Sources      []SourceConfig `toml:"sources"`
 	Digest       DigestConfig   `toml:"digest"`
-	// Cluster, with nats_url, gathers on several machines (cluster.go).
+	// Cluster, with nats_url, gathers on several machines (cluster.go and
+	// internal/engine).
 	Cluster ClusterConfig `toml:"cluster"`
 }
 
@@ -169,7 +170,7 @@ type crawlTable struct {
 // DigestConfig is the [digest] table.
 type DigestConfig struct {
 	Schedule string `toml:"schedule"`
-	// SMTP, when set, mails each weekly digest (maildigest.go).
+	// SMTP, when set, mails each weekly digest (internal/engine).
 	SMTP *SMTPConfig `toml:"smtp"`
 }
 

@@ -432,7 +432,7 @@ func (h *hostSlots) acquire(ctx context.Context, rawURL string) (func(), error) 
 	}
 }
 
-// Backup implements api.Backups: it writes to name under backupRoot,
+// Backup implements api.Backups: it writes to name under BackupDir,
 // pausing index writes (searches go on) while it copies the index and
 // the store.
 func (g *Gatherer) Backup(ctx context.Context, name string) (api.BackupResult, error) {
