@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -33,9 +34,7 @@ func TestEngineOpenClose(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/rss+xml")
-		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
-<item><title>Nokia news</title><link>https://news.example/a</link><description>Nokia did a thing.</description></item>
-</channel></rss>`)
+		io.WriteString(w, rssOneItem)
 	}))
 	defer srv.Close()
 	cfg := testSettings(t)
@@ -93,4 +92,25 @@ func testSettings(tb testing.TB) *Settings {
 		Digest:        Digest{Schedule: "0 6 * * 1"},
 		SearchTimeout: 10 * time.Second,
 	}
+}
+
+// rssOneItem is a feed with one item about Nokia.
+const rssOneItem = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Nokia news</title><link>https://news.example/a</link><description>Nokia did a thing.</description></item>
+</channel></rss>`
+
+// openTestGatherer opens cfg's data directory and a gatherer over it,
+// both closed when the test ends.
+func openTestGatherer(tb testing.TB, cfg *Settings) *Gatherer {
+	tb.Helper()
+	d, err := datadir.Open(cfg.DataDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	g, err := NewGatherer(cfg, d, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
 }
