@@ -55,6 +55,9 @@ func Open(path string) (*Dir, error) {
 		}
 		return nil, err
 	}
+	// The story clusterer's signatures live in the state store, so that
+	// the first write after a start restores it in one pass.
+	d.Index.SetSignatureStore(d.Store)
 	return d, nil
 }
 
