@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/engine"
+	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 )
 
 // cmdCrawl runs every source, or one, once and prints a summary. It exits
@@ -65,7 +68,12 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // crawlAndReport runs the sources and prints one line per source and a
-// summary; it is shared by crawl and demo.
+// summary; it is shared by crawl and demo. The sources run at once, up to
+// schedule.MaxConcurrentRuns (and as many per host as the gatherer
+// allows), as serve runs them: one source's fetch overlaps another's
+// parsing and indexing, and batches that finish together share one index
+// write (group commit). Each source's lines are printed together, in the
+// order of names, as soon as it and those before it have finished.
 func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, stdout io.Writer) error {
 	start := time.Now()
 	if len(names) == 0 {
@@ -73,16 +81,48 @@ func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, std
 			names = append(names, s.Name)
 		}
 	}
+	type outcome struct {
+		res  api.RunResult
+		err  error
+		took time.Duration
+		done chan struct{}
+	}
+	outs := make([]outcome, len(names))
+	slots := make(chan struct{}, schedule.MaxConcurrentRuns)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i, name := range names {
+		o := &outs[i]
+		o.done = make(chan struct{})
+		wg.Go(func() {
+			defer close(o.done)
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				o.err = ctx.Err()
+				return
+			}
+			defer func() { <-slots }()
+			if ctx.Err() != nil {
+				o.err = ctx.Err()
+				return
+			}
+			t0 := time.Now()
+			o.res, o.err = g.RunSource(ctx, name)
+			o.took = time.Since(t0)
+		})
+	}
 	var total struct{ fetched, new, updated, failed int }
 	var failed []string
-	for _, name := range names {
+	for i, name := range names {
+		o := &outs[i]
+		<-o.done
 		if ctx.Err() != nil {
 			return fmt.Errorf("crawl interrupted: %w", ctx.Err())
 		}
 		src, _ := g.Settings().Source(name)
 		fmt.Fprintf(stdout, "%s (%s) %s\n", name, src.Type, src.URL)
-		t0 := time.Now()
-		res, err := g.RunSource(ctx, name)
+		res, err := o.res, o.err
 		total.fetched += res.Fetched
 		total.new += res.New
 		total.updated += res.Updated
@@ -95,7 +135,7 @@ func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, std
 			status = fmt.Sprintf("ok, %d problems:", len(res.Errors))
 		}
 		fmt.Fprintf(stdout, "  fetched %d, new %d, updated %d in %s: %s\n",
-			res.Fetched, res.New, res.Updated, time.Since(t0).Round(time.Millisecond), status)
+			res.Fetched, res.New, res.Updated, o.took.Round(time.Millisecond), status)
 		if err == nil {
 			for _, e := range res.Errors {
 				fmt.Fprintf(stdout, "    - %s\n", e)
