@@ -25,7 +25,7 @@ func TestBucketsProbeAndGrow(t *testing.T) {
 		}
 		s.post = int32(i + 1)
 	}
-	if tb.n != n || len(tb.slots) < 2*n {
+	if tb.n != n || 10*tb.n > maxLoad*len(tb.slots) {
 		t.Fatalf("%d keys in %d slots", tb.n, len(tb.slots))
 	}
 	for i := range n {
