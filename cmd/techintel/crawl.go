@@ -19,6 +19,7 @@ import (
 // cmdCrawl runs every source, or one, once and prints a summary. It exits
 // non-zero if any source failed, saying which and why.
 func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	stdout = &syncWriter{w: stdout} // sources run, and print, at once
 	fs := newFlags("crawl", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
 	source := fs.String("source", "", "run only this source")

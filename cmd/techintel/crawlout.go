@@ -30,6 +30,19 @@ func progressPrinter(w io.Writer) func(source, msg string) {
 	}
 }
 
+// syncWriter serialises writes to w: crawl and demo print each source's
+// lines while other sources, running at once, print their progress.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
 // printedOnStdout are the log messages whose content the crawl command
 // prints on stdout already (the outcome line and its "- problem" lines).
 var printedOnStdout = map[string]bool{

@@ -20,6 +20,7 @@ import (
 // indexes it into a temporary data directory, and serves the API over it
 // until interrupted. It needs no network and no config.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	stdout = &syncWriter{w: stdout} // sources run, and print, at once
 	fs := newFlags("demo", stderr)
 	listen := fs.String("listen", defaultListen, "address of the API")
 	keep := fs.Bool("keep", false, "keep the temporary data directory on exit")
