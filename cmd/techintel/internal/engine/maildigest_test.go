@@ -53,11 +53,11 @@ func TestWeeklyDigestJobMails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Retries = []time.Duration{time.Millisecond, time.Millisecond}
+	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
 	var logs bytes.Buffer
 	now := time.Now().AddDate(0, 0, 7) // the current week is then the last complete one
 	week := digest.WeekOf(time.Now())
-	WeeklyDigestJob(context.Background(), e.g, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	weeklyDigestJob(context.Background(), e.g.cfg, e.g.watch, e.g.index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
 
 	md, err := os.ReadFile(filepath.Join(e.cfg.DataDir, "digests", week+".md"))
 	if err != nil {
@@ -95,10 +95,10 @@ func TestWeeklyDigestJobMailDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Retries = []time.Duration{time.Millisecond, time.Millisecond}
+	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
 	var logs bytes.Buffer
 	now := time.Now()
-	WeeklyDigestJob(context.Background(), e.g, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	weeklyDigestJob(context.Background(), e.g.cfg, e.g.watch, e.g.index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
 	if _, err := os.Stat(filepath.Join(e.cfg.DataDir, "digests", digest.LastCompleteWeek(now)+".html")); err != nil {
 		t.Errorf("digest file: %v", err)
 	}

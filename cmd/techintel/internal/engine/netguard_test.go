@@ -191,7 +191,7 @@ func TestGuardRechecksRedirects(t *testing.T) {
 		full.FullText = true
 		cfg.Sources = []Source{site, full}
 	})
-	g.UseTransport(rt)
+	g.fetcher = g.newFetcher(rt) // dials the public server through a guard that takes it for a public address
 	res, _ := g.RunSource(ctx, "site")
 	if res.New != 0 {
 		t.Errorf("site: %d documents indexed from behind a redirect to a private address", res.New)

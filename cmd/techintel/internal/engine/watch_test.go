@@ -65,7 +65,7 @@ func TestReloadWatchList(t *testing.T) {
 		t.Fatal("a subscription on an entity not on the watch list was accepted")
 	}
 
-	r := NewReloader(func() (Reloaded, error) { return load() }, g, slog.New(slog.DiscardHandler))
+	r := newReloader(func() (Reloaded, error) { return load() }, g, slog.New(slog.DiscardHandler))
 	load = func() (Reloaded, error) {
 		return Reloaded{Watch: append(nokia(), Watch{Name: "Samsung", Role: "partner"})}, nil
 	}
@@ -98,7 +98,7 @@ func TestReloadWatchList(t *testing.T) {
 	if err := r.Reload(ctx); err == nil || !strings.Contains(err.Error(), "keeping the current watch list") {
 		t.Errorf("reload of a bad config: %v", err)
 	}
-	if !g.Watched("Samsung") {
+	if !g.watch.get().watched("Samsung") {
 		t.Error("a failed reload dropped the watch list")
 	}
 	r.Stop()
@@ -123,7 +123,7 @@ func TestPercolateAtStoredPrecision(t *testing.T) {
 		mk("https://news.example/same-second", created.Truncate(time.Second)),
 		mk("https://news.example/before", created.Add(-2*time.Second)),
 	}
-	n, err := g.Alerter().Percolate(context.Background(), docs)
+	n, err := g.Alerter().percolate(context.Background(), docs)
 	if err != nil || n != 1 {
 		t.Fatalf("percolate: %d alerts, %v; want 1", n, err)
 	}

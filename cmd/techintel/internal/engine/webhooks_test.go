@@ -176,7 +176,7 @@ func (e *webhookEnv) worker(now *time.Time) *webhooks.Worker {
 }
 
 func (e *webhookEnv) workerOptions(now *time.Time) webhooks.Options {
-	o := WebhookOptions(e.cfg, e.d, slog.New(slog.DiscardHandler))
+	o := webhookOptions(e.cfg, e.d, slog.New(slog.DiscardHandler))
 	o.Now = func() time.Time { return *now }
 	o.Jitter = func() float64 { return 0.5 }
 	return o
@@ -390,7 +390,7 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	o := WebhookOptions(&strict, e.d, slog.New(slog.DiscardHandler))
+	o := webhookOptions(&strict, e.d, slog.New(slog.DiscardHandler))
 	o.Now = func() time.Time { return now }
 	w := webhooks.New(o)
 	w.Round()
@@ -410,7 +410,7 @@ func TestWebhookWorkerWakesOnNewAlerts(t *testing.T) {
 	e := newWebhookEnv(t)
 	hook := newHookServer(t)
 	e.subscribe(hook)
-	w := NewWebhookWorker(e.cfg, e.d, slog.New(slog.DiscardHandler)).Start()
+	w := newWebhookWorker(e.cfg, e.d, slog.New(slog.DiscardHandler)).Start()
 	defer w.Stop()
 	for i := range 3 {
 		e.feed.add(fmt.Sprintf("Nokia item %d", i))
@@ -449,7 +449,7 @@ func BenchmarkFetchToWebhook(b *testing.B) {
 			if withHook {
 				e.subscribe(hook)
 			}
-			w := NewWebhookWorker(e.cfg, e.d, slog.New(slog.DiscardHandler)).Start()
+			w := newWebhookWorker(e.cfg, e.d, slog.New(slog.DiscardHandler)).Start()
 			defer w.Stop()
 			i := 0
 			for b.Loop() {
@@ -482,7 +482,7 @@ func TestWebhookWorkerStopLetsSendInFlightFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := NewWebhookWorker(e.cfg, e.d, slog.New(slog.DiscardHandler)).Start()
+	w := newWebhookWorker(e.cfg, e.d, slog.New(slog.DiscardHandler)).Start()
 	e.feed.add("Nokia opens a lab")
 	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
 		t.Fatal(err)
