@@ -5,11 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,34 +73,6 @@ func TestSMTPConfig(t *testing.T) {
 	}
 }
 
-// mailParts parses a received message into its headers and its
-// text/plain and text/html parts (decoded).
-func mailParts(t *testing.T, data []byte) (mail.Header, map[string][]byte) {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("Content-Type %q", msg.Header.Get("Content-Type"))
-	}
-	parts := map[string][]byte{}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		parts[ct], _ = io.ReadAll(p)
-	}
-	return msg.Header, parts
-}
-
 // TestDigestSendCommand: techintel digest -send mails one week now.
 func TestDigestSendCommand(t *testing.T) {
 	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +129,7 @@ to = ["a@example.org"]
 	if len(got) != 1 || got[0].AuthUser != "u" {
 		t.Fatalf("messages: %+v", got)
 	}
-	_, parts := mailParts(t, got[0].Data)
+	_, parts := got[0].Parts(t)
 	if !bytes.Contains(parts["text/plain"], []byte("Nokia opens a lab")) || !bytes.Contains(parts["text/html"], []byte("<html")) {
 		t.Errorf("parts:\n%s\n%s", parts["text/plain"], parts["text/html"])
 	}

@@ -3,11 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +70,7 @@ func TestWeeklyDigestJobMails(t *testing.T) {
 	if strings.Join(got[0].To, ",") != "a@example.org,b@example.org" || got[0].From != "digest@example.org" {
 		t.Errorf("envelope %+v", got[0])
 	}
-	h, parts := mailParts(t, got[0].Data)
+	h, parts := got[0].Parts(t)
 	if h.Get("Subject") != "techintel weekly digest "+week || h.Get("To") != "<a@example.org>, <b@example.org>" || h.Get("From") != `"techintel" <digest@example.org>` {
 		t.Errorf("headers: %v", h)
 	}
@@ -105,32 +101,4 @@ func TestWeeklyDigestJobMailDown(t *testing.T) {
 	if srv.DataCommands() != 3 || !strings.Contains(logs.String(), "not mailed after 3 attempts") || !strings.Contains(logs.String(), "451") {
 		t.Errorf("%d attempts; logs:\n%s", srv.DataCommands(), logs.String())
 	}
-}
-
-// mailParts parses a received message into its headers and its
-// text/plain and text/html parts (decoded).
-func mailParts(t *testing.T, data []byte) (mail.Header, map[string][]byte) {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("Content-Type %q", msg.Header.Get("Content-Type"))
-	}
-	parts := map[string][]byte{}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		parts[ct], _ = io.ReadAll(p)
-	}
-	return msg.Header, parts
 }
