@@ -59,19 +59,6 @@ func (ix *Index) pruneStories(now time.Time) {
 	ix.stories.Prune(now.Add(-storyHorizon))
 }
 
-// checkMapping refuses an index built with another mapping version: its
-// fields would be read as if they were this version's.
-func (ix *Index) checkMapping() error {
-	v, err := ix.bi.GetInternal([]byte("techintel_mapping"))
-	if err != nil {
-		return fmt.Errorf("index: open %s: read mapping version: %w", ix.path, err)
-	}
-	if string(v) != mappingVersion {
-		return fmt.Errorf("index: open %s: built by an older techintel (mapping version %q, this one needs %q); move it aside and gather again", ix.path, v, mappingVersion)
-	}
-	return nil
-}
-
 // Copy is another document of a hit's story: the same news from another
 // source or URL.
 type Copy struct {
