@@ -109,6 +109,10 @@ type Options struct {
 	// Logger hears the migration's progress and the partitions retention
 	// drops; nil logs nowhere.
 	Logger *slog.Logger
+
+	// For tests of the migration: documents per page (0: migratePage),
+	// and a kill after that many pages (0: none).
+	migratePage, migrateFailAfter int
 }
 
 // Open opens the index at path, creating it if it does not exist, with
@@ -139,7 +143,7 @@ func OpenWith(path string, o Options) (*Index, error) {
 		ix.closeAll()
 		return nil, err
 	}
-	if err := ix.migrateSingle(); err != nil {
+	if err := ix.migrateSingle(o); err != nil {
 		ix.closeAll()
 		return nil, err
 	}

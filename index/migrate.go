@@ -17,6 +17,9 @@ import (
 // time.
 const migratePage = 1000
 
+// errMigrateKilled stands for a kill in the migration's tests.
+var errMigrateKilled = errors.New("index: migration stopped (test)")
+
 // singleIndexMeta is the file of a bleve index at the index's own path:
 // the layout of releases before partitions.
 const singleIndexMeta = "index_meta.json"
@@ -32,7 +35,7 @@ const singleIndexMeta = "index_meta.json"
 // removed: its store first, its index_meta.json last, so that a kill in
 // between leaves an empty old index that the next open migrates in no
 // time.
-func (ix *Index) migrateSingle() error {
+func (ix *Index) migrateSingle(o Options) error {
 	meta := filepath.Join(ix.path, singleIndexMeta)
 	if _, err := os.Stat(meta); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -65,9 +68,17 @@ func (ix *Index) migrateSingle() error {
 	start := time.Now()
 	ix.log.Info("index: splitting the single index into monthly partitions", "path", ix.path, "docs", total,
 		"resumed_after", len(after) > 0)
-	moved, lastLog := 0, time.Now()
+	page := migratePage
+	if o.migratePage > 0 {
+		page = o.migratePage
+	}
+	moved, pages, lastLog := 0, 0, time.Now()
 	for {
-		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), migratePage, 0, false)
+		if o.migrateFailAfter > 0 && pages == o.migrateFailAfter {
+			return errMigrateKilled
+		}
+		pages++
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), page, 0, false)
 		req.SortBy([]string{"_id"})
 		req.Fields = []string{"*"}
 		if after != nil {
@@ -93,7 +104,7 @@ func (ix *Index) migrateSingle() error {
 			ix.log.Info("index: splitting", "moved", moved, "docs", total)
 			lastLog = time.Now()
 		}
-		if len(sr.Hits) < migratePage {
+		if len(sr.Hits) < page {
 			break
 		}
 	}

@@ -46,7 +46,8 @@ func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (*bl
 	case len(sel) == 1:
 		return sel[0].bi.SearchInContext(ctx, req)
 	case newestFirst(req):
-		return walkNewestFirst(ctx, req, sel)
+		sr, _, err := walkNewestFirst(ctx, req, sel)
+		return sr, err
 	}
 	return searchAll(ctx, req, sel)
 }
@@ -111,7 +112,7 @@ func overlapping(parts []*partition, lo, hi time.Time) []*partition {
 // within, lo <= published < hi (a zero bound is open), from the date
 // ranges on published that q requires: a range under a disjunction, a
 // should or a must-not clause bounds nothing. The bounds may be wider than
-// the range (an inclusive end is widened by a nanosecond), never narrower.
+// the range, never narrower.
 func publishedBounds(q query.Query) (lo, hi time.Time) {
 	switch q := q.(type) {
 	case *query.DateRangeQuery:
@@ -122,7 +123,10 @@ func publishedBounds(q query.Query) (lo, hi time.Time) {
 			lo = q.Start.Time
 		}
 		if !q.End.IsZero() {
-			hi = q.End.Time.Add(time.Nanosecond)
+			hi = q.End.Time
+			if q.InclusiveEnd == nil || *q.InclusiveEnd {
+				hi = hi.Add(time.Nanosecond)
+			}
 		}
 		return lo, hi
 	case *query.ConjunctionQuery:
@@ -164,8 +168,9 @@ func sortTime(v string) (time.Time, bool) {
 }
 
 // walkNewestFirst answers a newest-first request from the newest
-// partitions that can hold its page, and counts the rest.
-func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (*bleve.SearchResult, error) {
+// partitions that can hold its page, and counts the rest. walked is how
+// many partitions it searched for hits.
+func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (res *bleve.SearchResult, walked int, err error) {
 	order := slices.Clone(sel)
 	slices.SortFunc(order, func(a, b *partition) int {
 		if c := b.hi.Compare(a.hi); c != 0 {
@@ -185,10 +190,9 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 	sortOrder := req.Sort
 	scoring, desc := sortOrder.CacheIsScore(), sortOrder.CacheDescending()
 
-	res := &bleve.SearchResult{Status: &bleve.SearchStatus{}, Request: req, Facets: search.FacetResults{}}
+	res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Request: req, Facets: search.FacetResults{}}
 	var hits search.DocumentMatchCollection
 	var counted []*partition
-	walked := 0
 	for i, p := range order {
 		if !after.IsZero() && p.lo.After(after) {
 			counted = append(counted, p)
@@ -202,7 +206,7 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 		}
 		sr, err := p.bi.SearchInContext(ctx, &child)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		walked++
 		res.Total += sr.Total
@@ -223,7 +227,7 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 		count.Facets = req.Facets
 		sr, err := searchAll(ctx, count, counted)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		res.Total += sr.Total
 		res.Status.Total += len(counted)
@@ -241,5 +245,5 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 		hits = hits[req.From:]
 	}
 	res.Hits = hits
-	return res, nil
+	return res, walked, nil
 }

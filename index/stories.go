@@ -24,11 +24,11 @@ const storyHorizon = 2 * story.Window
 // Their signatures are recomputed from the stored title and body (about
 // 36 µs a document) rather than stored: it costs no disk and the
 // fingerprint stays free to change.
+//
+// The window is a range on published, so that only the partitions that
+// overlap it are read.
 func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
-	since := now.Add(-storyHorizon)
-	incl := true
-	dr := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &incl, nil)
-	dr.SetField(fieldPublished)
+	dr := storyWindow(now)
 	var after []string
 	for {
 		req := bleve.NewSearchRequestOptions(dr, scanPage, 0, false)
@@ -50,6 +50,14 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 		}
 		after = sr.Hits[len(sr.Hits)-1].Sort
 	}
+}
+
+// storyWindow matches the documents loadStories reads.
+func storyWindow(now time.Time) query.Query {
+	incl := true
+	dr := bleve.NewDateRangeInclusiveQuery(now.Add(-storyHorizon), time.Time{}, &incl, nil)
+	dr.SetField(fieldPublished)
+	return dr
 }
 
 // pruneStories forgets documents too old for news to join their stories.
