@@ -28,17 +28,17 @@ func ParseRetention(s string) (Retention, error) {
 	}
 	if d, err := time.ParseDuration(s); err == nil {
 		if d <= 0 {
-			return Retention{}, fmt.Errorf("retention %q: must be positive", s)
+			return Retention{}, fmt.Errorf("%q: must be positive", s)
 		}
 		return Retention{D: d}, nil
 	}
 	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 	if i <= 0 {
-		return Retention{}, fmt.Errorf("retention %q: want a number and a unit, like \"730d\" or \"24 months\"", s)
+		return Retention{}, fmt.Errorf("%q: want a number and a unit, like \"730d\" or \"24 months\"", s)
 	}
 	n, err := strconv.Atoi(s[:i])
 	if err != nil || n <= 0 || n > 10000 {
-		return Retention{}, fmt.Errorf("retention %q: %q is not a number of days, months or years between 1 and 10000", s, s[:i])
+		return Retention{}, fmt.Errorf("%q: %s is not a number of days, months or years between 1 and 10000", s, s[:i])
 	}
 	switch strings.TrimSpace(s[i:]) {
 	case "d", "day", "days":
@@ -48,7 +48,7 @@ func ParseRetention(s string) (Retention, error) {
 	case "y", "year", "years":
 		return Retention{Months: 12 * n}, nil
 	}
-	return Retention{}, fmt.Errorf("retention %q: unknown unit %q (want d, days, months, y or years)", s, strings.TrimSpace(s[i:]))
+	return Retention{}, fmt.Errorf("%q: unknown unit %q (want d, days, months, y or years, or a Go duration like \"8760h\")", s, strings.TrimSpace(s[i:]))
 }
 
 // IsZero: the retention keeps everything.
