@@ -45,11 +45,62 @@ func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (*bl
 		return emptyResult(req), nil
 	case len(sel) == 1:
 		return sel[0].bi.SearchInContext(ctx, req)
-	case newestFirst(req):
-		sr, _, err := walkNewestFirst(ctx, req, sel)
-		return sr, err
 	}
-	return searchAll(ctx, req, sel)
+	// The hits are found without their stored fields and highlights,
+	// which the page's hits alone then load (fetchPage): otherwise every
+	// partition would load and highlight a whole page of its own.
+	lean := *req
+	lean.Fields, lean.Highlight, lean.IncludeLocations = nil, nil, false
+	var sr *bleve.SearchResult
+	var err error
+	if newestFirst(req) {
+		sr, _, err = walkNewestFirst(ctx, &lean, sel)
+	} else {
+		sr, err = searchAll(ctx, &lean, sel)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sr.Request = req
+	if len(req.Fields) > 0 || req.Highlight != nil {
+		if err := fetchPage(ctx, req, sr.Hits, sel); err != nil {
+			return nil, err
+		}
+	}
+	return sr, nil
+}
+
+// fetchPage loads the stored fields and highlights req asks for into
+// hits, from the partitions that hold them: req's query restricted to the
+// hits' IDs, so that the highlighted terms are the query's. Scores and
+// sort values stay those of the search.
+func fetchPage(ctx context.Context, req *bleve.SearchRequest, hits search.DocumentMatchCollection, sel []*partition) error {
+	byPart := map[string][]string{}
+	for _, h := range hits {
+		byPart[h.Index] = append(byPart[h.Index], h.ID)
+	}
+	loaded := make(map[string]*search.DocumentMatch, len(hits))
+	for _, p := range sel {
+		ids := byPart[p.key]
+		if len(ids) == 0 {
+			continue
+		}
+		r := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(req.Query, bleve.NewDocIDQuery(ids)), len(ids), 0, false)
+		r.Fields, r.Highlight, r.IncludeLocations = req.Fields, req.Highlight, req.IncludeLocations
+		sr, err := p.bi.SearchInContext(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, h := range sr.Hits {
+			loaded[h.ID] = h
+		}
+	}
+	for _, h := range hits {
+		if l := loaded[h.ID]; l != nil {
+			h.Fields, h.Fragments, h.Locations = l.Fields, l.Fragments, l.Locations
+		}
+	}
+	return nil
 }
 
 // searchAll runs req on every partition of sel at once.
