@@ -331,7 +331,7 @@ func TestRetention(t *testing.T) {
 	if _, err := ix.Upsert(ctx, monthDocs(jan, 4, 2)); err != nil {
 		t.Fatal(err)
 	}
-	ix.retention = Retention{Months: 2}
+	ix.SetRetention(Retention{Months: 2}, nil)
 	now := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC) // cutoff 2026-03-10
 	dropped, err := ix.ApplyRetention(now)
 	if err != nil || !slices.Equal(dropped, []string{"2026-01", "2026-02"}) {
@@ -603,3 +603,46 @@ func TestMigrateSingleIndex(t *testing.T) {
 }
 
 func newTestLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// TestPercolateAgreesAcrossPartitions: a standing search matches, among a
+// batch spread over several months, the documents the same search finds
+// in the partitioned index.
+func TestPercolateAgreesAcrossPartitions(t *testing.T) {
+	ctx := context.Background()
+	ix, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	docs := monthDocs(jan, 4, 5)
+	if _, err := ix.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	searches := []Standing{
+		{ID: "feb-mar", Q: "radio", Since: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "month3", Q: "month3 published:>=2026-01-01"},
+		{ID: "src1", Sources: []string{"src1"}},
+	}
+	matched, failed, err := Percolate(ctx, docs, searches)
+	if err != nil || len(failed) != 0 {
+		t.Fatal(err, failed)
+	}
+	for _, s := range searches {
+		q := s.Query()
+		q.Limit = 100
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, h := range res.Hits {
+			found = append(found, h.ID)
+		}
+		slices.Sort(found)
+		got := slices.Clone(matched[s.ID])
+		slices.Sort(got)
+		if len(got) == 0 || !slices.Equal(got, found) {
+			t.Errorf("%s: percolation matched %d, search found %d", s.ID, len(got), len(found))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -72,15 +73,29 @@ func (r Retention) String() string {
 	return "everything"
 }
 
+// SetRetention sets the retention ApplyRetention applies and the logger
+// that hears what it drops (nil: none), for an index opened with Open.
+func (ix *Index) SetRetention(r Retention, logger *slog.Logger) {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	ix.retention = r
+	if logger != nil {
+		ix.log = logger
+	}
+}
+
 // ApplyRetention drops the partitions every document of which was
 // published before the retention's cutoff at now (nothing else is
 // deleted), logging each; serve calls it daily, OpenWith at open. It
 // returns the keys of the partitions it dropped.
 func (ix *Index) ApplyRetention(now time.Time) ([]string, error) {
-	if ix.retention.IsZero() {
+	ix.writeMu.Lock()
+	r := ix.retention
+	ix.writeMu.Unlock()
+	if r.IsZero() {
 		return nil, nil
 	}
-	return ix.DropBefore(ix.retention.Cutoff(now))
+	return ix.DropBefore(r.Cutoff(now))
 }
 
 // DropBefore drops the partitions whose every document was published
