@@ -646,3 +646,46 @@ func TestPercolateAgreesAcrossPartitions(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchWhilePartitionsAreCreated: searches, Get and Count run while
+// writes create new partitions (-race checks the guard).
+func TestSearchWhilePartitionsAreCreated(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openDisk(t, Options{})
+	docs := monthDocs(jan, 6, 3)
+	done := make(chan error)
+	go func() {
+		for m := range 6 {
+			if _, err := ix.Upsert(ctx, docs[3*m:3*m+3]); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := ix.Search(ctx, Query{Q: "radio", Sort: SortDate}); err != nil || res.Total != 18 {
+				t.Fatalf("after the writes: %+v, %v", res, err)
+			}
+			return
+		default:
+		}
+		if _, err := ix.Search(ctx, Query{Q: "radio", Sort: SortDate, Limit: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ix.Search(ctx, Query{Q: "radio"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ix.Count(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ix.Get(ctx, docs[0].ID); err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+}
