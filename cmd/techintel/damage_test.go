@@ -69,7 +69,7 @@ func TestDamagedDataDirStopsServe(t *testing.T) {
 			os.Truncate(p, info.Size()/3)
 		}, "state.db"},
 		{"segment corrupted", func(t *testing.T, dir string) {
-			segs, _ := filepath.Glob(filepath.Join(dir, "index.bleve", "store", "*.zap"))
+			segs, _ := filepath.Glob(filepath.Join(dir, "index.bleve", "*", "store", "*.zap"))
 			b, _ := os.ReadFile(segs[0])
 			b[len(b)/2] ^= 1
 			os.WriteFile(segs[0], b, 0o600)
