@@ -26,7 +26,7 @@ func buildSingleIndex(t *testing.T, path string, docs []Document) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bi.SetInternal(mappingVersionKey, []byte(mappingVersion)); err != nil {
+	if err := bi.SetInternal([]byte(mappingVersionKey), []byte(mappingVersion)); err != nil {
 		t.Fatal(err)
 	}
 	b := bi.NewBatch()

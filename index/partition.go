@@ -49,11 +49,12 @@ const (
 	monthFormat = "2006-01"
 )
 
-var (
-	layoutBucket      = []byte("layout")
-	layoutVersionKey  = []byte("version")
-	migrateCursorKey  = []byte("migrate_after")
-	mappingVersionKey = []byte("techintel_mapping")
+// Keys of the layout file's bucket, and of a partition's internal data.
+const (
+	layoutBucket      = "layout"
+	layoutVersionKey  = "version"
+	migrateCursorKey  = "migrate_after"
+	mappingVersionKey = "techintel_mapping"
 )
 
 // partition is one month's bleve index.
@@ -136,14 +137,14 @@ func openLayout(path string) (db *bolt.DB, fresh bool, err error) {
 		return nil, false, fmt.Errorf("index: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(layoutBucket)
+		b, err := tx.CreateBucketIfNotExists([]byte(layoutBucket))
 		if err != nil {
 			return err
 		}
-		switch v := b.Get(layoutVersionKey); {
+		switch v := b.Get([]byte(layoutVersionKey)); {
 		case v == nil:
 			fresh = true
-			return b.Put(layoutVersionKey, []byte(layoutVersion))
+			return b.Put([]byte(layoutVersionKey), []byte(layoutVersion))
 		case string(v) != layoutVersion:
 			return fmt.Errorf("the index layout is %q, this techintel reads %q: it was written by another release", v, layoutVersion)
 		}
@@ -157,14 +158,14 @@ func openLayout(path string) (db *bolt.DB, fresh bool, err error) {
 }
 
 // layoutGet reads a key of the layout file (nil in memory or when unset).
-func (ix *Index) layoutGet(key []byte) []byte {
+func (ix *Index) layoutGet(key string) []byte {
 	if ix.layout == nil {
 		return nil
 	}
 	var out []byte
 	_ = ix.layout.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(layoutBucket); b != nil {
-			out = slices.Clone(b.Get(key))
+		if b := tx.Bucket([]byte(layoutBucket)); b != nil {
+			out = slices.Clone(b.Get([]byte(key)))
 		}
 		return nil
 	})
@@ -172,16 +173,16 @@ func (ix *Index) layoutGet(key []byte) []byte {
 }
 
 // layoutPut writes (or with a nil value deletes) a key of the layout file.
-func (ix *Index) layoutPut(key, val []byte) error {
+func (ix *Index) layoutPut(key string, val []byte) error {
 	if ix.layout == nil {
 		return nil
 	}
 	return ix.layout.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(layoutBucket)
+		b := tx.Bucket([]byte(layoutBucket))
 		if val == nil {
-			return b.Delete(key)
+			return b.Delete([]byte(key))
 		}
-		return b.Put(key, val)
+		return b.Put([]byte(key), val)
 	})
 }
 
@@ -247,7 +248,7 @@ func (ix *Index) partitionFor(key string) (*partition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: create partition %s: %w", key, err)
 	}
-	if err := bi.SetInternal(mappingVersionKey, []byte(mappingVersion)); err != nil {
+	if err := bi.SetInternal([]byte(mappingVersionKey), []byte(mappingVersion)); err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("index: create partition %s: %w", key, err)
 	}
@@ -275,7 +276,7 @@ func (ix *Index) partitionByKey(key string) *partition {
 // checkMapping refuses a bleve index built with another mapping version:
 // its fields would be read as if they were this version's.
 func checkMapping(bi bleve.Index, path string) error {
-	v, err := bi.GetInternal(mappingVersionKey)
+	v, err := bi.GetInternal([]byte(mappingVersionKey))
 	if err != nil {
 		return fmt.Errorf("index: open %s: read mapping version: %w", path, err)
 	}
