@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -201,6 +202,15 @@ func (ix *Index) openPartitions() error {
 			continue
 		}
 		dir := filepath.Join(ix.path, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, singleIndexMeta)); errors.Is(err, fs.ErrNotExist) {
+			// A creation killed before bleve wrote its metadata: no
+			// document was ever written to it.
+			if err := os.RemoveAll(dir); err != nil {
+				return fmt.Errorf("index: open %s: remove an unfinished partition: %w", dir, err)
+			}
+			ix.log.Warn("index: removed an unfinished partition", "partition", e.Name())
+			continue
+		}
 		bi, err := bleve.OpenUsing(dir, openConfig(false))
 		if err != nil {
 			if errors.Is(err, bolt.ErrTimeout) {
@@ -211,6 +221,15 @@ func (ix *Index) openPartitions() error {
 		p := &partition{key: e.Name(), bi: bi, lo: lo, hi: hi}
 		bi.SetName(p.key)
 		ix.parts = append(ix.parts, p) // before the checks, so that closeAll closes it
+		if v, _ := bi.GetInternal([]byte(mappingVersionKey)); len(v) == 0 {
+			// A creation killed before the version was stored: the
+			// partition is this release's and holds nothing yet.
+			if n, err := bi.DocCount(); err == nil && n == 0 {
+				if err := bi.SetInternal([]byte(mappingVersionKey), []byte(mappingVersion)); err != nil {
+					return fmt.Errorf("index: open %s: %w", dir, err)
+				}
+			}
+		}
 		if err := checkMapping(bi, dir); err != nil {
 			return err
 		}

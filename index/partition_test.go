@@ -510,3 +510,35 @@ func TestSearchWhilePartitionsAreCreated(t *testing.T) {
 		}
 	}
 }
+
+// TestUnfinishedPartitionCreation: a process killed while it created a
+// partition (before bleve's metadata, or before the mapping version) does
+// not keep the index from opening.
+func TestUnfinishedPartitionCreation(t *testing.T) {
+	ix, path := openDisk(t, Options{})
+	if _, err := ix.Upsert(context.Background(), monthDocs(jan, 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "2026-02", "store"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	bi, err := bleve.NewUsing(filepath.Join(path, "2026-03"), NewMapping(), "scorch", "scorch", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi.Close()
+	ix2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix2.Close()
+	if got := partKeys(t, ix2); !slices.Equal(got, []string{"2026-01", "2026-03"}) {
+		t.Errorf("partitions %v", got)
+	}
+	if n, _ := ix2.Count(); n != 2 {
+		t.Errorf("count %d", n)
+	}
+}
