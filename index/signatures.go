@@ -49,8 +49,8 @@ type SignatureStore interface {
 	ResetSignatures(owner string) error
 }
 
-// signaturesKey is the bleve internal key of the index's token for its
-// signature store: a store whose records carry another token kept them
+// signaturesKey is the layout file's key of the index's token for its
+// signature store (partition.go): a store whose records carry another token kept them
 // for another index (one a repair moved aside, or restored from another
 // backup), and is refilled.
 const signaturesKey = "techintel_story_signatures"
@@ -117,20 +117,10 @@ func (ix *Index) restoreStories(ctx context.Context, now time.Time) error {
 // records: it gives the index a token the first time, and resets a store
 // that holds another token.
 func (ix *Index) claimSignatures() error {
-	var token []byte
-	err := ix.readBleve(func(bi bleve.Index) (err error) {
-		token, err = bi.GetInternal([]byte(signaturesKey))
-		return err
-	})
-	if err != nil {
-		return err
-	}
+	token := ix.layoutGet(signaturesKey)
 	if len(token) == 0 {
 		token = []byte(rand.Text())
-		ix.mu.Lock()
-		err = ix.bi.SetInternal([]byte(signaturesKey), token)
-		ix.mu.Unlock()
-		if err != nil {
+		if err := ix.layoutPut(signaturesKey, token); err != nil {
 			return err
 		}
 	}

@@ -24,14 +24,14 @@ const storyHorizon = 2 * story.Window
 // Without a signature store (SetSignatureStore), their signatures are
 // recomputed from the stored title and body (about 36 µs a document),
 // and each page of the search re-scans the window: quadratic in it.
+//
+// The window is a range on published, so that only the partitions that
+// overlap it are read.
 func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 	if ix.signatures != nil {
 		return ix.restoreStories(ctx, now)
 	}
-	since := now.Add(-storyHorizon)
-	incl := true
-	dr := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &incl, nil)
-	dr.SetField(fieldPublished)
+	dr := storyWindow(now)
 	var after []string
 	for {
 		req := bleve.NewSearchRequestOptions(dr, scanPage, 0, false)
@@ -56,6 +56,14 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 	}
 }
 
+// storyWindow matches the documents loadStories reads.
+func storyWindow(now time.Time) query.Query {
+	incl := true
+	dr := bleve.NewDateRangeInclusiveQuery(now.Add(-storyHorizon), time.Time{}, &incl, nil)
+	dr.SetField(fieldPublished)
+	return dr
+}
+
 // pruneStories forgets documents too old for news to join their stories.
 // Upsert calls it now and then, so that the clusterer of a long-running
 // serve holds a bounded window of documents.
@@ -65,19 +73,6 @@ func (ix *Index) pruneStories(now time.Time) error {
 		if _, err := ix.signatures.PruneSignatures(now.Add(-storyHorizon)); err != nil {
 			return fmt.Errorf("index: prune stories: %w", err)
 		}
-	}
-	return nil
-}
-
-// checkMapping refuses an index built with another mapping version: its
-// fields would be read as if they were this version's.
-func (ix *Index) checkMapping() error {
-	v, err := ix.bi.GetInternal([]byte("techintel_mapping"))
-	if err != nil {
-		return fmt.Errorf("index: open %s: read mapping version: %w", ix.path, err)
-	}
-	if string(v) != mappingVersion {
-		return fmt.Errorf("index: open %s: built by an older techintel (mapping version %q, this one needs %q); move it aside and gather again", ix.path, v, mappingVersion)
 	}
 	return nil
 }
