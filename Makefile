@@ -9,11 +9,13 @@ test:
 	$(GO) test -race -count=1 ./...
 
 # The long tests (TECHINTEL_LONG_TESTS=1): the SIGKILL loop, the browser
-# test (TECHINTEL_BROWSER_TESTS=1 makes a missing chromium a failure) and
-# the load test under the race detector, then the 5,000-feed refresh
+# test (TECHINTEL_BROWSER_TESTS=1 makes a missing chromium a failure), the
+# load test and the cluster of real processes (a nats-server binary from
+# TECHINTEL_NATS_SERVER or PATH, which .ci/run builds) under the race
+# detector, then the 5,000-feed refresh
 # without it (the race build checks the concurrency, the plain build the
 # scale).
-LONG_TESTS = TestSIGKILLDuringIngest|TestBrowser|TestLoadWhileIndexing
+LONG_TESTS = TestSIGKILLDuringIngest|TestBrowser|TestLoadWhileIndexing|TestClusterProcesses
 test-long:
 	TECHINTEL_LONG_TESTS=1 $(GO) test -race -count=1 -timeout=20m -run='^($(LONG_TESTS))$$' ./cmd/...
 	TECHINTEL_LONG_TESTS=1 $(GO) test -count=1 -timeout=20m -run='^TestRefresh5000Feeds$$' ./cmd/techintel/
