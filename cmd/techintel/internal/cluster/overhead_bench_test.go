@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +31,17 @@ import (
 //
 //	go test -run='^$' -bench=QueueOverhead -benchtime=1x ./cmd/techintel/internal/cluster/
 //
+// (TECHINTEL_BENCH_ITEMS sets the number of items; 20,000 by default.)
+//
 // The commit here is tag and upsert, lighter than serve's (which also
 // keeps the identity, the journal and the state store in bbolt), so the
 // ratio overstates the overhead a serve sees.
 func BenchmarkQueueOverhead(b *testing.B) {
-	const feeds, items = 200, 100
+	const items = 100
+	feeds := 200
+	if v, err := strconv.Atoi(os.Getenv("TECHINTEL_BENCH_ITEMS")); err == nil && v >= items {
+		feeds = v / items
+	}
 	srv := httptest.NewServer(corpusHandler(items))
 	b.Cleanup(srv.Close)
 	tg, err := tag.New([]tag.Entity{{Name: "Nokia", Role: "own"}, {Name: "Ericsson", Role: "competitor"}, {Name: "Intel", Role: "partner"}},
@@ -102,6 +110,7 @@ func BenchmarkQueueOverhead(b *testing.B) {
 		close(next)
 		wg.Wait()
 		inProc += time.Since(start)
+		b.Logf("round %d: in process %v", round, time.Since(start))
 		countIs(ix, feeds*items)
 		_ = ix.Close()
 
@@ -146,13 +155,14 @@ func BenchmarkQueueOverhead(b *testing.B) {
 			}
 		}
 		deadline := time.Now().Add(10 * time.Minute)
-		for finals.Load() < feeds {
+		for int(finals.Load()) < feeds {
 			if time.Now().After(deadline) {
 				b.Fatalf("%d of %d runs committed after 10 minutes", finals.Load(), feeds)
 			}
 			time.Sleep(5 * time.Millisecond) // polling for the last commit
 		}
 		queued += time.Since(start)
+		b.Logf("round %d: through the queue %v", round, time.Since(start))
 		cancel()
 		bg.Wait()
 		countIs(ix, feeds*items)
