@@ -82,6 +82,9 @@ func TestClusterProcesses(t *testing.T) {
 		// Searches poll the API: no rate limit.
 		text = strings.Replace(text, "[api]\n", "[api]\nrate_limit = 0\n", 1)
 		text = strings.Replace(text, `user_agent = "techintel-demo`, `user_agent = "`+name+` techintel-demo`, 1)
+		// The slow feed's first fetch must outlive a loaded machine's
+		// delay in killing its worker: a timeout would end the job.
+		text = strings.Replace(text, `timeout = "10s"`, `timeout = "5m"`, 1)
 		var b strings.Builder
 		b.WriteString(text)
 		fmt.Fprintf(&b, "\n[cluster]\nnats_url = \"nats://%s\"\nname = %q\n%s", natsAddr, name, extra)
