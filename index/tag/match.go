@@ -27,6 +27,18 @@ type scratch struct {
 	// inBody lists the case-sensitive entries the body mentions in their
 	// exact case outside an exclude phrase, confirming a title match.
 	inBody []int32
+	// tracing makes accept record every counted mention in trace, for the
+	// mention-level evaluation; Tag never sets it.
+	tracing bool
+	trace   []mention
+}
+
+// mention is one counted mention of an entry, recorded when tracing.
+type mention struct {
+	entry int32
+	field int
+	span
+	cased bool
 }
 
 // occurrence is a trie node's phrase found at tokens first to last.
@@ -226,6 +238,9 @@ func (t *Tagger) accept(s *scratch, text string, field int, c occurrence, kind i
 		if h.last != c.first {
 			h.count++
 			h.last = c.first
+			if s.tracing {
+				s.trace = append(s.trace, mention{p.entry, field, span{s.toks[c.first].start, s.toks[c.last].end}, r.cased})
+			}
 		}
 		s.hits[k] = h
 	}
