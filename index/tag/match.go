@@ -153,7 +153,9 @@ func (t *Tagger) scan(s *scratch, text string, field int) {
 		s.gaps = append(s.gaps, gap)
 		prevEnd = tk.end
 	}
-	skipTechnical(text, s.toks, s.ids)
+	if !t.keepTechnical {
+		skipTechnical(text, s.toks, s.ids)
+	}
 	s.cands, s.occs = s.cands[:0], s.occs[:0]
 	for i := range s.toks {
 		if s.ids[i] < 0 {

@@ -25,9 +25,8 @@ import (
 // the technology the watch list means?), against what the tagger counts.
 //
 // Candidates are what a case-blind tagger with no exclude, context or veto
-// rules and plurals on finds, so every way a strict rule can go wrong is
-// among them; mentions inside URLs, e-mail addresses and code identifiers
-// are skipped by both and are not candidates. The first mentionsPerEntity
+// rules and plurals on finds, inside URLs, markup and code too, so every
+// way a strict rule can go wrong is among them. The first mentionsPerEntity
 // candidates of each (document, field, entry) are the sample: one long
 // page naming Google sixty times would otherwise be the whole set.
 //
@@ -56,13 +55,13 @@ type mentionLabel struct {
 	Doc     string `json:"doc"`
 	Field   string `json:"field"`
 	Entry   string `json:"entry"`
-	N       int    `json:"n"` // index among the entry's candidates in the field
+	Offset  int    `json:"offset"` // of the mention in the field, in bytes
 	Text    string `json:"text"`
 	Context string `json:"context"`
 	Correct *bool  `json:"correct"`
 }
 
-func (l mentionLabel) key() string { return fmt.Sprintf("%s|%s|%s|%d", l.Doc, l.Field, l.Entry, l.N) }
+func (l mentionLabel) key() string { return fmt.Sprintf("%s|%s|%s|%d", l.Doc, l.Field, l.Entry, l.Offset) }
 
 type mentionDoc struct {
 	ref string
@@ -228,6 +227,7 @@ func TestMentionEvaluation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	loose.keepTechnical = true
 	var file struct {
 		Comment  string         `json:"comment"`
 		Mentions []mentionLabel `json:"mentions"`
@@ -263,8 +263,8 @@ func TestMentionEvaluation(t *testing.T) {
 			if m.field == fieldBody {
 				text = doc.Body
 			}
-			l := mentionLabel{Doc: md.ref, Field: fieldName(m.field), Entry: loose.entries[m.entry].name, N: n,
-				Text: text[m.start:m.end], Context: snippet(text, m.span)}
+			l := mentionLabel{Doc: md.ref, Field: fieldName(m.field), Entry: loose.entries[m.entry].name,
+				Offset: m.start, Text: text[m.start:m.end], Context: snippet(text, m.span)}
 			got := accepted[[3]int{int(m.entry), m.field, m.start}]
 			delete(accepted, [3]int{int(m.entry), m.field, m.start})
 			if old, ok := labels[l.key()]; ok {
