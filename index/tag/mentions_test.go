@@ -70,7 +70,9 @@ type mentionLabel struct {
 	Correct *bool  `json:"correct"`
 }
 
-func (l mentionLabel) key() string { return fmt.Sprintf("%s|%s|%s|%d", l.Doc, l.Field, l.Entry, l.Offset) }
+func (l mentionLabel) key() string {
+	return fmt.Sprintf("%s|%s|%s|%d", l.Doc, l.Field, l.Entry, l.Offset)
+}
 
 type mentionDoc struct {
 	ref string
