@@ -414,9 +414,10 @@ func possessive(text string, end int) bool {
 func venue(text string, toks []token, last int) bool {
 	for i := last + 1; i < len(toks) && i <= last+3; i++ {
 		w := text[toks[i].start:toks[i].end]
-		switch strings.ToLower(w) {
-		case "arena", "stadium", "amphitheatre", "amphitheater", "ballpark", "coliseum":
-			return true
+		for _, v := range [...]string{"arena", "stadium", "amphitheatre", "amphitheater", "ballpark", "coliseum"} {
+			if strings.EqualFold(w, v) {
+				return true
+			}
 		}
 		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) {
 			return false
