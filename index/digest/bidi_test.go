@@ -105,7 +105,7 @@ func TestExportsIsolateBidi(t *testing.T) {
 
 	r := &insight.Review{Name: partner, Technologies: []insight.NameCount{{Name: tech, Count: 2}},
 		WithCompetitors: []insight.NameCount{{Name: sig.Competitor, Count: 1}}, Signals: []insight.Signal{sig},
-		Latest: []index.Hit{{Title: docs[0].Title, URL: docs[0].URL, Source: docs[0].Source, Published: published}},
+		Latest:      []index.Hit{{Title: docs[0].Title, URL: docs[0].URL, Source: docs[0].Source, Published: published}},
 		ReviewEvery: 90, Due: published}
 	buf.Reset()
 	if err := r.WriteHTML(&buf); err != nil {

@@ -3,10 +3,10 @@ package digest_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
