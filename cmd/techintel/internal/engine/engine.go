@@ -71,6 +71,10 @@ type Engine struct {
 	stopHup   context.CancelFunc
 	hupDone   chan struct{}
 	closeOnce bool
+
+	// retentionStop and retentionDone stop the daily retention.
+	retentionStop context.CancelFunc
+	retentionDone chan struct{}
 }
 
 // New builds an engine from o; nothing runs before Open.
@@ -97,6 +101,7 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	e.startRetention(ctx)
 	nextRun := e.o.NextRun
 	if e.o.Schedule {
 		// The scheduler is started below, before the API can ask.
@@ -166,6 +171,10 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	if e.sched != nil {
 		e.sched.Stop()
+	}
+	if e.retentionStop != nil {
+		e.retentionStop()
+		<-e.retentionDone
 	}
 	if e.hup != nil {
 		signal.Stop(e.hup)
