@@ -75,7 +75,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 		return nil, err
 	}
 	o.Jobs = append(o.Jobs, schedule.Job{Schedule: digestSched, Run: func(ctx context.Context) {
-		weeklyDigestJob(ctx, g.cfg, g.watch, g.index, mailer, time.Now(), log)
+		weeklyDigestJob(ctx, g.digester(time.Now), mailer, log)
 	}})
 	return schedule.Start(ctx, o), nil
 }
