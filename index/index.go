@@ -85,6 +85,11 @@ type Index struct {
 	// resolve resolves entity:, technology: and source: values
 	// (SetResolver); nil resolves nothing.
 	resolve atomic.Pointer[Resolver]
+
+	// gen advances with every write (writeBatch); facets caches the
+	// facet counts of filter-only searches per generation.
+	gen    atomic.Uint64
+	facets facetCache
 }
 
 // Open opens the index at path, creating it if it does not exist. If

@@ -155,16 +155,39 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
+	// Highlighting runs on the page's hits only (highlight).
+	hl := req.Highlight
+	req.Highlight = nil
+	// Without a text query, the facet counts are those of the filters
+	// alone, and the same until the next write (facetCache).
+	var key string
+	var fr search.FacetResults
+	gen := ix.gen.Load()
+	if hl == nil && len(req.Facets) > 0 {
+		key = facetKey(req)
+		if fr = ix.facets.get(key, gen); key != "" && fr != nil {
+			req.Facets = nil
+		}
+	}
 	sr, err := ix.search(ctx, req)
 	if err != nil {
+		return nil, err
+	}
+	if fr == nil {
+		fr = sr.Facets
+		if key != "" && fr != nil {
+			ix.facets.put(key, gen, fr)
+		}
+	}
+	if err := ix.highlight(ctx, req.Query, hl, sr.Hits); err != nil {
 		return nil, err
 	}
 	res := &Result{
 		Total:     sr.Total,
 		TookMS:    float64(time.Since(start).Microseconds()) / 1000,
 		Hits:      make([]Hit, 0, len(sr.Hits)),
-		Facets:    facets(sr.Facets),
-		Histogram: histogram(q, sr.Facets),
+		Facets:    facets(fr),
+		Histogram: histogram(q, fr),
 	}
 	for _, h := range sr.Hits {
 		res.Hits = append(res.Hits, toHit(h, q))
@@ -226,6 +249,10 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 	}
 	start := time.Now()
 	res := &Result{Hits: []Hit{}}
+	// Only the page's hits are highlighted, once it is known.
+	hl := req.Highlight
+	req.Highlight = nil
+	var shown []*search.DocumentMatch
 	seen := map[string]bool{}
 	groups := 0
 	for read := 0; read < MaxWindow; {
@@ -248,12 +275,12 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 			}
 			seen[s] = true
 			groups++
-			if groups > offset && len(res.Hits) < page {
-				res.Hits = append(res.Hits, toHit(h, q))
+			if groups > offset && len(shown) < page {
+				shown = append(shown, h)
 			}
 		}
 		read += len(sr.Hits)
-		if len(res.Hits) == page || len(sr.Hits) < req.Size {
+		if len(shown) == page || len(sr.Hits) < req.Size {
 			break
 		}
 		if isScoreSort(req) {
@@ -261,6 +288,12 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		} else {
 			req.SetSearchAfter(cursorAfter(req, sr.Hits[len(sr.Hits)-1]))
 		}
+	}
+	if err := ix.highlight(ctx, req.Query, hl, shown); err != nil {
+		return nil, err
+	}
+	for _, h := range shown {
+		res.Hits = append(res.Hits, toHit(h, q))
 	}
 	stories := make([]string, len(res.Hits))
 	for i, h := range res.Hits {
@@ -281,6 +314,39 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 	}
 	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// highlight fills the Fragments of hits, the shown page, by running the
+// query again on those documents only, with the highlighter hl (nil: no
+// highlighting). A bleve search that highlights decodes the term locations
+// of every match (its searchers read term vectors), not only of the hits
+// it returns: on a common word that is most of its time. The second
+// request reads them for the page alone, and its fragments are the ones
+// the single request would have made: the same query on the same
+// documents. A document deleted in between keeps no fragments and gets
+// the unhighlighted snippet.
+func (ix *Index) highlight(ctx context.Context, q query.Query, hl *bleve.HighlightRequest, hits []*search.DocumentMatch) error {
+	if hl == nil || len(hits) == 0 {
+		return nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	req.Highlight = hl
+	sr, err := ix.search(ctx, req)
+	if err != nil {
+		return err
+	}
+	frags := make(map[string]search.FieldFragmentMap, len(sr.Hits))
+	for _, h := range sr.Hits {
+		frags[h.ID] = h.Fragments
+	}
+	for _, h := range hits {
+		h.Fragments = frags[h.ID]
+	}
+	return nil
 }
 
 // isScoreSort: req is in score order alone, paged by offset.

@@ -80,6 +80,7 @@ func (ix *Index) writeBatch(b *bleve.Batch) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.gen.Add(1) // before the write lands: cached facets are stale from now
 	err := ix.bi.Batch(b)
 	if err == nil || ix.path == "" {
 		return err
