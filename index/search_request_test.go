@@ -250,3 +250,21 @@ func equalFacets(a, b Facets) bool {
 	}
 	return eq(a.Components, b.Components) && eq(a.Entities, b.Entities) && eq(a.Technologies, b.Technologies) && eq(a.Sources, b.Sources)
 }
+
+// TestHasPhrase: which requests highlight in one request (a phrase, typed
+// or the ranking phrase of several words) and which in two.
+func TestHasPhrase(t *testing.T) {
+	e := env{m: NewMapping(), now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+	for q, want := range map[string]bool{
+		"network": false, "+radio +operators": true, "radio OR spectrum": false, "title:latency": false,
+		`"network slicing"`: true, "network slicing": true, `radio OR "open ran"`: true,
+	} {
+		req, err := buildRequest(Query{Q: q}, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hasPhrase(req.Query); got != want {
+			t.Errorf("%s: hasPhrase %v, want %v", q, got, want)
+		}
+	}
+}
