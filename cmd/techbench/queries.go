@@ -73,6 +73,13 @@ func mix(c *corpus, n int, seed uint64) []search {
 			phrases = append(phrases, p)
 		}
 	}
+	if len(phrases) == 0 { // a small corpus: any recurring pair
+		for p, f := range pairs {
+			if f >= 2 {
+				phrases = append(phrases, p)
+			}
+		}
+	}
 	slices.Sort(phrases)
 	r := rand.New(rand.NewPCG(seed, 7))
 	word := func() string { return vocab[r.IntN(len(vocab))] }
@@ -83,6 +90,10 @@ func mix(c *corpus, n int, seed uint64) []search {
 		case 0:
 			s.q = word() + " " + word()
 		case 1:
+			if len(phrases) == 0 {
+				s.q = `"` + word() + " " + word() + `"`
+				break
+			}
 			s.q = `"` + phrases[r.IntN(len(phrases))] + `"`
 		case 2:
 			s.q = "+" + word() + " +" + word()
