@@ -71,6 +71,10 @@ type Engine struct {
 	stopHup   context.CancelFunc
 	hupDone   chan struct{}
 	closeOnce bool
+
+	// retentionStop and retentionDone stop the daily retention.
+	retentionStop context.CancelFunc
+	retentionDone chan struct{}
 }
 
 // New builds an engine from o; nothing runs before Open.
@@ -97,12 +101,14 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	e.startRetention(ctx)
 	nextRun := e.o.NextRun
 	if e.o.Schedule {
 		// The scheduler is started below, before the API can ask.
 		nextRun = func(name string) time.Time { return e.sched.Next(name) }
 	}
-	e.g, err = newGathererWith(e.o.Settings, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
+	e.g, err = newGathererWith(e.o.Settings, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun,
+		replica: e.o.Replica, metrics: e.o.Metrics})
 	if err != nil {
 		return err
 	}
@@ -166,6 +172,10 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	if e.sched != nil {
 		e.sched.Stop()
+	}
+	if e.retentionStop != nil {
+		e.retentionStop()
+		<-e.retentionDone
 	}
 	if e.hup != nil {
 		signal.Stop(e.hup)
