@@ -1,0 +1,187 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
+)
+
+// crawlCorpus synthesises a crawl of n documents: titles and bodies drawn
+// from a Zipf-like vocabulary (a few words in most documents, most words
+// in few), each with a source, a component and an entity or two, as the
+// tagger gives them.
+type crawlCorpus struct {
+	vocab, ents, sources []string
+	docs                 []index.Document
+}
+
+func newCrawlCorpus(n int) *crawlCorpus {
+	r := rand.New(rand.NewPCG(19, 4))
+	c := &crawlCorpus{vocab: make([]string, 20000)}
+	for i := range c.vocab {
+		c.vocab[i] = fmt.Sprintf("w%dx", i)
+	}
+	c.ents = []string{"Nokia", "Ericsson", "Vodafone", "Huawei", "Samsung", "Intel", "Qualcomm", "ZTE",
+		"Deutsche Telekom", "Orange", "Telefonica", "Cisco", "Juniper", "Arista", "Mavenir", "Rakuten"}
+	for i := range 40 {
+		c.sources = append(c.sources, fmt.Sprintf("source-%d", i))
+	}
+	zipf := rand.NewZipf(r, 1.1, 2, uint64(len(c.vocab)-1))
+	text := func(words int) string {
+		w := make([]string, words)
+		for i := range w {
+			w[i] = c.vocab[zipf.Uint64()]
+		}
+		return strings.Join(w, " ")
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		u := fmt.Sprintf("https://bench.example/%d/item-%d", i%len(c.sources), i)
+		ents := []string{c.ents[r.IntN(len(c.ents))]}
+		if r.IntN(3) == 0 {
+			ents = append(ents, c.ents[r.IntN(len(c.ents))])
+		}
+		c.docs = append(c.docs, index.Document{ID: index.DocID(u), URL: u, Title: text(9), Body: text(150),
+			Source: c.sources[i%len(c.sources)], Published: start.Add(time.Duration(i) * time.Minute),
+			Fetched:    start.Add(time.Duration(i) * time.Minute),
+			Components: []string{index.Components[r.IntN(len(index.Components))]}, Entities: ents, Technologies: []string{}})
+	}
+	return c
+}
+
+// subscriptions returns n saved searches of the shapes people save: a
+// word or two, a phrase, a word within an entity, component or source,
+// an entity alone. Their words are drawn from the middle of the
+// vocabulary, where a saved search matches some documents but not most.
+func (c *crawlCorpus) subscriptions(n int) []index.Standing {
+	r := rand.New(rand.NewPCG(uint64(n), 8))
+	w := func() string { return c.vocab[20+r.IntN(3000)] }
+	out := make([]index.Standing, n)
+	for i := range out {
+		s := index.Standing{ID: fmt.Sprintf("%016x", i)}
+		switch i % 8 {
+		case 0:
+			s.Q = w()
+		case 1:
+			s.Q = w() + " " + w()
+		case 2:
+			s.Q = fmt.Sprintf("%q", c.vocab[2+r.IntN(40)]+" "+c.vocab[2+r.IntN(40)])
+		case 3:
+			s.Q = w()
+			s.Entities = []string{c.ents[r.IntN(len(c.ents))]}
+		case 4:
+			s.Entities = []string{c.ents[r.IntN(len(c.ents))] + " Labs"} // a watched entity rarely in the news
+		case 5:
+			s.Q = w() + " OR " + w()
+			s.Components = []string{index.Components[r.IntN(len(index.Components))]}
+		case 6:
+			s.Q = w()
+			s.Sources = []string{c.sources[r.IntN(len(c.sources))]}
+		case 7:
+			s.Q = "title:" + w() + " -" + w()
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// BenchmarkPercolateCrawl is a 20,000-item crawl (40 batches of 500, each
+// indexed into an on-disk index, then percolated, its alerts written to a
+// state store) with 0, 100 and 1,000 subscriptions: the ratio of each run
+// to subs=0 is what subscriptions add to a crawl. It reports the alerts
+// raised and the state store's growth per alert. Run it with
+// -benchtime=1x: one iteration is a whole crawl.
+func BenchmarkPercolateCrawl(b *testing.B) {
+	const docs, batch = 20000, 500
+	c := newCrawlCorpus(docs)
+	for _, n := range []int{0, 100, 1000} {
+		subs := c.subscriptions(n)
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			var alerts int
+			var grown int64
+			for b.Loop() {
+				b.StopTimer()
+				dir := b.TempDir()
+				ix, err := index.Open(filepath.Join(dir, "index"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				st, err := store.Open(filepath.Join(dir, "state.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, s := range subs {
+					if _, err := st.AddSubscription(store.Subscription{Name: s.ID, Query: s.Q}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				// The store's own IDs replace the synthetic ones.
+				stored, err := st.Subscriptions()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range stored {
+					subs[i].ID = stored[i].ID
+				}
+				before := fileSize(b, filepath.Join(dir, "state.db"))
+				alerts = 0
+				b.StartTimer()
+				for from := 0; from < docs; from += batch {
+					part := c.docs[from : from+batch]
+					if _, err := ix.Upsert(ctx, slices.Clone(part)); err != nil {
+						b.Fatal(err)
+					}
+					if n == 0 {
+						continue
+					}
+					matched, failed, err := index.Percolate(ctx, part, subs)
+					if err != nil || len(failed) > 0 {
+						b.Fatal(err, failed)
+					}
+					var ms []store.Match
+					for sub, ids := range matched {
+						for _, id := range ids {
+							ms = append(ms, store.Match{Subscription: sub, Document: id, Story: id})
+						}
+					}
+					added, err := st.AddAlerts(ms, time.Now())
+					if err != nil {
+						b.Fatal(err)
+					}
+					alerts += len(added)
+				}
+				b.StopTimer()
+				if err := st.Close(); err != nil {
+					b.Fatal(err)
+				}
+				grown = fileSize(b, filepath.Join(dir, "state.db")) - before
+				if err := ix.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(alerts), "alerts")
+			if alerts > 0 {
+				b.ReportMetric(float64(grown)/float64(alerts), "store-bytes/alert")
+			}
+		})
+	}
+}
+
+func fileSize(b *testing.B, path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Size()
+}
