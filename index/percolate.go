@@ -82,7 +82,7 @@ func percolate(ctx context.Context, docs []Document, searches []Standing, prefil
 	for i, s := range searches {
 		plans[i] = planner{an: an, resolve: s.Resolve}.plan(s)
 	}
-	holders := batchHolders(docs, plans, an)
+	batch := analyseBatch(docs, plans, an)
 	// Only the searches one of whose first clause's keys the batch holds
 	// can match: an inverted index from those keys finds them without
 	// looking at the others.
@@ -98,7 +98,7 @@ func percolate(ctx context.Context, docs []Document, searches []Standing, prefil
 		}
 	}
 	for k, subs := range inverted {
-		if _, ok := holders[k]; ok {
+		if _, ok := batch.holders[k]; ok {
 			for _, i := range subs {
 				maybe[i] = true
 			}
@@ -112,18 +112,21 @@ func percolate(ctx context.Context, docs []Document, searches []Standing, prefil
 		if !maybe[i] {
 			continue
 		}
-		cands := plans[i].candidates(len(docs), holders)
+		cands := plans[i].candidates(batch)
 		if cands.empty() {
 			continue
 		}
-		if plans[i].exact {
+		if c := plans[i].cond; c != nil {
+			cands.and(c.docs(batch))
 			ids := make([]string, 0, cands.count())
 			for j := range docs {
 				if cands.has(j) {
 					ids = append(ids, docs[j].ID)
 				}
 			}
-			out[s.ID] = ids
+			if len(ids) > 0 {
+				out[s.ID] = ids
+			}
 			continue
 		}
 		verify = append(verify, s)

@@ -3,6 +3,7 @@ package index
 import (
 	"math/bits"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,12 +16,13 @@ import (
 // The pre-filter of percolation. From each standing search it derives
 // what a document must contain to match (a conjunction of clauses, each a
 // set of index terms of which the document needs one), and from each
-// batch which documents contain which of those terms, analysing the batch
-// once for every standing search. A standing search whose clauses no
-// document satisfies is skipped; one whose clauses are its whole query
-// (words, ANDs, ORs of words, tag filters) is answered by them, exactly;
-// only the rest (phrases, NEAR, NOT, prefixes, dates) run as bleve queries,
-// over the documents their clauses leave.
+// batch which documents contain which of those terms (and where, for
+// phrases), analysing the batch once for every standing search. A
+// standing search whose clauses no document satisfies is skipped; one
+// made of words, phrases, tags, AND, OR and NOT is evaluated on those
+// terms directly, exactly as its query would match; only the rest
+// (prefixes, NEAR, dates) run as bleve queries, over the documents their
+// clauses leave.
 
 // key is an index term in a field: field + "\x00" + term.
 type key string
@@ -35,9 +37,9 @@ type plan struct {
 	// clauses must all be satisfied by a matching document; none means
 	// any document may match.
 	clauses []clause
-	// exact: a document matches exactly when it satisfies the clauses,
-	// so no query needs to run.
-	exact bool
+	// cond, if set, is the whole search evaluated on the batch's terms:
+	// no query needs to run.
+	cond cond
 }
 
 // planner derives plans with the analyser and resolver queries compile
@@ -47,14 +49,15 @@ type planner struct {
 	resolve Resolver
 }
 
-// plan derives the plan of s. A query that does not parse gets an inexact
-// plan without clauses: it runs, and reports its error.
+// plan derives the plan of s. A query that does not parse gets a plan
+// without clauses or cond: it runs, and reports its error.
 func (p planner) plan(s Standing) plan {
 	n, err := ql.Parse(s.Q)
 	if err != nil {
 		return plan{}
 	}
 	pl := p.node(n)
+	conds := []cond{pl.cond}
 	for _, f := range []struct {
 		field  string
 		values []string
@@ -71,41 +74,52 @@ func (p planner) plan(s Standing) plan {
 		}
 		if len(c) > 0 {
 			pl.clauses = append(pl.clauses, c)
+			conds = append(conds, condAny(c))
 		}
 	}
-	if !s.Since.IsZero() || !s.Until.IsZero() {
-		pl.exact = false
+	switch {
+	case pl.cond == nil || !s.Since.IsZero() || !s.Until.IsZero():
+		pl.cond = nil
+	case len(conds) > 1:
+		pl.cond = condAnd(conds)
 	}
 	return pl
 }
 
 // node derives the plan of a query node, mirroring compiler.compile: a
 // clause is only derived where the compiled query needs it, so that
-// skipping on it never loses a match.
+// skipping on it never loses a match, and a cond only where it matches
+// what the query matches.
 func (p planner) node(n ql.Node) plan {
 	switch n := n.(type) {
 	case nil:
-		return plan{exact: true} // matches everything
+		return plan{cond: condAll{}}
 	case *ql.And:
-		out := plan{exact: true}
+		out := plan{}
+		conds, direct := condAnd{}, true
 		for _, child := range n.Nodes {
 			c := p.node(child)
 			out.clauses = append(out.clauses, c.clauses...)
-			out.exact = out.exact && c.exact
+			conds = append(conds, c.cond)
+			direct = direct && c.cond != nil
+		}
+		if direct {
+			out.cond = conds
 		}
 		return out
 	case *ql.Or:
 		// A document matching the OR matches a side, so it satisfies
 		// that side's clauses: the union of one clause per side is
-		// needed. It is the whole OR when every side is one clause.
+		// needed, unless a side may match anything.
 		var union clause
-		exact := true
+		conds, direct, bounded := condOr{}, true, true
 		for _, child := range n.Nodes {
 			c := p.node(child)
+			conds = append(conds, c.cond)
+			direct = direct && c.cond != nil
 			if len(c.clauses) == 0 {
-				// This side may match anything: so may the OR (and an
-				// exact side without clauses matches everything).
-				return plan{exact: c.exact}
+				bounded = false
+				continue
 			}
 			shortest := c.clauses[0]
 			for _, cl := range c.clauses[1:] {
@@ -114,21 +128,35 @@ func (p planner) node(n ql.Node) plan {
 				}
 			}
 			union = append(union, shortest...)
-			exact = exact && c.exact && len(c.clauses) == 1
 		}
-		return plan{clauses: []clause{union}, exact: exact}
+		out := plan{}
+		if bounded {
+			out.clauses = []clause{union}
+		}
+		if direct {
+			out.cond = conds
+		}
+		return out
+	case *ql.Not:
+		if c := p.node(n.Node); c.cond != nil {
+			return plan{cond: condNot{c.cond}}
+		}
+		return plan{}
 	case *ql.Term:
 		return p.term(n)
 	case *ql.Near:
 		left, right := p.tokens(n.Left.Value), p.tokens(n.Right.Value)
 		if len(left) == 0 || len(right) == 0 {
 			// As compiler.near: the other side alone, as a phrase.
-			pl := p.term(&ql.Term{Field: n.Left.Field, Value: n.Left.Value + " " + n.Right.Value})
-			return plan{clauses: pl.clauses}
+			return p.term(&ql.Term{Field: n.Left.Field, Value: n.Left.Value + " " + n.Right.Value})
 		}
-		return plan{clauses: p.textClauses(n.Left.Field, append(left, right...))}
+		var toks []string
+		for _, t := range append(left, right...) {
+			toks = append(toks, t.term)
+		}
+		return plan{clauses: p.textClauses(n.Left.Field, toks)}
 	}
-	// NOT, date ranges: nothing a document must contain.
+	// Date ranges: left to the query.
 	return plan{}
 }
 
@@ -156,19 +184,34 @@ func (p planner) term(t *ql.Term) plan {
 			}
 		}
 		if len(c) == 0 {
-			return plan{exact: true} // anyTerm of nothing: no condition
+			return plan{cond: condAll{}} // anyTerm of nothing: no condition
 		}
-		return plan{clauses: []clause{c}, exact: true}
+		return plan{clauses: []clause{c}, cond: condAny(c)}
 	}
 	toks := p.tokens(t.Value)
+	var words []string
+	for _, tk := range toks {
+		words = append(words, tk.term)
+	}
 	switch len(toks) {
 	case 0:
-		return plan{exact: true} // only common words: they do not narrow
+		return plan{cond: condAll{}} // only common words: they do not narrow
 	case 1:
-		return plan{clauses: p.textClauses(t.Field, toks), exact: true}
+		cl := p.textClauses(t.Field, words)
+		return plan{clauses: cl, cond: condAny(cl[0])}
 	}
-	// A phrase: each word is needed, their order only a query can check.
-	return plan{clauses: p.textClauses(t.Field, toks)}
+	// A phrase (quoted, or a word the analyser splits): the words in one
+	// field, each at its offset from the first, as bleve's match phrase
+	// query places them (common words leave gaps).
+	var either condOr
+	for _, f := range fieldsOf(t.Field) {
+		ph := condPhrase{}
+		for _, tk := range toks {
+			ph = append(ph, phraseTerm{key: termKey(f.name, tk.term), off: tk.pos - toks[0].pos})
+		}
+		either = append(either, ph)
+	}
+	return plan{clauses: p.textClauses(t.Field, words), cond: either}
 }
 
 // textClauses: each token in one of the fields a term of field searches.
@@ -185,13 +228,140 @@ func (p planner) textClauses(field string, toks []string) []clause {
 	return out
 }
 
-func (p planner) tokens(s string) []string {
+type token struct {
+	term string
+	pos  int
+}
+
+func (p planner) tokens(s string) []token {
 	toks := p.an.Analyze([]byte(s))
-	out := make([]string, len(toks))
+	out := make([]token, len(toks))
 	for i, t := range toks {
-		out[i] = string(t.Term)
+		out[i] = token{term: string(t.Term), pos: t.Position}
 	}
 	return out
+}
+
+// cond is a query evaluated on the analysed terms of a batch.
+type cond interface {
+	docs(b *batchTerms) docSet
+	keys(add func(k key, positions bool))
+}
+
+type (
+	condAll    struct{}
+	condAny    []key // a document holding any of the keys
+	condAnd    []cond
+	condOr     []cond
+	condNot    struct{ c cond }
+	condPhrase []phraseTerm // the terms at their offsets, in one field
+	phraseTerm struct {
+		key key
+		off int
+	}
+)
+
+func (condAll) docs(b *batchTerms) docSet { return b.all() }
+func (condAll) keys(func(key, bool))      {}
+
+func (c condAny) docs(b *batchTerms) docSet {
+	out := newDocSet(b.n)
+	for _, k := range c {
+		if h, ok := b.holders[k]; ok {
+			out.or(h)
+		}
+	}
+	return out
+}
+
+func (c condAny) keys(add func(key, bool)) {
+	for _, k := range c {
+		add(k, false)
+	}
+}
+
+func (c condAnd) docs(b *batchTerms) docSet {
+	out := b.all()
+	for _, x := range c {
+		if out.empty() {
+			break
+		}
+		out.and(x.docs(b))
+	}
+	return out
+}
+
+func (c condAnd) keys(add func(key, bool)) {
+	for _, x := range c {
+		x.keys(add)
+	}
+}
+
+func (c condOr) docs(b *batchTerms) docSet {
+	out := newDocSet(b.n)
+	for _, x := range c {
+		out.or(x.docs(b))
+	}
+	return out
+}
+
+func (c condOr) keys(add func(key, bool)) {
+	for _, x := range c {
+		x.keys(add)
+	}
+}
+
+func (c condNot) docs(b *batchTerms) docSet {
+	out := c.c.docs(b)
+	for i := range out {
+		out[i] = ^out[i]
+	}
+	if r := b.n % 64; r != 0 {
+		out[len(out)-1] &= 1<<r - 1
+	}
+	return out
+}
+
+func (c condNot) keys(add func(key, bool)) { c.c.keys(add) }
+
+func (c condPhrase) docs(b *batchTerms) docSet {
+	out := b.all()
+	for _, t := range c {
+		h, ok := b.holders[t.key]
+		if !ok {
+			return newDocSet(b.n)
+		}
+		out.and(h)
+	}
+	for i := range b.n {
+		if out.has(i) && !c.at(b, i) {
+			out[i/64] &^= 1 << (i % 64)
+		}
+	}
+	return out
+}
+
+// at: document i holds the terms at their offsets somewhere.
+func (c condPhrase) at(b *batchTerms, i int) bool {
+	for _, start := range b.positions[c[0].key][i] {
+		ok := true
+		for _, t := range c[1:] {
+			if !slices.Contains(b.positions[t.key][i], start+t.off) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c condPhrase) keys(add func(key, bool)) {
+	for _, t := range c {
+		add(t.key, true)
+	}
 }
 
 // docSet is a set of documents of a batch, by position.
@@ -231,19 +401,15 @@ func (s docSet) count() int {
 	return n
 }
 
-// candidates returns the documents of a batch of n that satisfy every
-// clause, given the documents holding each key (a key no document holds
-// is absent).
-func (pl plan) candidates(n int, holders map[key]docSet) docSet {
-	out := newDocSet(n)
-	for i := range n {
-		out.add(i)
-	}
-	any := newDocSet(n)
+// candidates returns the documents of the batch that satisfy every
+// clause.
+func (pl plan) candidates(b *batchTerms) docSet {
+	out := b.all()
+	any := newDocSet(b.n)
 	for _, c := range pl.clauses {
 		clear(any)
 		for _, k := range c {
-			if h, ok := holders[k]; ok {
+			if h, ok := b.holders[k]; ok {
 				any.or(h)
 			}
 		}
@@ -255,21 +421,46 @@ func (pl plan) candidates(n int, holders map[key]docSet) docSet {
 	return out
 }
 
-// batchHolders returns, for each key some plan needs, the documents of
-// the batch that hold it. Titles and bodies are analysed once, on every
-// core, and only when a plan needs a word.
-func batchHolders(docs []Document, plans []plan, an analysis.Analyzer) map[key]docSet {
-	needed := map[key]bool{}
-	text := false
+// batchTerms is what a batch holds of the terms the plans need.
+type batchTerms struct {
+	n       int
+	holders map[key]docSet // a key no document holds is absent
+	// positions of the phrase terms, by key and document.
+	positions map[key]map[int][]int
+}
+
+func (b *batchTerms) all() docSet {
+	out := newDocSet(b.n)
+	for i := range out {
+		out[i] = ^uint64(0)
+	}
+	if r := b.n % 64; r != 0 {
+		out[len(out)-1] = 1<<r - 1
+	}
+	return out
+}
+
+// analyseBatch finds the documents of the batch that hold each key some
+// plan needs. Titles and bodies are analysed once, on every core, and
+// only when a plan needs a word.
+func analyseBatch(docs []Document, plans []plan, an analysis.Analyzer) *batchTerms {
+	needed := map[key]bool{} // true: positions are needed
+	add := func(k key, positions bool) { needed[k] = needed[k] || positions }
 	for _, pl := range plans {
 		for _, c := range pl.clauses {
 			for _, k := range c {
-				needed[k] = true
-				text = text || strings.HasPrefix(string(k), fieldTitle+"\x00") || strings.HasPrefix(string(k), fieldBody+"\x00")
+				add(k, false)
 			}
 		}
+		if pl.cond != nil {
+			pl.cond.keys(add)
+		}
 	}
-	found := make([][]key, len(docs))
+	text := false
+	for k := range needed {
+		text = text || strings.HasPrefix(string(k), fieldTitle+"\x00") || strings.HasPrefix(string(k), fieldBody+"\x00")
+	}
+	found := make([]docTerms, len(docs))
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), len(docs)) {
@@ -286,26 +477,52 @@ func batchHolders(docs []Document, plans []plan, an analysis.Analyzer) map[key]d
 		}()
 	}
 	wg.Wait()
-	holders := map[key]docSet{}
-	for i, keys := range found {
-		for _, k := range keys {
-			h, ok := holders[k]
+	b := &batchTerms{n: len(docs), holders: map[key]docSet{}, positions: map[key]map[int][]int{}}
+	for i, f := range found {
+		for _, k := range f.keys {
+			h, ok := b.holders[k]
 			if !ok {
 				h = newDocSet(len(docs))
-				holders[k] = h
+				b.holders[k] = h
 			}
 			h.add(i)
 		}
+		for k, pos := range f.positions {
+			if b.positions[k] == nil {
+				b.positions[k] = map[int][]int{}
+			}
+			b.positions[k][i] = pos
+		}
 	}
-	return holders
+	return b
 }
 
-// docKeys returns the needed keys d holds, as indexDoc indexes it.
-func docKeys(d *Document, needed map[key]bool, text bool, an analysis.Analyzer) []key {
-	var out []key
-	add := func(field, v string) {
-		if k := termKey(field, v); needed[k] {
-			out = append(out, k)
+// docTerms is what one document holds of the needed keys.
+type docTerms struct {
+	keys      []key
+	positions map[key][]int
+}
+
+// docKeys returns the needed keys d holds, as indexDoc indexes it, with
+// the positions of those whose positions are needed.
+func docKeys(d *Document, needed map[key]bool, text bool, an analysis.Analyzer) docTerms {
+	var out docTerms
+	seen := map[key]bool{}
+	add := func(field, v string, pos int) {
+		k := termKey(field, v)
+		positions, ok := needed[k]
+		if !ok {
+			return
+		}
+		if !seen[k] {
+			seen[k] = true
+			out.keys = append(out.keys, k)
+		}
+		if positions {
+			if out.positions == nil {
+				out.positions = map[key][]int{}
+			}
+			out.positions[k] = append(out.positions[k], pos)
 		}
 	}
 	for _, f := range []struct {
@@ -317,13 +534,13 @@ func docKeys(d *Document, needed map[key]bool, text bool, an analysis.Analyzer) 
 		{fieldURL, []string{d.URL}}, {fieldStory, []string{d.Story}},
 	} {
 		for _, v := range f.values {
-			add(f.field, v)
+			add(f.field, v, 0)
 		}
 	}
 	if text {
 		for _, f := range []struct{ field, text string }{{fieldTitle, d.Title}, {fieldBody, d.Body}} {
 			for _, t := range an.Analyze([]byte(f.text)) {
-				add(f.field, string(t.Term))
+				add(f.field, string(t.Term), t.Position)
 			}
 		}
 	}

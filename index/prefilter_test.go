@@ -97,7 +97,7 @@ func (w *prefilterWorld) query(depth int) string {
 	case 1:
 		return "+" + w.word() + " +" + w.word()
 	case 2:
-		return fmt.Sprintf("%q", w.word()+" "+w.word())
+		return fmt.Sprintf("%q", w.sentence(2+w.r.IntN(3)))
 	case 3:
 		return "title:" + w.word()
 	case 4:
@@ -202,12 +202,12 @@ func TestPrefilterEqualsFullEvaluation(t *testing.T) {
 			plans[i] = planner{an: an, resolve: s.Resolve}.plan(s)
 		}
 		batch := lastOfEach(docs)
-		holders := batchHolders(batch, plans, an)
+		terms := analyseBatch(batch, plans, an)
 		for _, pl := range plans {
-			if pl.exact {
+			if pl.cond != nil {
 				exact++
 			}
-			if len(pl.clauses) > 0 && pl.candidates(len(batch), holders).empty() {
+			if len(pl.clauses) > 0 && pl.candidates(terms).empty() {
 				skipped++
 			}
 		}
@@ -232,10 +232,12 @@ func TestPlan(t *testing.T) {
 		{Standing{Q: "the"}, "", true},
 		{Standing{Q: "radios networks"}, "[title:radio body:radio] [title:network body:network]", true},
 		{Standing{Q: "radio OR title:core"}, "[title:radio body:radio title:core]", true},
-		{Standing{Q: `"open ran"`}, "[title:open body:open] [title:ran body:ran]", false},
-		{Standing{Q: "open-ran"}, "[title:open body:open] [title:ran body:ran]", false},
-		{Standing{Q: "radio -core"}, "[title:radio body:radio]", false},
-		{Standing{Q: "radio OR NOT core"}, "", false},
+		{Standing{Q: `"open ran"`}, "[title:open body:open] [title:ran body:ran]", true},
+		{Standing{Q: "open-ran"}, "[title:open body:open] [title:ran body:ran]", true},
+		{Standing{Q: "radio -core"}, "[title:radio body:radio]", true},
+		{Standing{Q: "radio OR NOT core"}, "", true},
+		{Standing{Q: "radio OR core*"}, "", false},
+		{Standing{Q: "NOT radi*"}, "", false},
 		{Standing{Q: "radio OR the"}, "", true},
 		{Standing{Q: "radi*"}, "", false},
 		{Standing{Q: "radio NEAR/2 core"}, "[title:radio body:radio] [title:core body:core]", false},
@@ -254,8 +256,8 @@ func TestPlan(t *testing.T) {
 			}
 			parts = append(parts, "["+strings.Join(ks, " ")+"]")
 		}
-		if got := strings.Join(parts, " "); got != c.want || pl.exact != c.exact {
-			t.Errorf("%q %v: plan %s exact %v, want %s exact %v", c.s.Q, c.s, got, pl.exact, c.want, c.exact)
+		if got := strings.Join(parts, " "); got != c.want || (pl.cond != nil) != c.exact {
+			t.Errorf("%q %v: plan %s exact %v, want %s exact %v", c.s.Q, c.s, got, pl.cond != nil, c.want, c.exact)
 		}
 	}
 }
@@ -263,7 +265,7 @@ func TestPlan(t *testing.T) {
 // FuzzPrefilter: whatever the query, the pre-filter matches what the full
 // evaluation matches, and fails where it fails.
 func FuzzPrefilter(f *testing.F) {
-	for _, s := range []string{"radio", `"open ran" OR core`, "radio NEAR/1 core -the", "entity:dt OR title:radio*", "(a OR (b c)) NOT d", "published:>=2026-11-05 spectrum"} {
+	for _, s := range []string{"radio", `"open ran" OR core`, "radio NEAR/1 core -the", "entity:dt OR title:radio*", "(a OR (b c)) NOT d", `"radio the radio" -"open of"`, "published:>=2026-11-05 spectrum"} {
 		f.Add(s)
 	}
 	w := newPrefilterWorld(99)
