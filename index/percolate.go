@@ -313,3 +313,10 @@ func lastOfEach(docs []Document) []Document {
 	}
 	return out
 }
+
+// GoneHit is what an alert shows of a document the index no longer has:
+// the title and URL the alert kept, nothing more.
+func GoneHit(id, url, title string) Hit {
+	return Hit{ID: id, URL: url, Title: title, Components: []string{}, Entities: []string{},
+		Technologies: []string{}, Salient: []string{}}
+}

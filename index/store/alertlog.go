@@ -431,3 +431,30 @@ func migrateAlerts(tx *bolt.Tx) (int, error) {
 	}
 	return n, nil
 }
+
+// Alert returns one alert of a subscription, or an error wrapping
+// ErrNotFound.
+func (s *Store) Alert(subID, alertID string) (Alert, error) {
+	var a Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		sub, ok := subKey(subID)
+		seq, err := seqKey(alertID)
+		if !ok || err != nil {
+			return ErrNotFound
+		}
+		log, docs := tx.Bucket(bucketLog), tx.Bucket(bucketRefDocs)
+		if log == nil || docs == nil || log.Bucket(sub) == nil {
+			return ErrNotFound
+		}
+		v := log.Bucket(sub).Get(seq)
+		if v == nil {
+			return ErrNotFound
+		}
+		a, err = alertOf(docs, sub, seq, v)
+		return err
+	})
+	if err != nil {
+		return Alert{}, fmt.Errorf("store: alert %s of subscription %s: %w", alertID, subID, err)
+	}
+	return a, nil
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -167,6 +168,12 @@ func TestAlertsCompactListing(t *testing.T) {
 	}
 	if added[0].Created != now.Truncate(time.Second) || added[0].Title != "Document 0" || added[0].URL != "https://x.example/0" {
 		t.Errorf("first alert %+v", added[0])
+	}
+	if a, err := s.Alert(added[3].Subscription, added[3].ID); err != nil || a != added[3] {
+		t.Errorf("alert %s: %+v, %v; want %+v", added[3].ID, a, err, added[3])
+	}
+	if _, err := s.Alert(subs[0].ID, "999"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown alert: %v, want ErrNotFound", err)
 	}
 	one, _, err := s.Alerts(subs[1].ID, "", 100)
 	if err != nil {
