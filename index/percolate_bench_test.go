@@ -96,86 +96,108 @@ func (c *crawlCorpus) subscriptions(n int) []index.Standing {
 
 // BenchmarkPercolateCrawl is a 20,000-item crawl (40 batches of 500, each
 // indexed into an on-disk index, then percolated, its alerts written to a
-// state store) with 0, 100 and 1,000 subscriptions: the ratio of each run
-// to subs=0 is what subscriptions add to a crawl. It reports the alerts
-// raised and the state store's growth per alert. Run it with
-// -benchtime=1x: one iteration is a whole crawl.
+// state store) with 0, 100 and 1,000 subscriptions. Each iteration runs
+// the three crawls one after the other, so that on a shared machine the
+// baseline (subs=0) sees the same load as the others; it reports each
+// crawl's wall and CPU seconds, their ratios to subs=0, the alerts raised
+// and the state store's growth per alert. Run it with -benchtime=1x or
+// 2x: one iteration is three whole crawls.
 func BenchmarkPercolateCrawl(b *testing.B) {
 	const docs, batch = 20000, 500
 	c := newCrawlCorpus(docs)
-	for _, n := range []int{0, 100, 1000} {
-		subs := c.subscriptions(n)
-		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			ctx := context.Background()
-			var alerts int
-			var grown int64
-			for b.Loop() {
-				b.StopTimer()
-				dir := b.TempDir()
-				ix, err := index.Open(filepath.Join(dir, "index"))
-				if err != nil {
-					b.Fatal(err)
-				}
-				st, err := store.Open(filepath.Join(dir, "state.db"))
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, s := range subs {
-					if _, err := st.AddSubscription(store.Subscription{Name: s.ID, Query: s.Q}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				// The store's own IDs replace the synthetic ones.
-				stored, err := st.Subscriptions()
-				if err != nil {
-					b.Fatal(err)
-				}
-				for i := range stored {
-					subs[i].ID = stored[i].ID
-				}
-				before := fileSize(b, filepath.Join(dir, "state.db"))
-				alerts = 0
-				b.StartTimer()
-				for from := 0; from < docs; from += batch {
-					part := c.docs[from : from+batch]
-					if _, err := ix.Upsert(ctx, slices.Clone(part)); err != nil {
-						b.Fatal(err)
-					}
-					if n == 0 {
-						continue
-					}
-					matched, failed, err := index.Percolate(ctx, part, subs)
-					if err != nil || len(failed) > 0 {
-						b.Fatal(err, failed)
-					}
-					var ms []store.Match
-					for sub, ids := range matched {
-						for _, id := range ids {
-							ms = append(ms, store.Match{Subscription: sub, Document: id, Story: id})
-						}
-					}
-					added, err := st.AddAlerts(ms, time.Now())
-					if err != nil {
-						b.Fatal(err)
-					}
-					alerts += len(added)
-				}
-				b.StopTimer()
-				if err := st.Close(); err != nil {
-					b.Fatal(err)
-				}
-				grown = fileSize(b, filepath.Join(dir, "state.db")) - before
-				if err := ix.Close(); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(alerts), "alerts")
-			if alerts > 0 {
-				b.ReportMetric(float64(grown)/float64(alerts), "store-bytes/alert")
-			}
-		})
+	counts := []int{0, 100, 1000}
+	subs := map[int][]index.Standing{}
+	for _, n := range counts {
+		subs[n] = c.subscriptions(n)
 	}
+	wall, cpu := map[int]time.Duration{}, map[int]time.Duration{}
+	alerts, grown := map[int]int{}, map[int]int64{}
+	for b.Loop() {
+		for _, n := range counts {
+			w, u, a, g := crawlOnce(b, c, subs[n], docs, batch)
+			wall[n] += w
+			cpu[n] += u
+			alerts[n], grown[n] = a, g
+		}
+	}
+	for _, n := range counts {
+		b.ReportMetric(wall[n].Seconds()/float64(b.N), fmt.Sprintf("s(subs=%d)", n))
+		b.ReportMetric(cpu[n].Seconds()/float64(b.N), fmt.Sprintf("cpu-s(subs=%d)", n))
+		if n == 0 {
+			continue
+		}
+		b.ReportMetric(float64(wall[n])/float64(wall[0]), fmt.Sprintf("x-wall(subs=%d)", n))
+		b.ReportMetric(float64(cpu[n])/float64(cpu[0]), fmt.Sprintf("x-cpu(subs=%d)", n))
+		b.ReportMetric(float64(alerts[n]), fmt.Sprintf("alerts(subs=%d)", n))
+		if alerts[n] > 0 {
+			b.ReportMetric(float64(grown[n])/float64(alerts[n]), fmt.Sprintf("store-B/alert(subs=%d)", n))
+		}
+	}
+}
+
+// crawlOnce runs one crawl with subs; it returns its wall and CPU time,
+// the alerts raised and how much the state file grew.
+func crawlOnce(b *testing.B, c *crawlCorpus, subs []index.Standing, docs, batch int) (wall, cpu time.Duration, alerts int, grown int64) {
+	b.StopTimer()
+	defer b.StartTimer()
+	ctx := context.Background()
+	dir := b.TempDir()
+	ix, err := index.Open(filepath.Join(dir, "index"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	st, err := store.Open(filepath.Join(dir, "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range subs {
+		if _, err := st.AddSubscription(store.Subscription{Name: s.ID, Query: s.Q}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The store's own IDs replace the synthetic ones.
+	stored, err := st.Subscriptions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	subs = slices.Clone(subs)
+	for i := range stored {
+		subs[i].ID = stored[i].ID
+	}
+	before := fileSize(b, filepath.Join(dir, "state.db"))
+	start, startCPU := time.Now(), cpuTime(b)
+	b.StartTimer()
+	for from := 0; from < docs; from += batch {
+		part := c.docs[from : from+batch]
+		if _, err := ix.Upsert(ctx, slices.Clone(part)); err != nil {
+			b.Fatal(err)
+		}
+		if len(subs) == 0 {
+			continue
+		}
+		matched, failed, err := index.Percolate(ctx, part, subs)
+		if err != nil || len(failed) > 0 {
+			b.Fatal(err, failed)
+		}
+		var ms []store.Match
+		for sub, ids := range matched {
+			for _, id := range ids {
+				ms = append(ms, store.Match{Subscription: sub, Document: id, Story: id})
+			}
+		}
+		added, err := st.AddAlerts(ms, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		alerts += len(added)
+	}
+	b.StopTimer()
+	wall, cpu = time.Since(start), cpuTime(b)-startCPU
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return wall, cpu, alerts, fileSize(b, filepath.Join(dir, "state.db")) - before
 }
 
 func fileSize(b *testing.B, path string) int64 {
