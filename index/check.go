@@ -36,7 +36,7 @@ func Check(path string) (docs uint64, err error) {
 	defer func() {
 		// A truncated segment can make zap index past its end.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("index: %w: %s: opening it failed: %v", ErrDamaged, path, r)
+			err = fmt.Errorf("index: %w: %s: opening it failed: %v", ErrDamaged, damagedSegment(path), r)
 		}
 	}()
 	bi, err := bleve.OpenUsing(path, openConfig(true))
@@ -44,11 +44,11 @@ func Check(path string) (docs uint64, err error) {
 		if strings.Contains(err.Error(), "timeout") {
 			return 0, fmt.Errorf("index: check %s: %w", path, ErrLocked)
 		}
-		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, path, err)
+		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, damagedSegment(path), err)
 	}
 	defer bi.Close()
 	if v, err := bi.GetInternal([]byte("techintel_mapping")); err != nil || len(v) == 0 {
-		return 0, fmt.Errorf("index: %w: %s: no mapping version (%v)", ErrDamaged, path, err)
+		return 0, fmt.Errorf("index: %w: %s: no mapping version (%v)", ErrDamaged, damagedSegment(path), err)
 	}
 	adv, err := bi.Advanced()
 	if err != nil {
@@ -70,7 +70,7 @@ func Check(path string) (docs uint64, err error) {
 	}
 	snap, err := sc.LoadSnapshot(epochs[0]) // newest first
 	if err != nil {
-		return 0, fmt.Errorf("index: %w: %s: the newest snapshot does not load: %v", ErrDamaged, path, err)
+		return 0, fmt.Errorf("index: %w: %s: the newest snapshot does not load: %v", ErrDamaged, damagedSegment(path), err)
 	}
 	defer snap.DecRef()
 	for _, s := range snap.Segments() {
@@ -83,9 +83,24 @@ func Check(path string) (docs uint64, err error) {
 		}
 	}
 	if docs, err = snap.DocCount(); err != nil {
-		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, path, err)
+		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, damagedSegment(path), err)
 	}
 	return docs, nil
+}
+
+// damagedSegment names the file to blame when the index at path does not
+// open: the first segment whose checksum fails (where a flipped byte
+// makes zap fail or panic while loading it, which one depends on how the
+// segments were merged), or the index directory when every segment is
+// intact.
+func damagedSegment(path string) string {
+	segs, _ := filepath.Glob(filepath.Join(path, "store", "*.zap"))
+	for _, s := range segs {
+		if err := checkSegmentCRC(s); err != nil {
+			return s
+		}
+	}
+	return path
 }
 
 // checkSegmentCRC compares the CRC-32 (IEEE) of a zap file's bytes with

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
 )
@@ -18,7 +20,7 @@ import (
 // as the user's mistake (api.ErrInvalid, so 400), never written.
 func TestBackupTargetsStayUnderBackupDir(t *testing.T) {
 	g := newTestGatherer(t, "")
-	root := backupRoot(g.cfg)
+	root := g.Settings().BackupDir
 	ctx := context.Background()
 
 	res, err := g.Backup(ctx, "weekly/one")
@@ -46,22 +48,22 @@ func TestBackupTargetsStayUnderBackupDir(t *testing.T) {
 		{"", "a\x00b", "control characters"},
 		{"", strings.Repeat("n", 4000), "too long"},
 		// backup_dir pointing into the data directory is caught too.
-		{filepath.Join(g.cfg.DataDir, "index.bleve"), "b", "inside the data directory"},
+		{filepath.Join(g.Settings().DataDir, "index.bleve"), "b", "inside the data directory"},
 	} {
-		g.cfg.BackupDir = tt.backupDir
+		g.Settings().BackupDir = cmp.Or(tt.backupDir, root)
 		_, err := g.Backup(ctx, tt.name)
 		if !errors.Is(err, api.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("backup to %.40q: %v, want ErrInvalid with %q", tt.name, err, tt.want)
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(g.cfg.DataDir, "index.bleve"))
+	entries, _ := os.ReadDir(filepath.Join(g.Settings().DataDir, "index.bleve"))
 	for _, e := range entries {
 		if e.Name() == "b" {
 			t.Errorf("a backup was written inside the index folder")
 		}
 	}
 	// The command refuses a target inside the data directory as well.
-	if err := outsideDataDir(g.cfg.DataDir, filepath.Join(g.cfg.DataDir, "copy")); err == nil {
+	if err := datadir.CheckOutside(g.Settings().DataDir, filepath.Join(g.Settings().DataDir, "copy")); err == nil {
 		t.Error("a backup inside the data directory was allowed")
 	}
 }
@@ -85,7 +87,7 @@ func TestBackupFailingMidwayLeavesNothing(t *testing.T) {
 	}
 	st.Close() // the store copy fails after the index copy
 	target := filepath.Join(dir, "backups", "b1")
-	if _, err := backupData(ix, st, target); err == nil {
+	if _, err := datadir.Backup(ix, st, target); err == nil {
 		t.Fatal("the backup of a closed store succeeded")
 	}
 	if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {

@@ -13,18 +13,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/index"
 )
 
 // snapshotOf answers a fixed set of searches and lists the alerts of an
 // open data directory, to compare a backup with its original.
-func snapshotOf(t *testing.T, d *dataDir) string {
+func snapshotOf(t *testing.T, d *datadir.Dir) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
 	for _, q := range []index.Query{{}, {Q: "nokia"}, {Q: "open ran"}, {Components: []string{"others"}}, {Entities: []string{"Ericsson"}}} {
 		q.Limit = index.MaxLimit
-		res, err := d.index.Search(ctx, q)
+		res, err := d.Index.Search(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,12 +36,12 @@ func snapshotOf(t *testing.T, d *dataDir) string {
 		slices.Sort(ids)
 		fmt.Fprintf(&b, "%+v: %d %v\n", q, res.Total, ids)
 	}
-	alerts, _, err := d.store.Alerts("", "", 500)
+	alerts, _, err := d.Store.Alerts("", "", 500)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range alerts {
-		if _, err := d.index.Get(ctx, a.Document); err != nil {
+		if _, err := d.Index.Get(ctx, a.Document); err != nil {
 			t.Errorf("alert %s names document %s, which is not in the index: %v", a.ID, a.Document, err)
 		}
 		fmt.Fprintf(&b, "alert %s %s %s\n", a.ID, a.Subscription, a.Document)
@@ -48,9 +49,9 @@ func snapshotOf(t *testing.T, d *dataDir) string {
 	return b.String()
 }
 
-func openCopy(t *testing.T, dir string) *dataDir {
+func openCopy(t *testing.T, dir string) *datadir.Dir {
 	t.Helper()
-	d, err := openDataDir(dir)
+	d, err := datadir.Open(dir)
 	if err != nil {
 		t.Fatalf("the backup does not open as a data directory: %v", err)
 	}
@@ -164,7 +165,7 @@ func TestBackupBesideServeAndAlone(t *testing.T) {
 		if got := snapshotOf(t, d); got != want {
 			t.Errorf("backup %s answers\n%s\nthe original answers\n%s", filepath.Base(dir), got, want)
 		}
-		if p, _ := d.store.Pending(); len(p) != 0 {
+		if p, _ := d.Store.Pending(); len(p) != 0 {
 			t.Errorf("backup %s holds a half-done batch: %+v", filepath.Base(dir), p)
 		}
 		d.Close()

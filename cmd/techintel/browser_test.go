@@ -144,7 +144,7 @@ func TestBrowser(t *testing.T) {
 			if h1 := b.text(`document.querySelector("h1").textContent`); h1 != name {
 				t.Errorf("after create: h1 %q", h1)
 			}
-			subs, err := g.alerts.ListSubscriptions(context.Background())
+			subs, err := g.Alerter().ListSubscriptions(context.Background())
 			found := false
 			for _, s := range subs {
 				found = found || (s.Name == name && s.Query == "open ran" && len(s.Components) == 1 && s.Components[0] == "alliances")

@@ -15,6 +15,8 @@ import (
 
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // BenchmarkRefreshRound is one refresh round of many feeds on slow
@@ -69,16 +71,16 @@ func BenchmarkRefreshRound(b *testing.B) {
 
 	b.Run("single-process", func(b *testing.B) {
 		cfg := config(b, "")
-		d, err := openDataDir(cfg.DataDir)
+		d, err := datadir.Open(cfg.DataDir)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer d.Close()
-		g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+		g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 		if err != nil {
 			b.Fatal(err)
 		}
-		pool := newRunPool(g, newLogger(io.Discard))
+		pool := g.RunPool()
 		for b.Loop() {
 			pool.RunAll(context.Background(), names, nil)
 		}
@@ -95,19 +97,19 @@ func BenchmarkRefreshRound(b *testing.B) {
 			round := 0
 			for b.Loop() {
 				round++
-				start, err := e.g.store.StreamSeq()
+				start, err := e.Gatherer().Store().StreamSeq()
 				if err != nil {
 					b.Fatal(err)
 				}
 				slot := time.Date(2030, 1, round, 0, 0, 0, 0, time.UTC)
-				publish := publishRun(conn, nil)
+				publish := engine.PublishRun(conn, nil)
 				for _, name := range names {
-					if err := publish(context.Background(), e.g, name, slot); err != nil {
+					if err := publish(context.Background(), e.Gatherer(), name, slot); err != nil {
 						b.Fatal(err)
 					}
 				}
 				waitFor(b, "the round committed", func() bool {
-					seq, err := e.g.store.StreamSeq()
+					seq, err := e.Gatherer().Store().StreamSeq()
 					return err == nil && seq >= start+uint64(feeds)
 				})
 			}
@@ -118,14 +120,14 @@ func BenchmarkRefreshRound(b *testing.B) {
 
 // openClusterEngineB is serve's indexer in a cluster without a schedule:
 // the benchmark publishes the rounds itself.
-func openClusterEngineB(b *testing.B, cfg *Config) (*engine, *cluster.Conn) {
+func openClusterEngineB(b *testing.B, cfg *Config) (*engine.Engine, *cluster.Conn) {
 	b.Helper()
 	log := newLogger(io.Discard)
 	conn, err := connectCluster(b.Context(), cfg, "serve", log)
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := newEngine(engineOptions{Config: cfg, Log: log, Consume: consumeBatches(conn, "indexer", nil)})
+	e := engine.New(engine.Options{Settings: cfg.settings(), Log: log, Consume: engine.ConsumeBatches(conn, "indexer", nil)})
 	if err := e.Open(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster"
 	"github.com/techintel/techintel/cmd/techintel/internal/cluster/natstest"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
@@ -62,7 +63,7 @@ func clusterConfig(t *testing.T, natsURL, feedURL string, feeds int) *Config {
 
 // openClusterEngine opens an engine as serve (or serve -replica) runs it
 // in a cluster, closed with the test.
-func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *cluster.Conn) {
+func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine.Engine, *cluster.Conn) {
 	t.Helper()
 	log := newLogger(io.Discard)
 	conn, err := connectCluster(t.Context(), cfg, "serve", log)
@@ -70,17 +71,17 @@ func openClusterEngine(t *testing.T, cfg *Config, replica bool) (*engine, *clust
 		t.Fatal(err)
 	}
 	m := metrics.New()
-	o := engineOptions{Config: cfg, Log: log, Schedule: !replica, Replica: replica, Metrics: m,
-		Consume: consumeBatches(conn, consumerName(cfg.Cluster, replica), m)}
+	o := engine.Options{Settings: cfg.settings(), Log: log, Schedule: !replica, Replica: replica, Metrics: m,
+		Consume: engine.ConsumeBatches(conn, consumerName(cfg.Cluster, replica), m)}
 	if !replica {
-		o.Publish = publishRun(conn, m)
+		o.Publish = engine.PublishRun(conn, m)
 	}
 	clusterGauges(m, conn, consumerName(cfg.Cluster, replica))
-	e := newEngine(o)
+	e := engine.New(o)
 	if err := e.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	engineGauges(m, e.g)
+	engine.Gauges(m, e.Gatherer())
 	t.Cleanup(func() {
 		if err := e.Close(context.Background()); err != nil {
 			t.Errorf("close: %v", err)
@@ -146,21 +147,21 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 	startWorker(t, cfg)
 	waitFor(t, "every run recorded on its source", func() bool {
 		for _, src := range cfg.Sources {
-			st, err := primary.g.store.Source(src.Name)
+			st, err := primary.Gatherer().Store().Source(src.Name)
 			if err != nil || st.LastRun.IsZero() {
 				return false
 			}
 		}
 		return true
 	})
-	if got := docCount(t, primary.g.index); got != n*4 {
+	if got := docCount(t, primary.Gatherer().Index()); got != n*4 {
 		t.Fatalf("primary: %d documents, want %d", got, n*4)
 	}
-	st, _ := primary.g.store.Source("feed-3")
+	st, _ := primary.Gatherer().Store().Source("feed-3")
 	if st.LastSuccess.IsZero() || st.LastError != "" || st.ItemsSeen != 4 {
 		t.Errorf("feed-3 after its run: %+v", st)
 	}
-	st, _ = primary.g.store.Source("broken")
+	st, _ = primary.Gatherer().Store().Source("broken")
 	if st.LastError == "" || st.ConsecutiveFailures != 1 || st.BackoffUntil.IsZero() {
 		t.Errorf("broken after its run: %+v, want the failure recorded with a backoff", st)
 	}
@@ -168,7 +169,7 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 	// What Prometheus sees of that round.
 	scrape := func() string {
 		rec := httptest.NewRecorder()
-		primary.o.Metrics.Serve(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		primary.Options().Metrics.Serve(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 		return rec.Body.String()
 	}
 	waitFor(t, "the consumer lag at 0 in /metrics", func() bool { return strings.Contains(scrape(), "techintel_consumer_lag 0\n") })
@@ -188,10 +189,10 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 	}
 
 	backupDir := filepath.Join(backupRoot(cfg), "replica-seed")
-	if _, err := primary.g.Backup(t.Context(), "replica-seed"); err != nil {
+	if _, err := primary.Gatherer().Backup(t.Context(), "replica-seed"); err != nil {
 		t.Fatal(err)
 	}
-	backupSeq, err := primary.g.store.StreamSeq()
+	backupSeq, err := primary.Gatherer().Store().StreamSeq()
 	if err != nil || backupSeq == 0 {
 		t.Fatalf("the primary's stream sequence: %d, %v", backupSeq, err)
 	}
@@ -200,29 +201,29 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 	items.Store(6)
 	slot := time.Now().Add(time.Hour).Truncate(time.Hour)
 	for i := range n {
-		if err := publishRun(conn, nil)(t.Context(), primary.g, fmt.Sprintf("feed-%d", i), slot); err != nil {
+		if err := engine.PublishRun(conn, nil)(t.Context(), primary.Gatherer(), fmt.Sprintf("feed-%d", i), slot); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "the second round indexed", func() bool { return docCount(t, primary.g.index) == n*6 })
+	waitFor(t, "the second round indexed", func() bool { return docCount(t, primary.Gatherer().Index()) == n*6 })
 	waitFor(t, "the second round recorded", func() bool {
-		seq, err := primary.g.store.StreamSeq()
+		seq, err := primary.Gatherer().Store().StreamSeq()
 		return err == nil && seq == backupSeq+n
 	})
 
 	rcfg := *cfg
 	rcfg.DataDir = backupDir
 	replica, rconn := openClusterEngine(t, &rcfg, true)
-	waitFor(t, "the replica caught up", func() bool { return docCount(t, replica.g.index) == n*6 })
+	waitFor(t, "the replica caught up", func() bool { return docCount(t, replica.Gatherer().Index()) == n*6 })
 	if got, err := rconn.Delivered(t.Context(), consumerName(rcfg.Cluster, true)); err != nil || got != n {
 		t.Errorf("the replica was handed %d messages (%v), want the %d after its backup", got, err, n)
 	}
 	for _, q := range []index.Query{{Q: "nokia", Limit: 100}, {Q: `"item 5"`, Limit: 100}, {Sources: []string{"feed-7"}}} {
-		pr, err := primary.g.index.Search(t.Context(), q)
+		pr, err := primary.Gatherer().Index().Search(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rr, err := replica.g.index.Search(t.Context(), q)
+		rr, err := replica.Gatherer().Index().Search(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +232,7 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 		}
 	}
 	// The replica's API reads, and refuses what belongs to the primary.
-	h := readOnly(apiHandler(replica.g))
+	h := readOnly(apiHandler(replica.Gatherer()))
 	for _, tc := range []struct {
 		method, path string
 		want         int
@@ -292,11 +293,11 @@ func TestClusterStandbySchedulerQueuesOnce(t *testing.T) {
 		if i == 0 {
 			conn = cc
 		}
-		publish := publishRun(cc, nil)
+		publish := engine.PublishRun(cc, nil)
 		// No worker runs and no consumer: the queue keeps what both
 		// schedulers published.
-		e := newEngine(engineOptions{Config: &c, Log: newLogger(io.Discard), Schedule: true,
-			Publish: func(ctx context.Context, g *Gatherer, name string, slot time.Time) error {
+		e := engine.New(engine.Options{Settings: c.settings(), Log: newLogger(io.Discard), Schedule: true,
+			Publish: func(ctx context.Context, g *engine.Gatherer, name string, slot time.Time) error {
 				defer attempts.Add(1)
 				return publish(ctx, g, name, slot)
 			}})

@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/crawler"
 	"github.com/techintel/techintel/index"
@@ -36,7 +37,8 @@ type Config struct {
 	Technologies []TechConfig   `toml:"technologies"`
 	Sources      []SourceConfig `toml:"sources"`
 	Digest       DigestConfig   `toml:"digest"`
-	// Cluster, with nats_url, gathers on several machines (cluster.go).
+	// Cluster, with nats_url, gathers on several machines (cluster.go and
+	// internal/engine).
 	Cluster ClusterConfig `toml:"cluster"`
 }
 
@@ -125,16 +127,6 @@ type AliasConfig struct {
 	Plurals       bool     `toml:"plurals"`
 }
 
-// aliasRules converts the [[…alias_rules]] tables for package tag.
-func (r TagRules) aliasRules() []tag.Alias {
-	var out []tag.Alias
-	for _, a := range r.Alias {
-		out = append(out, tag.Alias{Name: a.Name, CaseSensitive: a.CaseSensitive, Exclude: a.Exclude,
-			Context: a.Context, ContextWindow: a.ContextWindow, Plurals: a.Plurals})
-	}
-	return out
-}
-
 // SourceConfig is one [[sources]] entry.
 type SourceConfig struct {
 	Name       string   `toml:"name"`
@@ -178,14 +170,14 @@ type crawlTable struct {
 // DigestConfig is the [digest] table.
 type DigestConfig struct {
 	Schedule string `toml:"schedule"`
-	// SMTP, when set, mails each weekly digest (maildigest.go).
+	// SMTP, when set, mails each weekly digest (internal/engine).
 	SMTP *SMTPConfig `toml:"smtp"`
 }
 
 // Source types.
 const (
-	sourceFeed = "feed"
-	sourceSite = "site"
+	sourceFeed = engine.SourceFeed
+	sourceSite = engine.SourceSite
 )
 
 // Token scopes.
@@ -591,19 +583,7 @@ func isLoopbackHost(host string) bool {
 
 // tagger builds the tagger for the watch list and technologies.
 func (c *Config) tagger() (*tag.Tagger, error) {
-	ents := make([]tag.Entity, len(c.Watch))
-	for i, w := range c.Watch {
-		ents[i] = tag.Entity{Name: w.Name, Role: w.Role, Aliases: w.Aliases, CaseSensitive: w.CaseSensitive,
-			Exclude: w.Exclude, Context: w.Context, ContextWindow: w.ContextWindow,
-			Veto: w.Veto, VetoWindow: w.VetoWindow, Plurals: w.Plurals, AliasRules: w.aliasRules()}
-	}
-	techs := make([]tag.Technology, len(c.Technologies))
-	for i, t := range c.Technologies {
-		techs[i] = tag.Technology{Name: t.Name, Aliases: t.Aliases, CaseSensitive: t.CaseSensitive,
-			Exclude: t.Exclude, Context: t.Context, ContextWindow: t.ContextWindow,
-			Veto: t.Veto, VetoWindow: t.VetoWindow, Plurals: t.Plurals, AliasRules: t.aliasRules()}
-	}
-	return tag.New(ents, techs)
+	return engine.NewTagger(c.engineWatch(), c.engineTechnologies())
 }
 
 // source returns the source with the given name.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
 )
@@ -188,11 +189,11 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	}
 	// The subscription exists before anything is indexed, so every
 	// document must raise exactly one alert.
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := d.store.AddSubscription(store.Subscription{Name: "radios", Query: "radio", Components: []string{}, Entities: []string{}, Created: time.Now().UTC()})
+	sub, err := d.Store.AddSubscription(store.Subscription{Name: "radios", Query: "radio", Components: []string{}, Entities: []string{}, Created: time.Now().UTC()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,14 +253,14 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 		t.Fatalf("serve did not stop after SIGTERM:\n%s", stderr.String())
 	}
 
-	d, err = openDataDir(cfg.DataDir)
+	d, err = datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatalf("the data directory does not open after the kills: %v", err)
 	}
 	defer d.Close()
 	ctx := context.Background()
 	for id := range reported {
-		if _, err := d.index.Get(ctx, id); err != nil {
+		if _, err := d.Index.Get(ctx, id); err != nil {
 			t.Errorf("document %s was reported indexed and is gone: %v", id, err)
 		}
 	}
@@ -268,7 +269,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	var matching []string
 	q := index.Query{Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
 	for {
-		res, err := d.index.Search(ctx, q)
+		res, err := d.Index.Search(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +286,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	}
 	q = index.Query{Q: sub.Query, Sort: index.SortDate, Limit: index.MaxLimit, NoFacets: true}
 	for {
-		res, err := d.index.Search(ctx, q)
+		res, err := d.Index.Search(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +302,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	// story must have exactly one alert.
 	storyOf := map[string]string{}
 	for _, id := range matching {
-		doc, err := d.index.Get(ctx, id)
+		doc, err := d.Index.Get(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +311,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	alerted := map[string]int{}
 	after := ""
 	for {
-		alerts, next, err := d.store.Alerts(sub.ID, after, 500)
+		alerts, next, err := d.Store.Alerts(sub.ID, after, 500)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +340,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	for id, s := range storyOf {
 		if alerted[s] == 0 {
 			if lost < 5 {
-				doc, _ := d.index.Get(ctx, id)
+				doc, _ := d.Index.Get(ctx, id)
 				t.Logf("no alert for %s (%s): fetched %v, updated %v, story %s; subscription created %v", id, doc.URL, doc.Fetched, doc.Updated, doc.Story, sub.Created)
 			}
 			lost++
@@ -351,7 +352,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	if len(alerted) != len(stories) {
 		t.Errorf("%d stories alerted, %d match the subscription", len(alerted), len(stories))
 	}
-	if p, _ := d.store.Pending(); len(p) != 0 {
+	if p, _ := d.Store.Pending(); len(p) != 0 {
 		t.Errorf("journal not empty after a clean stop: %d batches", len(p))
 	}
 	t.Logf("%d documents reported before kills, %d in the index, %d matching in %d stories, %d alerts", len(reported), len(urls), len(matching), len(stories), len(alerted))

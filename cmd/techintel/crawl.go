@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // cmdCrawl runs every source, or one, once and prints a summary. It exits
@@ -39,7 +42,7 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stop()
 	}
-	d, err := openDataDirFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
+	d, err := datadir.OpenFor(cfg.DataDir, "while techintel serve runs, trigger a source with POST /api/v1/sources/NAME/run")
 	if err != nil {
 		return err
 	}
@@ -52,21 +55,21 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		h = quietHandler{h}
 	}
 	log := slog.New(h)
-	e := newEngine(engineOptions{Config: cfg, Log: log, DataDir: d, ReplayJournal: true,
+	e := engine.New(engine.Options{Settings: cfg.settings(), Log: log, Dir: d, ReplayJournal: true,
 		Progress: progressPrinter(stdout)})
 	if err := e.Open(ctx); err != nil {
 		return err
 	}
-	err = crawlAndReport(ctx, e.g, names, stdout)
+	err = crawlAndReport(ctx, e.Gatherer(), names, stdout)
 	return errors.Join(err, e.Close(context.WithoutCancel(ctx)))
 }
 
 // crawlAndReport runs the sources and prints one line per source and a
 // summary; it is shared by crawl and demo.
-func crawlAndReport(ctx context.Context, g *Gatherer, names []string, stdout io.Writer) error {
+func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, stdout io.Writer) error {
 	start := time.Now()
 	if len(names) == 0 {
-		for _, s := range g.cfg.Sources {
+		for _, s := range g.Settings().Sources {
 			names = append(names, s.Name)
 		}
 	}
@@ -76,7 +79,7 @@ func crawlAndReport(ctx context.Context, g *Gatherer, names []string, stdout io.
 		if ctx.Err() != nil {
 			return fmt.Errorf("crawl interrupted: %w", ctx.Err())
 		}
-		src, _ := g.cfg.source(name)
+		src, _ := g.Settings().Source(name)
 		fmt.Fprintf(stdout, "%s (%s) %s\n", name, src.Type, src.URL)
 		t0 := time.Now()
 		res, err := g.RunSource(ctx, name)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/demoworld"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // cmdDemo serves the bundled sample world on loopback, gathers, tags and
@@ -67,11 +68,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// it runs.
 	log := newLogger(stderr)
 	// The gathering prints its progress on stdout: the log keeps the rest.
-	crawler := newEngine(engineOptions{Config: cfg, Log: slog.New(quietHandler{log.Handler()}), Progress: progressPrinter(stdout)})
+	crawler := engine.New(engine.Options{Settings: cfg.settings(), Log: slog.New(quietHandler{log.Handler()}), Progress: progressPrinter(stdout)})
 	if err := crawler.Open(ctx); err != nil {
 		return err
 	}
-	err = crawlAndReport(ctx, crawler.g, nil, stdout)
+	err = crawlAndReport(ctx, crawler.Gatherer(), nil, stdout)
 	if err := errors.Join(err, crawler.Close(context.WithoutCancel(ctx))); err != nil {
 		return fmt.Errorf("demo: gathering the sample world: %w", err)
 	}
@@ -79,7 +80,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ready := func(addr string) {
 		printDemoHelp(stdout, addr, configPath, cfg.Sources[0].Name)
 	}
-	err = serve(ctx, cfg, newEngine(engineOptions{Config: cfg, Log: log, Schedule: true}), log, ready)
+	err = serve(ctx, cfg, engine.New(engine.Options{Settings: cfg.settings(), Log: log, Schedule: true}), log, ready)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/demoworld"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index/digest"
 )
 
@@ -37,18 +39,18 @@ func demoWorld(tb testing.TB, listen string) (configPath string, world *httptest
 
 // gathered runs every source of the config once and serves the API over
 // the result.
-func gathered(tb testing.TB, configPath string) (*Gatherer, *httptest.Server, string) {
+func gathered(tb testing.TB, configPath string) (*engine.Gatherer, *httptest.Server, string) {
 	tb.Helper()
 	cfg, err := LoadConfig(configPath)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { d.Close() })
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -193,7 +195,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	// Sources report their runs.
 	var sources struct{ Sources []api.SourceStatus }
 	getJSON(t, srv.URL+"/api/v1/sources", &sources)
-	if len(sources.Sources) != len(g.cfg.Sources) {
+	if len(sources.Sources) != len(g.Settings().Sources) {
 		t.Fatalf("sources = %+v", sources)
 	}
 	for _, s := range sources.Sources {
@@ -205,7 +207,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	// Entities, timelines, the matrix and the digest see the same world.
 	var ents struct{ Entities []api.EntityStatus }
 	getJSON(t, srv.URL+"/api/v1/entities", &ents)
-	if len(ents.Entities) != len(g.cfg.Watch) || ents.Entities[0].Documents == 0 {
+	if len(ents.Entities) != len(g.Settings().Watch) || ents.Entities[0].Documents == 0 {
 		t.Errorf("entities = %+v", ents)
 	}
 	var tl api.Timeline
@@ -221,7 +223,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	}
 	var m api.Matrix
 	getJSON(t, srv.URL+"/api/v1/matrix", &m)
-	if len(m.Counts) != len(g.cfg.Watch) || len(m.Technologies) != len(g.cfg.Technologies) {
+	if len(m.Counts) != len(g.Settings().Watch) || len(m.Technologies) != len(g.Settings().Technologies) {
 		t.Errorf("matrix shape: %+v", m)
 	}
 	var dg struct {
@@ -240,7 +242,7 @@ func TestDemoWorldEndToEnd(t *testing.T) {
 	for _, c := range dg.Components {
 		total += c.Count
 	}
-	if total == 0 || len(dg.Entities) != len(g.cfg.Watch) {
+	if total == 0 || len(dg.Entities) != len(g.Settings().Watch) {
 		t.Errorf("digest of %s: %+v", dg.Week, dg)
 	}
 	for _, bad := range []string{"week=2026-47", "week=2026-W60", "format=pdf"} {
@@ -468,12 +470,12 @@ func TestServeBesideOtherCommands(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 	cfg, _ := LoadConfig(configPath)
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatalf("data directory not released: %v", err)
 	}
 	defer d.Close()
-	if n, _ := d.index.Count(); n == 0 {
+	if n, _ := d.Index.Count(); n == 0 {
 		t.Error("index empty after restart")
 	}
 }

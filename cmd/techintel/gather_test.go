@@ -16,24 +16,26 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index"
 )
 
 // newTestGatherer opens a data directory in a temp dir for cfgText (which
 // must not set data_dir).
-func newTestGatherer(tb testing.TB, cfgText string) *Gatherer {
+func newTestGatherer(tb testing.TB, cfgText string) *engine.Gatherer {
 	tb.Helper()
 	cfg, err := ParseConfig(cfgText)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cfg.DataDir = filepath.Join(tb.TempDir(), "data")
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { d.Close() })
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -75,7 +77,7 @@ url = "%s/feed"
 		if _, err := g.RunSource(ctx, "flappy"); err == nil {
 			t.Fatal("run against a 503 succeeded")
 		}
-		st, _ := g.store.Source("flappy")
+		st, _ := g.Store().Source("flappy")
 		if st.ConsecutiveFailures != i || st.LastError == "" {
 			t.Fatalf("after failure %d: %+v", i, st)
 		}
@@ -88,7 +90,7 @@ url = "%s/feed"
 	if err != nil || res.New != 1 {
 		t.Fatalf("recovery run: %+v, %v", res, err)
 	}
-	st, _ := g.store.Source("flappy")
+	st, _ := g.Store().Source("flappy")
 	if st.ConsecutiveFailures != 0 || st.LastError != "" || !st.BackoffUntil.IsZero() || st.LastSuccess.IsZero() {
 		t.Errorf("after recovery: %+v", st)
 	}
@@ -316,16 +318,16 @@ delay = "0s"
 		t.Errorf("changed recrawl: %+v", res)
 	}
 	u, _ := index.CanonicalURL(srv.URL + "/b")
-	d, err := g.index.Get(ctx, index.DocID(u))
+	d, err := g.Index().Get(ctx, index.DocID(u))
 	if err != nil || d.Gone.IsZero() {
 		t.Errorf("vanished page: %+v, %v", d, err)
 	}
 	ua, _ := index.CanonicalURL(srv.URL + "/a")
-	if d, _ := g.index.Get(ctx, index.DocID(ua)); !strings.Contains(d.Body, "Espoo") || d.Updated.Before(d.Fetched) {
+	if d, _ := g.Index().Get(ctx, index.DocID(ua)); !strings.Contains(d.Body, "Espoo") || d.Updated.Before(d.Fetched) {
 		t.Errorf("changed page: %+v", d)
 	}
 	// The change is in the page's history, with the text lengths.
-	h, err := g.store.PageHistory("site", ua)
+	h, err := g.Store().PageHistory("site", ua)
 	if err != nil || len(h) != 1 || h[0].NewLength != h[0].OldLength+len(" and Espoo") || h[0].At.IsZero() {
 		t.Errorf("history of the changed page = %+v, %v", h, err)
 	}
@@ -390,7 +392,7 @@ full_text = true
 		t.Fatalf("run: %+v %v", res, err)
 	}
 	u, _ := index.CanonicalURL(srv.URL + "/news/lab")
-	d, err := g.index.Get(ctx, index.DocID(u))
+	d, err := g.Index().Get(ctx, index.DocID(u))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +402,7 @@ full_text = true
 	if res, err := g.RunSource(ctx, "news"); err != nil || res.Updated != 0 {
 		t.Fatalf("second run: %+v %v", res, err)
 	}
-	if d, _ := g.index.Get(ctx, index.DocID(u)); !strings.Contains(d.Body, "plugfests") {
+	if d, _ := g.Index().Get(ctx, index.DocID(u)); !strings.Contains(d.Body, "plugfests") {
 		t.Errorf("second run replaced the article text with the summary: %q", d.Body)
 	}
 	if n := pageHits.Load(); n != 1 {

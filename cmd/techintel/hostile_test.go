@@ -147,7 +147,7 @@ url = "%[1]s/laughs"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, s := range g.cfg.Sources {
+	for _, s := range g.Settings().Sources {
 		wg.Go(func() { g.RunSource(ctx, s.Name) })
 	}
 	wg.Wait()
@@ -159,7 +159,7 @@ url = "%[1]s/laughs"
 		"bomb-site": "1048576",
 	}
 	for name, msg := range want {
-		st, err := g.store.Source(name)
+		st, err := g.Store().Source(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,14 +167,14 @@ url = "%[1]s/laughs"
 			t.Errorf("%s: last_error %q, want it to say %q", name, st.LastError, msg)
 		}
 	}
-	st, _ := g.store.Source("good")
+	st, _ := g.Store().Source("good")
 	if st.LastError != "" || st.LastSuccess.IsZero() {
 		t.Errorf("good source: %+v", st)
 	}
 	// The entities are never expanded: either the feed fails to parse or
 	// its text stays small and holds no file contents.
-	st, _ = g.store.Source("laughs")
-	counts, err := g.index.CountBySource(ctx)
+	st, _ = g.Store().Source("laughs")
+	counts, err := g.Index().CountBySource(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,12 +183,12 @@ url = "%[1]s/laughs"
 	}
 	t.Logf("billion laughs: last_error %q, %d documents", st.LastError, counts["laughs"])
 	if counts["laughs"] > 0 {
-		res, err := g.index.Search(ctx, index.Query{Sources: []string{"laughs"}})
+		res, err := g.Index().Search(ctx, index.Query{Sources: []string{"laughs"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, h := range res.Hits {
-			d, err := g.index.Get(ctx, h.ID)
+			d, err := g.Index().Get(ctx, h.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index"
 )
 
@@ -162,11 +164,11 @@ url = "%[1]s/b"
 				if err != nil || res.New != r.wantNew || res.Updated != r.wantUpd || len(res.Errors) != 0 {
 					t.Fatalf("round %d: %+v, %v; want %d new, %d updated", i+1, res, err, r.wantNew, r.wantUpd)
 				}
-				if n, err := g.index.Count(); err != nil || n != r.wantDocs {
+				if n, err := g.Index().Count(); err != nil || n != r.wantDocs {
 					t.Fatalf("round %d: %d documents (%v), want %d", i+1, n, err, r.wantDocs)
 				}
 				for first, now := range r.wantURLs {
-					doc, err := g.index.Get(ctx, index.DocID(docURL(first)))
+					doc, err := g.Index().Get(ctx, index.DocID(docURL(first)))
 					if err != nil {
 						t.Fatalf("round %d: document first indexed as %s: %v", i+1, first, err)
 					}
@@ -174,7 +176,7 @@ url = "%[1]s/b"
 						t.Errorf("round %d: document first indexed as %s has URL %s, want %s", i+1, first, doc.URL, docURL(now))
 					}
 				}
-				if ok, err := g.index.Exists(idsOf(docURL, r.wantAbsent)); err != nil || len(ok) != 0 {
+				if ok, err := g.Index().Exists(idsOf(docURL, r.wantAbsent)); err != nil || len(ok) != 0 {
 					t.Errorf("round %d: documents %v exist (%v), want none", i+1, ok, err)
 				}
 			}
@@ -192,13 +194,13 @@ func idsOf(docURL func(string) string, paths []string) []string {
 
 // openGatherer opens cfg.DataDir and a Gatherer over it; the caller closes
 // the data directory.
-func openGatherer(tb testing.TB, cfg *Config) (*Gatherer, *dataDir) {
+func openGatherer(tb testing.TB, cfg *Config) (*engine.Gatherer, *datadir.Dir) {
 	tb.Helper()
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		d.Close()
 		tb.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api/notify/smtptest"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index/digest"
 )
 
@@ -65,11 +66,11 @@ func TestSMTPConfig(t *testing.T) {
 	}
 	// password_env is read when the mailer is built.
 	cfg, _ = ParseConfig(base + "username = \"u\"\npassword_env = \"TECHINTEL_TEST_SMTP_PASSWORD\"\n")
-	if _, err := newDigestMailer(cfg.Digest.SMTP); err == nil || !strings.Contains(err.Error(), "digest.smtp.password_env: environment variable TECHINTEL_TEST_SMTP_PASSWORD is not set") {
+	if _, err := engine.NewDigestMailer(engineSMTP(cfg.Digest.SMTP)); err == nil || !strings.Contains(err.Error(), "digest.smtp.password_env: environment variable TECHINTEL_TEST_SMTP_PASSWORD is not set") {
 		t.Errorf("unset password_env: %v", err)
 	}
 	t.Setenv("TECHINTEL_TEST_SMTP_PASSWORD", "from-env")
-	if m, err := newDigestMailer(cfg.Digest.SMTP); err != nil || m.smtp.Password != "from-env" {
+	if m, err := engine.NewDigestMailer(engineSMTP(cfg.Digest.SMTP)); err != nil || m == nil {
 		t.Errorf("password_env: %+v, %v", m, err)
 	}
 }
@@ -118,15 +119,15 @@ func TestWeeklyDigestJobMails(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := smtptest.NewServer(t, smtptest.Options{FailData: 1})
-	m, err := newDigestMailer(smtpConfigFor(srv))
+	m, err := engine.NewDigestMailer(engineSMTP(smtpConfigFor(srv)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
+	m.Retries = []time.Duration{time.Millisecond, time.Millisecond}
 	var logs bytes.Buffer
 	now := time.Now().AddDate(0, 0, 7) // the current week is then the last complete one
 	week := digest.WeekOf(time.Now())
-	weeklyDigestJob(context.Background(), e.cfg, e.g.watch, e.d.index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	engine.WeeklyDigestJob(context.Background(), e.g, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
 
 	md, err := os.ReadFile(filepath.Join(e.cfg.DataDir, "digests", week+".md"))
 	if err != nil {
@@ -160,14 +161,14 @@ func TestWeeklyDigestJobMails(t *testing.T) {
 func TestWeeklyDigestJobMailDown(t *testing.T) {
 	e := newWebhookEnv(t)
 	srv := smtptest.NewServer(t, smtptest.Options{FailData: 100})
-	m, err := newDigestMailer(smtpConfigFor(srv))
+	m, err := engine.NewDigestMailer(engineSMTP(smtpConfigFor(srv)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
+	m.Retries = []time.Duration{time.Millisecond, time.Millisecond}
 	var logs bytes.Buffer
 	now := time.Now()
-	weeklyDigestJob(context.Background(), e.cfg, e.g.watch, e.d.index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	engine.WeeklyDigestJob(context.Background(), e.g, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
 	if _, err := os.Stat(filepath.Join(e.cfg.DataDir, "digests", digest.LastCompleteWeek(now)+".html")); err != nil {
 		t.Errorf("digest file: %v", err)
 	}

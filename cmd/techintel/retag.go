@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // cmdRetag re-applies the current watch list and technologies to every
@@ -19,8 +22,8 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := openDataDir(cfg.DataDir)
-	if isInUse(err) {
+	d, err := datadir.Open(cfg.DataDir)
+	if datadir.IsInUse(err) {
 		// serve holds the index: it reloads the watch list and retags
 		// on SIGHUP.
 		pid, serr := signalServe(cfg.DataDir)
@@ -33,18 +36,18 @@ func cmdRetag(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	e := newEngine(engineOptions{Config: cfg, DataDir: d})
+	e := engine.New(engine.Options{Settings: cfg.settings(), Dir: d})
 	if err := e.Open(ctx); err != nil {
 		return err
 	}
 	defer e.Close(context.WithoutCancel(ctx))
-	g := e.g
-	total, err := d.index.Count()
+	g := e.Gatherer()
+	total, err := d.Index.Count()
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	seen, changed, err := g.retag(ctx, func(seen, changed int) {
+	seen, changed, err := g.Retag(ctx, func(seen, changed int) {
 		fmt.Fprintf(stderr, "\r%s %d/%d documents, %d retagged", progressBar(seen, int(total), 30), seen, total, changed)
 	})
 	fmt.Fprintln(stderr)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index"
 )
 
@@ -68,7 +70,7 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 
 	res, err := searchLocal(ctx, cfg, params)
-	if isInUse(err) {
+	if datadir.IsInUse(err) {
 		// serve holds the index: ask it instead of failing.
 		res, err = searchRemote(ctx, cfg, params, err)
 	}
@@ -95,17 +97,17 @@ func searchLocal(ctx context.Context, cfg *Config, params url.Values) (*index.Re
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	ws, err := newWatchSet(cfg)
+	resolve, err := engine.NewResolver(cfg.settings())
 	if err != nil {
 		return nil, err
 	}
-	d.index.SetResolver(ws.resolve)
-	res, err := d.index.Search(ctx, q)
+	d.Index.SetResolver(resolve)
+	res, err := d.Index.Search(ctx, q)
 	if errors.Is(err, index.ErrBadQuery) {
 		return nil, &usageError{msg: err.Error()}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/index"
 )
 
@@ -187,7 +188,7 @@ func snippetAround(snippet string, width int, bold bool) string {
 func indexEmpty(ctx context.Context, cfg *Config) bool {
 	all := url.Values{"limit": {"1"}}
 	res, err := searchLocal(ctx, cfg, all)
-	if isInUse(err) {
+	if datadir.IsInUse(err) {
 		res, err = searchRemote(ctx, cfg, all, err)
 	}
 	return err == nil && res.Total == 0

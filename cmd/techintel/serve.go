@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
-	"github.com/techintel/techintel/api/web"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
-	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
-	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
 // cmdServe runs the scheduler and the HTTP API until SIGINT or SIGTERM,
@@ -35,10 +34,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
-	if err := checkDataDir(cfg.DataDir, *repair, log); err != nil {
+	if err := datadir.Check(cfg.DataDir, *repair, log); err != nil {
 		return err
 	}
-	o := engineOptions{Config: cfg, Log: log, ReplayJournal: true, Schedule: !*replica, ReloadPath: *configPath, Replica: *replica,
+	o := engine.Options{Settings: cfg.settings(), Log: log, ReplayJournal: true, Schedule: !*replica, Reload: reloadFrom(*configPath, cfg), Replica: *replica,
 		Metrics: metrics.New()}
 	if *replica && !cfg.Cluster.enabled() {
 		return &usageError{msg: "serve -replica: needs [cluster] nats_url in the config"}
@@ -50,19 +49,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer conn.Close()
 		if !*replica {
-			o.Publish = publishRun(conn, o.Metrics)
+			o.Publish = engine.PublishRun(conn, o.Metrics)
 		}
-		o.Consume = consumeBatches(conn, consumerName(cfg.Cluster, *replica), o.Metrics)
+		o.Consume = engine.ConsumeBatches(conn, consumerName(cfg.Cluster, *replica), o.Metrics)
 		clusterGauges(o.Metrics, conn, consumerName(cfg.Cluster, *replica))
 	}
-	return serve(ctx, cfg, newEngine(o), log, nil)
+	return serve(ctx, cfg, engine.New(o), log, nil)
 }
 
 // serve opens e (the scheduler and the webhook worker with it unless it
 // was opened already) and serves the API on cfg.API.Listen until ctx
 // ends, then stops the API and closes e. ready, if set, is called with
 // the listening address.
-func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready func(addr string)) (err error) {
+func serve(ctx context.Context, cfg *Config, e *engine.Engine, log *slog.Logger, ready func(addr string)) (err error) {
 	defer func() {
 		if cerr := e.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
 			err = cerr
@@ -81,13 +80,13 @@ func serve(ctx context.Context, cfg *Config, e *engine, log *slog.Logger, ready 
 		ln.Close()
 		return err
 	}
-	g := e.g
+	g := e.Gatherer()
 	handler := apiHandlerFor(g, cfg.API, tokens)
-	if e.o.Replica {
+	if e.Options().Replica {
 		handler = readOnly(handler)
 	}
-	if m := e.o.Metrics; m != nil {
-		engineGauges(m, g)
+	if m := e.Options().Metrics; m != nil {
+		engine.Gauges(m, g)
 		handler = m.Serve(handler)
 	}
 	srv := &http.Server{
@@ -152,14 +151,14 @@ func apiTokens(cfg []TokenConfig) ([]api.Token, error) {
 
 // apiHandler is the API and the web pages over a gatherer's index,
 // sources and subscriptions, with no rate limit and no CORS.
-func apiHandler(g *Gatherer, tokens ...api.Token) http.Handler {
-	return api.New(apiOptions(g, tokens))
+func apiHandler(g *engine.Gatherer, tokens ...api.Token) http.Handler {
+	return api.New(g.APIOptions(tokens))
 }
 
 // apiHandlerFor is the API as serve runs it: with the [api] rate limit
 // and CORS origins.
-func apiHandlerFor(g *Gatherer, cfg APIConfig, tokens []api.Token) http.Handler {
-	o := apiOptions(g, tokens)
+func apiHandlerFor(g *engine.Gatherer, cfg APIConfig, tokens []api.Token) http.Handler {
+	o := g.APIOptions(tokens)
 	o.RateLimit = api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}
 	o.CORSOrigins = cfg.CORSOrigins
 	o.AllowedHosts = allowedHosts(cfg)
@@ -181,45 +180,4 @@ func allowedHosts(cfg APIConfig) []string {
 		return hosts
 	}
 	return append(hosts, host)
-}
-
-func apiOptions(g *Gatherer, tokens []api.Token) api.Options {
-	o := api.Options{
-		Searcher: api.WithSearchTimeout(g.index, time.Duration(g.cfg.API.SearchTimeout)), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now, reviews: g.store},
-		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
-		Reviews:  reviewer{watch: g.watch, index: g.index, store: g.store, now: time.Now},
-	}
-	pages, err := web.New(web.Options{
-		Searcher: o.Searcher, Sources: o.Sources, Subs: o.Subs, Digests: o.Digests, Entities: o.Entities,
-		Tokens: tokens, Logger: g.log, Reviews: o.Reviews,
-		History: func(source, url string) ([]web.Change, error) {
-			h, err := g.store.PageHistory(source, url)
-			out := make([]web.Change, len(h))
-			for i, c := range h {
-				out[i] = web.Change{At: c.At, OldLength: c.OldLength, NewLength: c.NewLength}
-			}
-			return out, err
-		},
-	})
-	if err != nil {
-		// The templates are embedded, so this is a bug that tests catch;
-		// the JSON API still works without the pages.
-		g.log.Error("web pages disabled", slog.Any("error", err))
-	} else {
-		o.Pages = pages
-	}
-	return o
-}
-
-// webhookOptions turns the configuration into the webhook worker's
-// options: its requests go through the fetchers' SSRF-guarded transport.
-func webhookOptions(cfg *Config, d *dataDir, log *slog.Logger) webhooks.Options {
-	return webhooks.Options{Store: d.store, Index: d.index, UserAgent: cfg.HTTP.UserAgent, Logger: log,
-		Transport: netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, webhooks.Timeout)}
-}
-
-// newWebhookWorker is the webhook worker serve runs.
-func newWebhookWorker(cfg *Config, d *dataDir, log *slog.Logger) *webhooks.Worker {
-	return webhooks.New(webhookOptions(cfg, d, log))
 }

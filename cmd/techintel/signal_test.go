@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/index"
 )
 
@@ -100,12 +101,12 @@ func TestServeExitsZeroOnSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	res, err := d.index.Search(context.Background(), index.Query{})
+	res, err := d.Index.Search(context.Background(), index.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

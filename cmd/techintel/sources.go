@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
 )
@@ -72,8 +74,8 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // when it is free, through the API of the serve that holds it otherwise
 // (as search does).
 func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error) {
-	d, err := openDataDir(cfg.DataDir)
-	if isInUse(err) {
+	d, err := datadir.Open(cfg.DataDir)
+	if datadir.IsInUse(err) {
 		out, err := apiDo(ctx, cfg, http.MethodGet, "/api/v1/sources", nil, err)
 		if err != nil {
 			return nil, err
@@ -87,9 +89,9 @@ func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error
 	if err != nil {
 		return nil, err
 	}
-	e := newEngine(engineOptions{Config: cfg, DataDir: d, NextRun: func(name string) time.Time {
+	e := engine.New(engine.Options{Settings: cfg.settings(), Dir: d, NextRun: func(name string) time.Time {
 		src, _ := cfg.source(name)
-		sched, err := sourceSchedule(name, src.Schedule)
+		sched, err := engine.SourceSchedule(name, src.Schedule)
 		if err != nil {
 			return time.Time{}
 		}
@@ -99,7 +101,7 @@ func sourceStatuses(ctx context.Context, cfg *Config) ([]api.SourceStatus, error
 		return nil, err
 	}
 	defer e.Close(context.WithoutCancel(ctx))
-	return e.g.Sources(ctx)
+	return e.Gatherer().Sources(ctx)
 }
 
 // cmdSourcesDiscover lists the feeds a page links to and which one works.

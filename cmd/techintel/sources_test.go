@@ -122,7 +122,7 @@ func TestFeedSourceThatIsAWebPage(t *testing.T) {
 			t.Fatalf("run %d: %+v %v", i, res, err)
 		}
 	}
-	if st, _ := g.store.Source("home"); st.ResolvedURL != srv.URL+"/feed.xml" {
+	if st, _ := g.Store().Source("home"); st.ResolvedURL != srv.URL+"/feed.xml" {
 		t.Errorf("resolved url = %q", st.ResolvedURL)
 	}
 }

@@ -9,9 +9,10 @@ import (
 	"net/http"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 )
 
 // subscriptionStore is what the subscriptions command needs: the alerter
@@ -80,20 +81,19 @@ func cmdSubscriptions(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	var store subscriptionStore
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	switch {
-	case isInUse(err):
+	case datadir.IsInUse(err):
 		store = remoteSubscriptions{cfg: cfg, inUse: err}
 	case err != nil:
 		return err
 	default:
 		defer d.Close()
-		lw, err := newLiveWatch(cfg)
+		a, err := engine.NewAlerter(cfg.settings(), d, newLogger(io.Discard))
 		if err != nil {
 			return err
 		}
-		d.index.SetResolver(lw.resolve)
-		store = &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: newLogger(io.Discard), now: time.Now}
+		store = a
 	}
 	switch sub {
 	case "add":

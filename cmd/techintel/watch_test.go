@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
 )
@@ -61,12 +63,12 @@ schedule = "@every 1h"
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := openDataDir(cfg.DataDir)
+	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	g, err := NewGatherer(cfg, d, newLogger(io.Discard))
+	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ schedule = "@every 1h"
 		t.Fatal(err)
 	}
 	samsung := func() uint64 {
-		res, err := g.index.Search(ctx, index.Query{Entities: []string{"Samsung"}})
+		res, err := g.Index().Search(ctx, index.Query{Entities: []string{"Samsung"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,32 +86,32 @@ schedule = "@every 1h"
 	if n := samsung(); n != 0 {
 		t.Fatalf("Samsung is not watched yet, but %d documents are tagged with it", n)
 	}
-	if _, err := g.alerts.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err == nil {
+	if _, err := g.Alerter().CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err == nil {
 		t.Fatal("a subscription on an entity not on the watch list was accepted")
 	}
 
-	r := &reloader{path: path, g: g, log: newLogger(io.Discard)}
+	r := engine.NewReloader(reloadFrom(path, cfg), g, newLogger(io.Discard))
 	write(config(`[[watch]]
 name = "Samsung"
 role = "partner"`))
-	if err := r.reload(ctx); err != nil {
+	if err := r.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r.wait()
+	r.Wait()
 	if n := samsung(); n != 1 {
 		t.Errorf("after reload and retag, %d documents are about Samsung; want 1", n)
 	}
-	doc, err := g.index.Get(ctx, index.DocID("https://news.example/pact"))
+	doc, err := g.Index().Get(ctx, index.DocID("https://news.example/pact"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(fmt.Sprint(doc.Components), "alliances") {
 		t.Errorf("retagged document components %v; want alliances from the partner Samsung", doc.Components)
 	}
-	if _, err := g.alerts.CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err != nil {
+	if _, err := g.Alerter().CreateSubscription(t.Context(), api.SubscriptionRequest{Name: "s", Entities: []string{"Samsung"}}); err != nil {
 		t.Errorf("subscription on the newly watched entity: %v", err)
 	}
-	ents, err := insight{watch: g.watch, index: g.index, now: time.Now}.Entities(ctx)
+	ents, err := g.APIOptions(nil).Entities.Entities(ctx)
 	if err != nil || len(ents) != 2 || ents[1].Name != "Samsung" || ents[1].Documents != 1 {
 		t.Errorf("entities after reload: %+v, %v", ents, err)
 	}
@@ -118,13 +120,13 @@ role = "partner"`))
 	write(config(`[[watch]]
 name = "Samsung"
 role = "friend"`))
-	if err := r.reload(ctx); err == nil || !strings.Contains(err.Error(), "keeping the current watch list") {
+	if err := r.Reload(ctx); err == nil || !strings.Contains(err.Error(), "keeping the current watch list") {
 		t.Errorf("reload of a bad config: %v", err)
 	}
-	if !g.watch.get().watched("Samsung") {
+	if !g.Watched("Samsung") {
 		t.Error("a failed reload dropped the watch list")
 	}
-	r.stop()
+	r.Stop()
 }
 
 // TestSignalServe: techintel retag beside serve signals the PID in LOCK.
@@ -158,7 +160,7 @@ func TestPercolateAtStoredPrecision(t *testing.T) {
 name = "Nokia"
 role = "own"`)
 	created := time.Date(2026, 11, 23, 13, 11, 24, 113_000_000, time.UTC)
-	sub, err := g.store.AddSubscription(store.Subscription{Name: "s", Query: "radio", Created: created})
+	sub, err := g.Store().AddSubscription(store.Subscription{Name: "s", Query: "radio", Created: created})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,11 +171,11 @@ role = "own"`)
 		mk("https://news.example/same-second", created.Truncate(time.Second)),
 		mk("https://news.example/before", created.Add(-2*time.Second)),
 	}
-	n, err := g.alerts.percolate(context.Background(), docs)
+	n, err := g.Alerter().Percolate(context.Background(), docs)
 	if err != nil || n != 1 {
 		t.Fatalf("percolate: %d alerts, %v; want 1", n, err)
 	}
-	alerts, _, _ := g.store.Alerts(sub.ID, "", 10)
+	alerts, _, _ := g.Store().Alerts(sub.ID, "", 10)
 	if len(alerts) != 1 || alerts[0].Document != docs[0].ID {
 		t.Errorf("alerts = %+v; want the document fetched in the second of creation only", alerts)
 	}

@@ -19,11 +19,11 @@ func BenchmarkPages(b *testing.B) {
 	configPath, _ := demoWorld(b, "127.0.0.1:0")
 	g, srv, _ := gathered(b, configPath)
 	h := srv.Config.Handler
-	sub, err := g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "bench", Query: "open ran", Backfill: true, BackfillDays: 60})
+	sub, err := g.Alerter().CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "bench", Query: "open ran", Backfill: true, BackfillDays: 60})
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := g.index.Search(b.Context(), index.Query{})
+	res, err := g.Index().Search(b.Context(), index.Query{})
 	if err != nil || len(res.Hits) == 0 {
 		b.Fatalf("demo world has no documents: %v", err)
 	}

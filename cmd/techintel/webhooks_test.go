@@ -18,6 +18,8 @@ import (
 
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/api/notify"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
+	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 	"github.com/techintel/techintel/index/store"
 )
@@ -119,8 +121,8 @@ func (h *hookServer) queue(statuses ...int) {
 type webhookEnv struct {
 	tb   testing.TB
 	cfg  *Config
-	d    *dataDir
-	g    *Gatherer
+	d    *datadir.Dir
+	g    *engine.Gatherer
 	feed *growingFeed
 }
 
@@ -154,10 +156,10 @@ url = "%s/feed"
 func (e *webhookEnv) open() {
 	e.tb.Helper()
 	var err error
-	if e.d, err = openDataDir(e.cfg.DataDir); err != nil {
+	if e.d, err = datadir.Open(e.cfg.DataDir); err != nil {
 		e.tb.Fatal(err)
 	}
-	if e.g, err = NewGatherer(e.cfg, e.d, newLogger(io.Discard)); err != nil {
+	if e.g, err = engine.NewGatherer(e.cfg.settings(), e.d, newLogger(io.Discard)); err != nil {
 		e.tb.Fatal(err)
 	}
 }
@@ -172,7 +174,7 @@ func (e *webhookEnv) restart() {
 
 func (e *webhookEnv) subscribe(hook *hookServer) api.Subscription {
 	e.tb.Helper()
-	sub, err := e.g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "nokia", Query: "nokia", WebhookURL: hook.URL + "/hook/T0/SECRETPATH"})
+	sub, err := e.g.Alerter().CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "nokia", Query: "nokia", WebhookURL: hook.URL + "/hook/T0/SECRETPATH"})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -190,7 +192,7 @@ func (e *webhookEnv) worker(now *time.Time) *webhooks.Worker {
 }
 
 func (e *webhookEnv) workerOptions(now *time.Time) webhooks.Options {
-	o := webhookOptions(e.cfg, e.d, newLogger(io.Discard))
+	o := engine.WebhookOptions(e.cfg.settings(), e.d, newLogger(io.Discard))
 	o.Now = func() time.Time { return *now }
 	o.Jitter = func() float64 { return 0.5 }
 	return o
@@ -198,7 +200,7 @@ func (e *webhookEnv) workerOptions(now *time.Time) webhooks.Options {
 
 func (e *webhookEnv) delivery(id string) *api.DeliveryStatus {
 	e.tb.Helper()
-	sub, err := e.g.alerts.GetSubscription(context.Background(), id)
+	sub, err := e.g.Alerter().GetSubscription(context.Background(), id)
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -314,7 +316,7 @@ func TestWebhookHonoursRetryAfter(t *testing.T) {
 	now := start
 	w := e.worker(&now)
 	w.Round()
-	next, ok, err := e.d.store.NextDelivery()
+	next, ok, err := e.d.Store.NextDelivery()
 	if err != nil || !ok || !next.Equal(start.Add(600*time.Second).UTC()) {
 		t.Fatalf("next attempt %v, want %v", next, start.Add(600*time.Second))
 	}
@@ -348,7 +350,7 @@ func TestWebhookGivesUp(t *testing.T) {
 	w := webhooks.New(o)
 	for range 12 {
 		w.Round()
-		next, ok, _ := e.d.store.NextDelivery()
+		next, ok, _ := e.d.Store.NextDelivery()
 		if !ok {
 			break
 		}
@@ -382,8 +384,11 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 	hook := newHookServer(t)
 	strict := *e.cfg
 	strict.HTTP.AllowPrivateNetworks = false
-	a := &alerter{cfg: &strict, index: e.d.index, store: e.d.store, log: newLogger(io.Discard), now: time.Now}
-	srv := httptest.NewServer(api.New(api.Options{Searcher: e.d.index, Sources: e.g, Subs: a}))
+	a, err := engine.NewAlerter(strict.settings(), e.d, newLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Options{Searcher: e.d.Index, Sources: e.g, Subs: a}))
 	defer srv.Close()
 	for _, u := range []string{hook.URL + "/hook", "http://localhost:9/x", "http://[::1]/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://2130706433/x"} {
 		status, body := doJSON(t, "POST", srv.URL+"/api/v1/subscriptions", `{"name":"x","query":"nokia","webhook_url":"`+u+`"}`)
@@ -392,7 +397,7 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 		}
 	}
 
-	sub, err := e.d.store.AddSubscription(store.Subscription{Name: "n", Query: "nokia", WebhookURL: hook.URL + "/hook", Created: time.Now().Add(-time.Minute)})
+	sub, err := e.d.Store.AddSubscription(store.Subscription{Name: "n", Query: "nokia", WebhookURL: hook.URL + "/hook", Created: time.Now().Add(-time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +406,7 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	o := webhookOptions(&strict, e.d, newLogger(io.Discard))
+	o := engine.WebhookOptions(strict.settings(), e.d, newLogger(io.Discard))
 	o.Now = func() time.Time { return now }
 	w := webhooks.New(o)
 	w.Round()
@@ -421,7 +426,7 @@ func TestWebhookWorkerWakesOnNewAlerts(t *testing.T) {
 	e := newWebhookEnv(t)
 	hook := newHookServer(t)
 	e.subscribe(hook)
-	w := newWebhookWorker(e.cfg, e.d, newLogger(io.Discard)).Start()
+	w := engine.NewWebhookWorker(e.cfg.settings(), e.d, newLogger(io.Discard)).Start()
 	defer w.Stop()
 	for i := range 3 {
 		e.feed.add(fmt.Sprintf("Nokia item %d", i))
@@ -460,7 +465,7 @@ func BenchmarkFetchToWebhook(b *testing.B) {
 			if withHook {
 				e.subscribe(hook)
 			}
-			w := newWebhookWorker(e.cfg, e.d, newLogger(io.Discard)).Start()
+			w := engine.NewWebhookWorker(e.cfg.settings(), e.d, newLogger(io.Discard)).Start()
 			defer w.Stop()
 			i := 0
 			for b.Loop() {
@@ -514,11 +519,11 @@ func TestWebhookWorkerStopLetsSendInFlightFinish(t *testing.T) {
 		<-release
 	}))
 	defer slow.Close()
-	sub, err := e.g.alerts.CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
+	sub, err := e.g.Alerter().CreateSubscription(context.Background(), api.SubscriptionRequest{Name: "n", Query: "nokia", WebhookURL: slow.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWebhookWorker(e.cfg, e.d, newLogger(io.Discard)).Start()
+	w := engine.NewWebhookWorker(e.cfg.settings(), e.d, newLogger(io.Discard)).Start()
 	e.feed.add("Nokia opens a lab")
 	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/techintel/techintel/index"
 )
 
-// replayJournal raises the alerts of batches that were written to the
+// ReplayJournal raises the alerts of batches that were written to the
 // index but whose alerts may not have been stored because the process
 // died in between (store.JournalAdd). Documents of a batch that never
 // reached the index are skipped. It runs before anything is gathered.
-func (g *Gatherer) replayJournal(ctx context.Context) (int, error) {
+func (g *Gatherer) ReplayJournal(ctx context.Context) (int, error) {
 	pending, err := g.store.Pending()
 	if err != nil || len(pending) == 0 {
 		return 0, err
@@ -32,7 +32,7 @@ func (g *Gatherer) replayJournal(ctx context.Context) (int, error) {
 			}
 			batch = append(batch, *d)
 		}
-		n, err := g.alerts.percolate(ctx, batch)
+		n, err := g.alerts.Percolate(ctx, batch)
 		if err != nil {
 			return alerts, fmt.Errorf("journal replay: alerts: %w", err)
 		}

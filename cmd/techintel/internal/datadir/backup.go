@@ -1,13 +1,9 @@
-package main
+package datadir
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,82 +14,10 @@ import (
 	"github.com/techintel/techintel/index/store"
 )
 
-// backupTimeout bounds a backup made through serve's API.
-const backupTimeout = 30 * time.Minute
-
-// cmdBackup writes a consistent copy of the data directory into DIR. When
-// serve holds the directory, serve makes the copy (through its admin API),
-// pausing only index writes while it copies; otherwise the command opens
-// the directory itself. The copy is a data directory: point data_dir at it.
-func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", stderr)
-	configPath := fs.String("config", "", "config file (TOML)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return &usageError{msg: "backup: give one destination directory (new or empty)"}
-	}
-	cfg, err := loadConfigFlag(*configPath)
-	if err != nil {
-		return err
-	}
-	dir, err := filepath.Abs(fs.Arg(0))
-	if err != nil {
-		return &usageError{msg: "backup: " + err.Error()}
-	}
-	if err := outsideDataDir(cfg.DataDir, dir); err != nil {
-		return &usageError{msg: "backup: " + err.Error()}
-	}
-	var res api.BackupResult
-	d, err := openDataDir(cfg.DataDir)
-	switch {
-	case isInUse(err):
-		// serve writes only under backup_dir, by a relative name.
-		root := backupRoot(cfg)
-		name, rerr := filepath.Rel(root, dir)
-		if rerr != nil || api.CheckBackupName(filepath.ToSlash(name)) != nil {
-			return &usageError{msg: fmt.Sprintf("backup: serve holds the data directory and writes backups only under backup_dir (%s); give a directory there", root)}
-		}
-		body, _ := json.Marshal(map[string]string{"dir": filepath.ToSlash(name)})
-		ctx, cancel := context.WithTimeout(ctx, backupTimeout)
-		defer cancel()
-		out, err := apiDo(ctx, cfg, http.MethodPost, "/api/v1/admin/backup", body, err)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(out, &res); err != nil {
-			return fmt.Errorf("backup via %s: %w", cfg.API.Listen, err)
-		}
-		fmt.Fprintf(stdout, "serve wrote the backup: ")
-	case err != nil:
-		return err
-	default:
-		res, err = backupData(d.index, d.store, dir)
-		if cerr := d.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(stdout, "%d documents, %.1f MB in %s (%d ms)\n", res.Documents, float64(res.Bytes)/1e6, res.Dir, res.TookMS)
-	return nil
-}
-
-// backupRoot is where serve writes the backups its API is asked for:
-// backup_dir, or a "backups" folder beside the data directory.
-func backupRoot(cfg *Config) string {
-	if cfg.BackupDir != "" {
-		return filepath.Clean(cfg.BackupDir)
-	}
-	return filepath.Join(filepath.Dir(filepath.Clean(cfg.DataDir)), "backups")
-}
-
-// outsideDataDir refuses a backup target inside the data directory (the
+// CheckOutside refuses a backup target inside the data directory (the
 // copy would be copied into itself, and a restore would hold both) or
 // one that holds it.
-func outsideDataDir(dataDir, dir string) error {
+func CheckOutside(dataDir, dir string) error {
 	data, err := filepath.Abs(dataDir)
 	if err != nil {
 		return err
@@ -130,13 +54,13 @@ func within(root, p string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// backupData copies the index and the state store into dir as a data
+// Backup copies the index and the state store into dir as a data
 // directory. The caller makes sure nothing writes in between (serve holds
 // Gatherer.gate; a command holds the directory's lock). The copy is
 // written under a hidden temporary name beside dir and renamed to dir
 // only when complete and synced, so that a backup killed midway never
 // looks like a data directory with documents and no state.
-func backupData(ix *index.Index, st *store.Store, dir string) (res api.BackupResult, err error) {
+func Backup(ix *index.Index, st *store.Store, dir string) (res api.BackupResult, err error) {
 	start := time.Now()
 	res = api.BackupResult{Dir: dir}
 	switch info, serr := os.Stat(dir); {
@@ -209,23 +133,4 @@ func syncDir(dir string) error {
 		serr = cerr
 	}
 	return serr
-}
-
-// Backup implements api.Backups: it writes to name under backupRoot,
-// pausing index writes (searches go on) while it copies the index and
-// the store.
-func (g *Gatherer) Backup(ctx context.Context, name string) (api.BackupResult, error) {
-	if err := api.CheckBackupName(name); err != nil {
-		return api.BackupResult{}, fmt.Errorf("%w: %v", api.ErrInvalid, err)
-	}
-	dir := filepath.Join(backupRoot(g.cfg), filepath.FromSlash(name))
-	if err := outsideDataDir(g.cfg.DataDir, dir); err != nil {
-		return api.BackupResult{}, fmt.Errorf("%w: backup: %v", api.ErrInvalid, err)
-	}
-	g.gate.Lock()
-	defer g.gate.Unlock()
-	if err := ctx.Err(); err != nil {
-		return api.BackupResult{}, err
-	}
-	return backupData(g.index, g.store, dir)
 }

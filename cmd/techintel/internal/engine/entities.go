@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -43,7 +43,7 @@ func (in insight) Entities(ctx context.Context) ([]api.EntityStatus, error) {
 // included) and per component, with the latest documents of each week.
 func (in insight) Timeline(ctx context.Context, name string, weeks int) (*api.Timeline, error) {
 	ws := in.watch.get()
-	var w *WatchConfig
+	var w *Watch
 	for i := range ws.Watch {
 		if ws.Watch[i].Name == name {
 			w = &ws.Watch[i]

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"testing"
@@ -37,7 +37,7 @@ func TestSourceScheduleSpreadsEverySchedules(t *testing.T) {
 	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	seen := map[time.Time]bool{}
 	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
-		s, err := sourceSchedule(name, "@every 1h")
+		s, err := SourceSchedule(name, "@every 1h")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestSourceScheduleSpreadsEverySchedules(t *testing.T) {
 		t.Errorf("8 sources share %d slots; they should be spread", len(seen))
 	}
 	// Cron specs keep their exact times.
-	s, err := sourceSchedule("x", "0 7 * * MON")
+	s, err := SourceSchedule("x", "0 7 * * MON")
 	if err != nil {
 		t.Fatal(err)
 	}

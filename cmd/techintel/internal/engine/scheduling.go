@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 		o.Publish = func(ctx context.Context, name string, slot time.Time) error { return publish(ctx, g, name, slot) }
 	}
 	for _, src := range g.cfg.Sources {
-		sched, err := sourceSchedule(src.Name, src.Schedule)
+		sched, err := SourceSchedule(src.Name, src.Schedule)
 		if err != nil {
 			return nil, configErrorf("sources (%s).schedule: %v", src.Name, err)
 		}
@@ -51,7 +51,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 	if err != nil {
 		return nil, configErrorf("digest.schedule: %v", err)
 	}
-	mailer, err := newDigestMailer(g.cfg.Digest.SMTP)
+	mailer, err := NewDigestMailer(g.cfg.Digest.SMTP)
 	if err != nil {
 		return nil, err
 	}
@@ -59,4 +59,15 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 		weeklyDigestJob(ctx, g.cfg, g.watch, g.index, mailer, time.Now(), log)
 	}})
 	return schedule.Start(ctx, o), nil
+}
+
+// RunPool is the pool the scheduler runs g's due sources through (crawl
+// and the refresh benchmark use it too).
+func (g *Gatherer) RunPool() *schedule.Pool { return newRunPool(g, g.log) }
+
+// Running is how many runs of g are in flight.
+func (g *Gatherer) Running() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.running)
 }

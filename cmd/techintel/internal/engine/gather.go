@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
@@ -25,7 +27,7 @@ const maxRunErrors = 50
 // crawler) → tag → upsert, recording each run's outcome in the state
 // store. It implements api.Sources.
 type Gatherer struct {
-	cfg     *Config
+	cfg     *Settings
 	index   *index.Index
 	store   *store.Store
 	watch   *liveWatch      // the watch list, swapped on reload
@@ -41,7 +43,7 @@ type Gatherer struct {
 	nextRun func(source string) time.Time
 
 	hosts  *hostSlots
-	alerts *alerter
+	alerts *Alerter
 	group  groupCommitter // commits the batches of concurrent runs together
 
 	mu      sync.Mutex
@@ -56,7 +58,7 @@ type Gatherer struct {
 }
 
 // NewGatherer wires a gatherer for cfg over an open data directory.
-func NewGatherer(cfg *Config, d *dataDir, log *slog.Logger) (*Gatherer, error) {
+func NewGatherer(cfg *Settings, d *datadir.Dir, log *slog.Logger) (*Gatherer, error) {
 	return newGathererWith(cfg, d, log, gathererHooks{})
 }
 
@@ -68,16 +70,16 @@ type gathererHooks struct {
 }
 
 // newGathererWith is NewGatherer with hooks.
-func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHooks) (*Gatherer, error) {
+func newGathererWith(cfg *Settings, d *datadir.Dir, log *slog.Logger, hooks gathererHooks) (*Gatherer, error) {
 	lw, err := newLiveWatch(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d.index.SetResolver(lw.resolve)
+	d.Index.SetResolver(lw.resolve)
 	g := &Gatherer{
 		cfg:      cfg,
-		index:    d.index,
-		store:    d.store,
+		index:    d.Index,
+		store:    d.Store,
 		watch:    lw,
 		log:      log,
 		now:      time.Now,
@@ -85,15 +87,15 @@ func newGathererWith(cfg *Config, d *dataDir, log *slog.Logger, hooks gathererHo
 		progress: hooks.progress,
 		nextRun:  hooks.nextRun,
 		hosts:    newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
-		alerts:   &alerter{cfg: cfg, watch: lw, index: d.index, store: d.store, log: log, now: time.Now},
+		alerts:   &Alerter{cfg: cfg, watch: lw, index: d.Index, store: d.Store, log: log, now: time.Now},
 	}
-	g.fetcher = g.newFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout.D()))
+	g.fetcher = g.newFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout))
 	return g, nil
 }
 
 // newFetcher returns the fetch side for g's configuration over rt.
 func (g *Gatherer) newFetcher(rt http.RoundTripper) *gather.Fetcher {
-	return gather.NewFetcher(gather.Options{Transport: rt, UserAgent: g.cfg.HTTP.UserAgent, Timeout: g.cfg.HTTP.Timeout.D(),
+	return gather.NewFetcher(gather.Options{Transport: rt, UserAgent: g.cfg.HTTP.UserAgent, Timeout: g.cfg.HTTP.Timeout,
 		MaxBodyBytes: g.cfg.HTTP.MaxBodyBytes, Logger: g.log, Progress: g.report, Now: func() time.Time { return g.now() }})
 }
 
@@ -107,7 +109,7 @@ func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, e
 // runSource is RunSource; slot, when set, is a further limit (the run
 // pool's) waited for once the host's slot is held.
 func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context.Context) (func(), error)) (api.RunResult, error) {
-	src, ok := g.cfg.source(name)
+	src, ok := g.cfg.Source(name)
 	if !ok {
 		return api.RunResult{}, fmt.Errorf("run %q: %w", name, api.ErrUnknownSource)
 	}
@@ -185,7 +187,7 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 
 // job is what fetching src needs, read from the state store: the commit
 // side's half of the fetch/commit seam.
-func (g *Gatherer) job(src SourceConfig) (gather.Job, error) {
+func (g *Gatherer) job(src Source) (gather.Job, error) {
 	st, err := g.store.Source(src.Name)
 	if err != nil {
 		return gather.Job{}, err
@@ -193,13 +195,13 @@ func (g *Gatherer) job(src SourceConfig) (gather.Job, error) {
 	job := gather.Job{Source: src.Name, Kind: src.Type, URL: src.URL, FeedURL: st.ResolvedURL, FullText: src.FullText,
 		Validators: gather.Validators{ETag: st.ETag, LastModified: st.LastModified}}
 	switch src.Type {
-	case sourceFeed:
+	case SourceFeed:
 		if src.FullText {
 			if job.KnownItems, err = g.store.Items(src.Name); err != nil {
 				return gather.Job{}, err
 			}
 		}
-	case sourceSite:
+	case SourceSite:
 		pages, err := g.store.Pages(src.Name)
 		if err != nil {
 			return gather.Job{}, err
@@ -210,14 +212,14 @@ func (g *Gatherer) job(src SourceConfig) (gather.Job, error) {
 		}
 		c := src.Crawl
 		job.Crawl = gather.Crawl{AllowedDomains: c.AllowedDomains, Include: c.Include, Exclude: c.Exclude, MaxDepth: c.MaxDepth,
-			MaxPages: c.MaxPages, Delay: c.Delay.D(), MaxDuration: c.MaxDuration.D()}
+			MaxPages: c.MaxPages, Delay: c.Delay, MaxDuration: c.MaxDuration}
 	}
 	return job, nil
 }
 
 // fetchAndCommit runs src through the fetcher and commits each batch it
 // gives. It returns how many items or pages the run saw.
-func (g *Gatherer) fetchAndCommit(ctx context.Context, src SourceConfig, res *api.RunResult) (int, error) {
+func (g *Gatherer) fetchAndCommit(ctx context.Context, src Source, res *api.RunResult) (int, error) {
 	job, err := g.job(src)
 	if err != nil {
 		return 0, err
@@ -241,7 +243,7 @@ func (g *Gatherer) fetchAndCommit(ctx context.Context, src SourceConfig, res *ap
 
 // commit indexes one batch of a fetch and records the state that goes
 // with it: item identities, page states, gone pages, validators.
-func (g *Gatherer) commit(ctx context.Context, src SourceConfig, b gather.Batch, res *api.RunResult) error {
+func (g *Gatherer) commit(ctx context.Context, src Source, b gather.Batch, res *api.RunResult) error {
 	res.Fetched += b.Fetched
 	for _, e := range b.Errors {
 		if len(res.Errors) < maxRunErrors {
@@ -429,3 +431,43 @@ func (h *hostSlots) acquire(ctx context.Context, rawURL string) (func(), error) 
 		return nil, fmt.Errorf("waiting for a slot on %s: %w", host, ctx.Err())
 	}
 }
+
+// Backup implements api.Backups: it writes to name under BackupDir,
+// pausing index writes (searches go on) while it copies the index and
+// the store.
+func (g *Gatherer) Backup(ctx context.Context, name string) (api.BackupResult, error) {
+	if err := api.CheckBackupName(name); err != nil {
+		return api.BackupResult{}, fmt.Errorf("%w: %v", api.ErrInvalid, err)
+	}
+	dir := filepath.Join(g.cfg.BackupDir, filepath.FromSlash(name))
+	if err := datadir.CheckOutside(g.cfg.DataDir, dir); err != nil {
+		return api.BackupResult{}, fmt.Errorf("%w: backup: %v", api.ErrInvalid, err)
+	}
+	g.gate.Lock()
+	defer g.gate.Unlock()
+	if err := ctx.Err(); err != nil {
+		return api.BackupResult{}, err
+	}
+	return datadir.Backup(g.index, g.store, dir)
+}
+
+// Index is the search index g writes.
+func (g *Gatherer) Index() *index.Index { return g.index }
+
+// Store is the state store g writes.
+func (g *Gatherer) Store() *store.Store { return g.store }
+
+// Settings are the settings g was built with.
+func (g *Gatherer) Settings() *Settings { return g.cfg }
+
+// Retag re-applies the current watch list to every stored document.
+func (g *Gatherer) Retag(ctx context.Context, progress func(seen, changed int)) (seen, changed int, err error) {
+	return g.retag(ctx, progress)
+}
+
+// Alerter is g's subscriptions and alerts.
+func (g *Gatherer) Alerter() *Alerter { return g.alerts }
+
+// UseTransport replaces the transport of g's fetch side (a test dials a
+// loopback target through a guard that takes it for a public address).
+func (g *Gatherer) UseTransport(rt http.RoundTripper) { g.fetcher = g.newFetcher(rt) }

@@ -1,4 +1,6 @@
-package main
+// Package datadir opens, locks, checks and repairs a techintel data directory:
+// the search index and the state store beside it.
+package datadir
 
 import (
 	"errors"
@@ -13,22 +15,22 @@ import (
 	"github.com/techintel/techintel/index/store"
 )
 
-// errInUse: another techintel process holds the data directory.
-var errInUse = errors.New("data directory in use")
+// ErrInUse: another techintel process holds the data directory.
+var ErrInUse = errors.New("data directory in use")
 
-// dataDir is an open, locked data directory: the search index and the
+// Dir is an open, locked data directory: the search index and the
 // state store.
-type dataDir struct {
-	path  string
+type Dir struct {
+	Path  string
 	lock  *os.File
-	index *index.Index
-	store *store.Store
+	Index *index.Index
+	Store *store.Store
 }
 
-// openDataDir creates the directory if needed, locks it, and opens the
+// Open creates the directory if needed, locks it, and opens the
 // index and the state store. If another process has it, it fails at once
-// with an error that names that process, wrapping errInUse.
-func openDataDir(path string) (*dataDir, error) {
+// with an error that names that process, wrapping ErrInUse.
+func Open(path string) (*Dir, error) {
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -36,48 +38,48 @@ func openDataDir(path string) (*dataDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &dataDir{path: path, lock: lock}
-	d.index, err = index.Open(filepath.Join(path, "index.bleve"))
+	d := &Dir{Path: path, lock: lock}
+	d.Index, err = index.Open(filepath.Join(path, "index.bleve"))
 	if err != nil {
 		d.Close()
 		if errors.Is(err, index.ErrLocked) {
-			return nil, fmt.Errorf("data directory %s: %w (the index is held by another process)", path, errInUse)
+			return nil, fmt.Errorf("data directory %s: %w (the index is held by another process)", path, ErrInUse)
 		}
 		return nil, err
 	}
-	d.store, err = store.Open(filepath.Join(path, "state.db"))
+	d.Store, err = store.Open(filepath.Join(path, "state.db"))
 	if err != nil {
 		d.Close()
 		if errors.Is(err, store.ErrLocked) {
-			return nil, fmt.Errorf("data directory %s: %w (the state store is held by another process)", path, errInUse)
+			return nil, fmt.Errorf("data directory %s: %w (the state store is held by another process)", path, ErrInUse)
 		}
 		return nil, err
 	}
 	return d, nil
 }
 
-// isInUse reports whether err says the data directory is held elsewhere.
-func isInUse(err error) bool { return errors.Is(err, errInUse) }
+// IsInUse reports whether err says the data directory is held elsewhere.
+func IsInUse(err error) bool { return errors.Is(err, ErrInUse) }
 
-// openDataDirFor opens the data directory for a command that cannot work
+// OpenFor opens the data directory for a command that cannot work
 // beside serve; when serve holds it, the error ends with hint, which says
 // what to do instead.
-func openDataDirFor(path, hint string) (*dataDir, error) {
-	d, err := openDataDir(path)
-	if isInUse(err) {
+func OpenFor(path, hint string) (*Dir, error) {
+	d, err := Open(path)
+	if IsInUse(err) {
 		return nil, fmt.Errorf("%w; %s", err, hint)
 	}
 	return d, err
 }
 
 // Close closes the index and the store (flushing both) and releases the lock.
-func (d *dataDir) Close() error {
+func (d *Dir) Close() error {
 	var errs []error
-	if d.store != nil {
-		errs = append(errs, d.store.Close())
+	if d.Store != nil {
+		errs = append(errs, d.Store.Close())
 	}
-	if d.index != nil {
-		errs = append(errs, d.index.Close())
+	if d.Index != nil {
+		errs = append(errs, d.Index.Close())
 	}
 	if d.lock != nil {
 		errs = append(errs, d.lock.Close()) // closing the file releases the flock
@@ -102,7 +104,7 @@ func lockDir(path string) (*os.File, error) {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
 			holder = fmt.Sprintf("another techintel process (PID %d)", pid)
 		}
-		return nil, fmt.Errorf("data directory %s is locked by %s: %w", path, holder, errInUse)
+		return nil, fmt.Errorf("data directory %s is locked by %s: %w", path, holder, ErrInUse)
 	}
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -10,19 +10,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/schedule"
 	"github.com/techintel/techintel/cmd/techintel/internal/webhooks"
 )
 
-// engineOptions say what an engine runs. Hooks are options, set before
+// Options say what an engine runs. Hooks are options, set before
 // anything starts, never fields set on a running engine.
-type engineOptions struct {
-	Config *Config
-	Log    *slog.Logger
-	// DataDir is an open data directory the engine takes over (and
-	// closes); when nil, Open opens Config.DataDir.
-	DataDir *dataDir
+type Options struct {
+	Settings *Settings
+	Log      *slog.Logger
+	// Dir is an open data directory the engine takes over (and closes);
+	// when nil, Open opens Settings.DataDir.
+	Dir *datadir.Dir
 	// Progress, when set, hears how each run goes (crawl and demo print
 	// it).
 	Progress func(source, msg string)
@@ -35,9 +36,10 @@ type engineOptions struct {
 	// Schedule runs the sources on their schedules, the weekly digest and
 	// the webhook worker (serve).
 	Schedule bool
-	// ReloadPath, when set with Schedule, is the config file SIGHUP
-	// reloads the watch list from.
-	ReloadPath string
+	// Reload, when set with Schedule, reads the watch list again on
+	// SIGHUP (package main reads the config file); its error says which
+	// file and why.
+	Reload func() (Reloaded, error)
 	// Replica: a cluster's search replica, whose API only reads.
 	Replica bool
 	// Metrics, when set, are served at /metrics beside the API.
@@ -52,11 +54,11 @@ type engineOptions struct {
 
 // engine owns everything that gathers: the data directory, the gatherer,
 // and (serving) the scheduler, the webhook worker and the SIGHUP
-// reloader. Open starts what it owns; Close stops it in order and
+// Reloader. Open starts what it owns; Close stops it in order and
 // returns when every goroutine it started is gone.
-type engine struct {
-	o     engineOptions
-	d     *dataDir
+type Engine struct {
+	o     Options
+	d     *datadir.Dir
 	g     *Gatherer
 	hooks *webhooks.Worker
 	sched *schedule.Scheduler
@@ -64,34 +66,34 @@ type engine struct {
 	consumeStop context.CancelFunc
 	consumeDone chan struct{}
 
-	reload    *reloader
+	reload    *Reloader
 	hup       chan os.Signal
 	stopHup   context.CancelFunc
 	hupDone   chan struct{}
 	closeOnce bool
 }
 
-// newEngine builds an engine from o; nothing runs before Open.
-func newEngine(o engineOptions) *engine {
+// New builds an engine from o; nothing runs before Open.
+func New(o Options) *Engine {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &engine{o: o, d: o.DataDir}
+	return &Engine{o: o, d: o.Dir}
 }
 
 // Open opens the data directory (unless given one), builds the gatherer,
 // replays the journal and, with Schedule, starts the webhook worker
-// (before anything new is raised), the scheduler and the SIGHUP reloader.
+// (before anything new is raised), the scheduler and the SIGHUP Reloader.
 // ctx bounds the runs the engine starts; on a failure what was opened is
 // closed again.
-func (e *engine) Open(ctx context.Context) (err error) {
+func (e *Engine) Open(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.Close(context.WithoutCancel(ctx)))
 		}
 	}()
 	if e.d == nil {
-		if e.d, err = openDataDir(e.o.Config.DataDir); err != nil {
+		if e.d, err = datadir.Open(e.o.Settings.DataDir); err != nil {
 			return err
 		}
 	}
@@ -100,12 +102,12 @@ func (e *engine) Open(ctx context.Context) (err error) {
 		// The scheduler is started below, before the API can ask.
 		nextRun = func(name string) time.Time { return e.sched.Next(name) }
 	}
-	e.g, err = newGathererWith(e.o.Config, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
+	e.g, err = newGathererWith(e.o.Settings, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
 	if err != nil {
 		return err
 	}
 	if e.o.ReplayJournal {
-		if _, err := e.g.replayJournal(ctx); err != nil {
+		if _, err := e.g.ReplayJournal(ctx); err != nil {
 			e.o.Log.Warn("the ingest journal could not be replayed; will retry at the next start", slog.Any("error", err))
 		}
 	}
@@ -115,11 +117,11 @@ func (e *engine) Open(ctx context.Context) (err error) {
 	if !e.o.Schedule {
 		return nil
 	}
-	e.hooks = webhooks.New(webhookOptions(e.o.Config, e.d, e.o.Log)).Start()
+	e.hooks = webhooks.New(WebhookOptions(e.o.Settings, e.d, e.o.Log)).Start()
 	if e.sched, err = startScheduler(ctx, e.g, e.o.Log, e.o.Publish); err != nil {
 		return err
 	}
-	if e.o.ReloadPath != "" {
+	if e.o.Reload != nil {
 		e.startReloader(ctx)
 	}
 	return nil
@@ -127,8 +129,8 @@ func (e *engine) Open(ctx context.Context) (err error) {
 
 // startReloader reloads the watch list from the config file and retags
 // on SIGHUP.
-func (e *engine) startReloader(ctx context.Context) {
-	e.reload = &reloader{path: e.o.ReloadPath, g: e.g, log: e.o.Log}
+func (e *Engine) startReloader(ctx context.Context) {
+	e.reload = &Reloader{load: e.o.Reload, g: e.g, log: e.o.Log}
 	e.hup = make(chan os.Signal, 1)
 	signal.Notify(e.hup, syscall.SIGHUP)
 	var hupCtx context.Context
@@ -141,7 +143,7 @@ func (e *engine) startReloader(ctx context.Context) {
 			case <-hupCtx.Done():
 				return
 			case <-e.hup:
-				if err := e.reload.reload(hupCtx); err != nil {
+				if err := e.reload.Reload(hupCtx); err != nil {
 					e.o.Log.Error("reload failed", slog.Any("error", err))
 				}
 			}
@@ -150,10 +152,10 @@ func (e *engine) startReloader(ctx context.Context) {
 }
 
 // Close stops, in order, the scheduler (cancelling runs in flight and
-// waiting for them), the reloader and a retag in flight, the webhook
+// waiting for them), the Reloader and a retag in flight, the webhook
 // worker (letting sends in flight finish), and closes the data directory.
 // It is safe to call more than once.
-func (e *engine) Close(ctx context.Context) error {
+func (e *Engine) Close(ctx context.Context) error {
 	if e.closeOnce {
 		return nil
 	}
@@ -171,7 +173,7 @@ func (e *engine) Close(ctx context.Context) error {
 		<-e.hupDone
 	}
 	if e.reload != nil {
-		e.reload.stop() // a retag in flight ends before the index closes
+		e.reload.Stop() // a retag in flight ends before the index closes
 	}
 	if e.hooks != nil {
 		e.hooks.Stop() // what is pending stays in the outbox
@@ -186,7 +188,7 @@ func (e *engine) Close(ctx context.Context) error {
 }
 
 // startConsume runs o.Consume until Close.
-func (e *engine) startConsume(ctx context.Context) {
+func (e *Engine) startConsume(ctx context.Context) {
 	var cctx context.Context
 	cctx, e.consumeStop = context.WithCancel(ctx)
 	e.consumeDone = make(chan struct{})
@@ -197,3 +199,12 @@ func (e *engine) startConsume(ctx context.Context) {
 		}
 	}()
 }
+
+// Gatherer is the engine's gatherer, set once Open has succeeded.
+func (e *Engine) Gatherer() *Gatherer { return e.g }
+
+// Options are the options e was built with.
+func (e *Engine) Options() Options { return e.o }
+
+// Dir is the engine's open data directory, set once Open has succeeded.
+func (e *Engine) Dir() *datadir.Dir { return e.d }

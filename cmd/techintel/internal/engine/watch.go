@@ -1,18 +1,14 @@
-package main
+package engine
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/techintel/techintel/index"
@@ -22,17 +18,17 @@ import (
 // watchSet is one version of the watch list and technologies, with the
 // tagger built from them. It is never modified once published.
 type watchSet struct {
-	Watch        []WatchConfig
-	Technologies []TechConfig
+	Watch        []Watch
+	Technologies []Technology
 	tagger       *tag.Tagger
 }
 
-func newWatchSet(cfg *Config) (*watchSet, error) {
-	tg, err := cfg.tagger()
+func newWatchSet(watch []Watch, technologies []Technology) (*watchSet, error) {
+	tg, err := NewTagger(watch, technologies)
 	if err != nil {
 		return nil, err
 	}
-	return &watchSet{Watch: cfg.Watch, Technologies: cfg.Technologies, tagger: tg}, nil
+	return &watchSet{Watch: watch, Technologies: technologies, tagger: tg}, nil
 }
 
 // resolve resolves a value of the query language's entity: or
@@ -80,8 +76,8 @@ type liveWatch struct {
 	p atomic.Pointer[watchSet]
 }
 
-func newLiveWatch(cfg *Config) (*liveWatch, error) {
-	ws, err := newWatchSet(cfg)
+func newLiveWatch(cfg *Settings) (*liveWatch, error) {
+	ws, err := newWatchSet(cfg.Watch, cfg.Technologies)
 	if err != nil {
 		return nil, err
 	}
@@ -94,12 +90,12 @@ func (l *liveWatch) get() *watchSet { return l.p.Load() }
 
 // set publishes the watch list of cfg and reports whether it differs from
 // the current one.
-func (l *liveWatch) set(cfg *Config) (changed bool, err error) {
+func (l *liveWatch) set(watch []Watch, technologies []Technology) (changed bool, err error) {
 	old := l.get()
-	if reflect.DeepEqual(old.Watch, cfg.Watch) && reflect.DeepEqual(old.Technologies, cfg.Technologies) {
+	if reflect.DeepEqual(old.Watch, watch) && reflect.DeepEqual(old.Technologies, technologies) {
 		return false, nil
 	}
-	ws, err := newWatchSet(cfg)
+	ws, err := newWatchSet(watch, technologies)
 	if err != nil {
 		return false, err
 	}
@@ -107,10 +103,10 @@ func (l *liveWatch) set(cfg *Config) (changed bool, err error) {
 	return true, nil
 }
 
-// reloader re-reads the config file's watch list for a running serve and
+// Reloader re-reads the config file's watch list for a running serve and
 // re-tags the stored documents with it in the background.
-type reloader struct {
-	path string
+type Reloader struct {
+	load func() (Reloaded, error)
 	g    *Gatherer
 	log  *slog.Logger
 
@@ -120,20 +116,20 @@ type reloader struct {
 	stopped bool
 }
 
-// reload reads the config file again. Only the watch list and the
+// Reload reads the config file again. Only the watch list and the
 // technologies take effect; other changes (sources, listen address,
 // tokens) need a restart, and reload says so. A config that does not
 // load or validate changes nothing.
-func (r *reloader) reload(ctx context.Context) error {
-	cfg, err := LoadConfig(r.path)
+func (r *Reloader) Reload(ctx context.Context) error {
+	cfg, err := r.load()
 	if err != nil {
-		return fmt.Errorf("reload %s: %w; keeping the current watch list", r.path, err)
+		return fmt.Errorf("reload %w; keeping the current watch list", err)
 	}
-	changed, err := r.g.watch.set(cfg)
+	changed, err := r.g.watch.set(cfg.Watch, cfg.Technologies)
 	if err != nil {
-		return fmt.Errorf("reload %s: %w; keeping the current watch list", r.path, err)
+		return fmt.Errorf("reload: %w; keeping the current watch list", err)
 	}
-	if others := restartNeeded(r.g.cfg, cfg); len(others) > 0 {
+	if others := cfg.RestartNeeded; len(others) > 0 {
 		r.log.Warn("reload: these changes take effect after a restart", slog.String("changed", strings.Join(others, ", ")))
 	}
 	if !changed {
@@ -148,7 +144,7 @@ func (r *reloader) reload(ctx context.Context) error {
 
 // retag re-applies the current watch list to every stored document,
 // cancelling a retag still running for an older list.
-func (r *reloader) retag(ctx context.Context) {
+func (r *Reloader) retag(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -173,9 +169,9 @@ func (r *reloader) retag(ctx context.Context) {
 	}()
 }
 
-// stop cancels a retag in flight and waits for it to end; later reloads
+// Stop cancels a retag in flight and waits for it to end; later reloads
 // find the context cancelled.
-func (r *reloader) stop() {
+func (r *Reloader) Stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cancel != nil {
@@ -183,24 +179,6 @@ func (r *reloader) stop() {
 		<-r.done
 	}
 	r.stopped = true
-}
-
-// restartNeeded names the settings that differ between a and b and that a
-// reload does not apply.
-func restartNeeded(a, b *Config) []string {
-	var out []string
-	for _, f := range []struct {
-		name string
-		a, b any
-	}{
-		{"data_dir", a.DataDir, b.DataDir}, {"api", a.API, b.API}, {"http", a.HTTP, b.HTTP},
-		{"sources", a.Sources, b.Sources}, {"digest", a.Digest, b.Digest},
-	} {
-		if !reflect.DeepEqual(f.a, f.b) {
-			out = append(out, f.name)
-		}
-	}
-	return out
 }
 
 // retag re-applies the current watch list to every stored document.
@@ -215,25 +193,8 @@ func (g *Gatherer) retag(ctx context.Context, progress func(seen, changed int)) 
 	}, progress)
 }
 
-// signalServe asks the serve process that holds dataDir to reload its
-// config (SIGHUP), and returns its PID.
-func signalServe(dataDir string) (int, error) {
-	b, err := os.ReadFile(filepath.Join(dataDir, "LOCK"))
-	if err != nil {
-		return 0, fmt.Errorf("find the serve process: %w", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("find the serve process: %s/LOCK holds no PID", dataDir)
-	}
-	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		return pid, fmt.Errorf("signal serve (PID %d): %w", pid, err)
-	}
-	return pid, nil
-}
-
-// wait waits for a retag in flight to end.
-func (r *reloader) wait() {
+// Wait waits for a retag in flight to end.
+func (r *Reloader) Wait() {
 	r.mu.Lock()
 	done := r.done
 	r.mu.Unlock()
@@ -241,3 +202,23 @@ func (r *reloader) wait() {
 		<-done
 	}
 }
+
+// NewResolver resolves a search's entity and technology names through
+// s's watch list (aliases to canonical names), for a command that
+// searches without serve.
+func NewResolver(s *Settings) (func(field, value string) []string, error) {
+	ws, err := newWatchSet(s.Watch, s.Technologies)
+	if err != nil {
+		return nil, err
+	}
+	return ws.resolve, nil
+}
+
+// NewReloader reloads g's watch list with load and retags in the
+// background (the engine's SIGHUP handler; tests drive it directly).
+func NewReloader(load func() (Reloaded, error), g *Gatherer, log *slog.Logger) *Reloader {
+	return &Reloader{load: load, g: g, log: log}
+}
+
+// Watched reports whether name is on g's current watch list.
+func (g *Gatherer) Watched(name string) bool { return g.watch.get().watched(name) }

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -11,17 +11,18 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
+	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/digest"
 	"github.com/techintel/techintel/index/store"
 )
 
-// alerter keeps subscriptions and raises their alerts: it implements
+// Alerter keeps subscriptions and raises their alerts: it implements
 // api.Subscriptions over the state store, and percolates every ingest
 // batch.
-type alerter struct {
-	cfg   *Config
+type Alerter struct {
+	cfg   *Settings
 	watch *liveWatch
 	index *index.Index
 	store *store.Store
@@ -29,7 +30,7 @@ type alerter struct {
 	now   func() time.Time
 }
 
-var _ api.Subscriptions = (*alerter)(nil)
+var _ api.Subscriptions = (*Alerter)(nil)
 
 // invalidError is a user's mistake in a subscription: its message names
 // the field in the user's words, and it matches api.ErrInvalid without
@@ -44,7 +45,7 @@ func invalidf(format string, args ...any) error {
 }
 
 // validate checks a subscription request.
-func (a *alerter) validate(ctx context.Context, r *api.SubscriptionRequest, needName bool) error {
+func (a *Alerter) validate(ctx context.Context, r *api.SubscriptionRequest, needName bool) error {
 	r.Name = strings.TrimSpace(r.Name)
 	if needName && r.Name == "" {
 		return invalidf("name: required")
@@ -60,12 +61,12 @@ func (a *alerter) validate(ctx context.Context, r *api.SubscriptionRequest, need
 		return invalidf("%v", err)
 	}
 	for _, src := range r.Sources {
-		if !slices.ContainsFunc(a.cfg.Sources, func(s SourceConfig) bool { return s.Name == src }) {
+		if !slices.ContainsFunc(a.cfg.Sources, func(s Source) bool { return s.Name == src }) {
 			return invalidf("sources: no source is named %q", src)
 		}
 	}
 	for _, t := range r.Technologies {
-		if !slices.ContainsFunc(a.watch.get().Technologies, func(c TechConfig) bool { return c.Name == t }) {
+		if !slices.ContainsFunc(a.watch.get().Technologies, func(c Technology) bool { return c.Name == t }) {
 			return invalidf("technologies: %q is not a configured technology", t)
 		}
 	}
@@ -106,7 +107,7 @@ const (
 
 // CreateSubscription validates a subscription and stores it; with
 // backfill, it raises alerts for matching documents of the last days too.
-func (a *alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequest) (api.Subscription, error) {
+func (a *Alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequest) (api.Subscription, error) {
 	if err := a.validate(ctx, &r, true); err != nil {
 		return api.Subscription{}, err
 	}
@@ -155,7 +156,7 @@ func (a *alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequ
 
 // Preview counts what a subscription would have matched in each of the
 // last previewWeeks ISO weeks, with a few recent examples.
-func (a *alerter) Preview(ctx context.Context, r api.SubscriptionRequest) (*api.Preview, error) {
+func (a *Alerter) Preview(ctx context.Context, r api.SubscriptionRequest) (*api.Preview, error) {
 	if err := a.validate(ctx, &r, false); err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func timeOrNil(t time.Time) *time.Time {
 }
 
 // ListSubscriptions lists every subscription.
-func (a *alerter) ListSubscriptions(ctx context.Context) ([]api.Subscription, error) {
+func (a *Alerter) ListSubscriptions(ctx context.Context) ([]api.Subscription, error) {
 	subs, err := a.store.Subscriptions()
 	if err != nil {
 		return nil, err
@@ -250,7 +251,7 @@ func (a *alerter) ListSubscriptions(ctx context.Context) ([]api.Subscription, er
 }
 
 // GetSubscription returns one subscription.
-func (a *alerter) GetSubscription(ctx context.Context, id string) (api.Subscription, error) {
+func (a *Alerter) GetSubscription(ctx context.Context, id string) (api.Subscription, error) {
 	s, err := a.store.Subscription(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return api.Subscription{}, fmt.Errorf("%w: %v", api.ErrNotFound, err)
@@ -263,7 +264,7 @@ func (a *alerter) GetSubscription(ctx context.Context, id string) (api.Subscript
 }
 
 // DeleteSubscription deletes a subscription and its alerts.
-func (a *alerter) DeleteSubscription(ctx context.Context, id string) error {
+func (a *Alerter) DeleteSubscription(ctx context.Context, id string) error {
 	err := a.store.DeleteSubscription(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %v", api.ErrNotFound, err)
@@ -272,7 +273,7 @@ func (a *alerter) DeleteSubscription(ctx context.Context, id string) error {
 }
 
 // Alerts lists alerts with their documents.
-func (a *alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]api.Alert, string, error) {
+func (a *Alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]api.Alert, string, error) {
 	if after != "" && strings.Trim(after, "0123456789") != "" {
 		return nil, "", invalidf("after: %q is not a cursor from this API", after)
 	}
@@ -291,10 +292,10 @@ func (a *alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]a
 	return out, next, nil
 }
 
-// percolate matches documents just indexed (new or changed) against every
+// Percolate matches documents just indexed (new or changed) against every
 // subscription. A subscription only alerts on documents first indexed
 // after it was created, and once per document.
-func (a *alerter) percolate(ctx context.Context, docs []index.Document) (int, error) {
+func (a *Alerter) Percolate(ctx context.Context, docs []index.Document) (int, error) {
 	subs, err := a.store.Subscriptions()
 	if err != nil || len(subs) == 0 || len(docs) == 0 {
 		return 0, err
@@ -344,4 +345,15 @@ func (a *alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 		a.log.Info("alerts raised", slog.Int("alerts", len(added)))
 	}
 	return len(added), err
+}
+
+// NewAlerter is the subscriptions and alerts over an open data directory
+// with s's watch list, for a command that works without serve.
+func NewAlerter(s *Settings, d *datadir.Dir, log *slog.Logger) (*Alerter, error) {
+	lw, err := newLiveWatch(s)
+	if err != nil {
+		return nil, err
+	}
+	d.Index.SetResolver(lw.resolve)
+	return &Alerter{cfg: s, watch: lw, index: d.Index, store: d.Store, log: log, now: time.Now}, nil
 }

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"errors"
@@ -69,9 +69,9 @@ func (s spreadSchedule) Next(t time.Time) time.Time {
 	return time.Unix(0, k*int64(s.every)+int64(s.phase))
 }
 
-// sourceSchedule parses a source's schedule; @every schedules are spread
+// SourceSchedule parses a source's schedule; @every schedules are spread
 // by a phase derived from the source name.
-func sourceSchedule(name, spec string) (cron.Schedule, error) {
+func SourceSchedule(name, spec string) (cron.Schedule, error) {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, err

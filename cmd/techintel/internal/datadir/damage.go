@@ -1,4 +1,4 @@
-package main
+package datadir
 
 import (
 	"errors"
@@ -11,17 +11,17 @@ import (
 	"github.com/techintel/techintel/index/store"
 )
 
-// errDamaged: the data directory failed its check at start.
-var errDamaged = errors.New("data directory damaged")
+// ErrDamaged: the data directory failed its check at start.
+var ErrDamaged = errors.New("data directory damaged")
 
-// checkDataDir checks the index and the state store before serve opens
+// Check checks the index and the state store before serve opens
 // them, and each against the other (documents without a state store, a
 // state store without its index: one of them was deleted). Damage stops
 // serve with the damaged file and the way back; with repair, it moves the
 // damaged part aside, says what will be rebuilt and lets serve start
-// afresh. A directory held by another process is left for openDataDir
+// afresh. A directory held by another process is left for Open
 // to report.
-func checkDataDir(path string, repair bool, log *slog.Logger) error {
+func Check(path string, repair bool, log *slog.Logger) error {
 	ixPath, stPath := filepath.Join(path, "index.bleve"), filepath.Join(path, "state.db")
 	docs, ixErr := index.Check(ixPath)
 	holds, stErr := store.Check(stPath)
@@ -48,7 +48,7 @@ func checkDataDir(path string, repair bool, log *slog.Logger) error {
 	if !repair {
 		return fmt.Errorf("%w: %v\nrestore the last backup: stop techintel, move %s aside and copy a directory written by `techintel backup` in its place; "+
 			"or start with `techintel serve -repair`, which moves the damaged part aside and rebuilds what it can",
-			errDamaged, errors.Join(badIndex, badStore), path)
+			ErrDamaged, errors.Join(badIndex, badStore), path)
 	}
 	if badStore != nil {
 		if !stMissing {

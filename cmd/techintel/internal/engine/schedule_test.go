@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -38,20 +38,20 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	}))
 	defer other.Close()
 
-	var cfg strings.Builder
-	cfg.WriteString("[http]\nallow_private_networks = true\n")
+	cfg := testSettings(t)
 	var names []string
 	for i := range 3 * schedule.MaxConcurrentRuns {
-		fmt.Fprintf(&cfg, "[[sources]]\nname = \"busy-%d\"\ntype = \"feed\"\nurl = \"%s/f/%d\"\n", i, busy.URL, i)
-		names = append(names, fmt.Sprintf("busy-%d", i))
+		name := fmt.Sprintf("busy-%d", i)
+		cfg.Sources = append(cfg.Sources, Source{Name: name, Type: SourceFeed, URL: fmt.Sprintf("%s/f/%d", busy.URL, i)})
+		names = append(names, name)
 	}
 	// The same server under another host name: a host slot of its own.
 	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
-	fmt.Fprintf(&cfg, "[[sources]]\nname = \"other\"\ntype = \"feed\"\nurl = \"%s/feed\"\n", otherURL)
+	cfg.Sources = append(cfg.Sources, Source{Name: "other", Type: SourceFeed, URL: otherURL + "/feed"})
 	names = append(names, "other")
-	g := newTestGatherer(t, cfg.String())
+	g := openTestGatherer(t, cfg)
 
-	pool := newRunPool(g, g.log)
+	pool := g.RunPool()
 	busyNames := names[:len(names)-1]
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -63,24 +63,22 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	// its host; had it taken a pool slot first, no more than the pool's 8
 	// could be.
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		g.mu.Lock()
-		n := len(g.running)
-		g.mu.Unlock()
-		if n == len(busyNames) && busyStarted.Load() == defaultRunsPerHost {
+		n := g.Running()
+		if n == len(busyNames) && busyStarted.Load() == int32(cfg.HTTP.MaxRunsPerHost) {
 			break
 		}
 		if time.Now().After(deadline) { // a liveness bound, not a timing assertion
 			t.Fatalf("%d of %d busy sources under way, %d requests started", n, len(busyNames), busyStarted.Load())
 		}
 	}
-	if held := pool.Busy(); held != defaultRunsPerHost {
-		t.Errorf("%d pool slots held while the busy host allows %d runs", held, defaultRunsPerHost)
+	if held := pool.Busy(); held != cfg.HTTP.MaxRunsPerHost {
+		t.Errorf("%d pool slots held while the busy host allows %d runs", held, cfg.HTTP.MaxRunsPerHost)
 	}
 	if _, err := pool.Run(context.Background(), "other"); err != nil {
 		t.Fatalf("other host's source: %v", err)
 	}
-	if n := busyStarted.Load(); n != defaultRunsPerHost {
-		t.Errorf("%d requests at once to the busy host, want %d", n, defaultRunsPerHost)
+	if n := busyStarted.Load(); n != int32(cfg.HTTP.MaxRunsPerHost) {
+		t.Errorf("%d requests at once to the busy host, want %d", n, int32(cfg.HTTP.MaxRunsPerHost))
 	}
 	unblock()
 	wg.Wait()
