@@ -15,9 +15,11 @@ var ErrBackupTarget = errors.New("backup destination exists and is not empty")
 
 // Backup writes a consistent copy of the index to dir, which must not
 // exist or be empty, while the index stays open for searches and writes:
-// scorch copies the segments of one snapshot (bleve.IndexCopyable) and
-// the metadata beside them. The files are synced before it returns. The
-// copy opens with Open like the original.
+// scorch copies the segments of one snapshot of each partition
+// (bleve.IndexCopyable) and the metadata beside them, with writes held
+// off meanwhile so that the partitions are copied at one point in time,
+// and the layout file is written afresh. The files are synced before it
+// returns. The copy opens with Open like the original.
 func (ix *Index) Backup(dir string) error {
 	if ix.path == "" {
 		return errors.New("index: backup: an in-memory index has no files to copy")
@@ -25,12 +27,24 @@ func (ix *Index) Backup(dir string) error {
 	if err := EmptyDir(dir); err != nil {
 		return fmt.Errorf("index: backup to %s: %w", dir, err)
 	}
-	err := ix.readBleve(func(bi bleve.Index) error {
-		c, ok := bi.(bleve.IndexCopyable)
-		if !ok {
-			return errors.New("this index cannot be copied online")
+	layout, _, err := openLayout(dir)
+	if err != nil {
+		return fmt.Errorf("index: backup to %s: %w", dir, err)
+	}
+	if err := layout.Close(); err != nil {
+		return fmt.Errorf("index: backup to %s: %w", dir, err)
+	}
+	err = ix.readParts(func(parts []*partition) error {
+		for _, p := range parts {
+			c, ok := p.bi.(bleve.IndexCopyable)
+			if !ok {
+				return errors.New("this index cannot be copied online")
+			}
+			if err := c.CopyTo(bleve.FileSystemDirectory(filepath.Join(dir, p.key))); err != nil {
+				return fmt.Errorf("partition %s: %w", p.key, err)
+			}
 		}
-		return c.CopyTo(bleve.FileSystemDirectory(dir))
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index: backup to %s: %w", dir, err)

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolt "go.etcd.io/bbolt"
 )
 
 // ErrDamaged: a file of the index is missing, truncated or corrupt.
@@ -26,10 +28,43 @@ var ErrDamaged = errors.New("damaged")
 // index, or one wrapping fs.ErrNotExist when there is no index.
 //
 // It reads every segment once: seconds for gigabytes.
+//
+// It checks every partition, and an index of the single-index layout of
+// releases before partitions (which Open then migrates) as it is.
 func Check(path string) (docs uint64, err error) {
 	if _, err := os.Stat(path); err != nil {
 		return 0, err
 	}
+	if _, err := os.Stat(filepath.Join(path, singleIndexMeta)); err == nil {
+		return checkOne(path)
+	}
+	layout, err := bolt.Open(filepath.Join(path, layoutFile), 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return 0, fmt.Errorf("index: check %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, filepath.Join(path, layoutFile), err)
+	}
+	defer layout.Close()
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if _, _, ok := monthSpan(e.Name()); !ok || !e.IsDir() {
+			continue
+		}
+		n, err := checkOne(filepath.Join(path, e.Name()))
+		if err != nil {
+			return 0, err
+		}
+		docs += n
+	}
+	return docs, nil
+}
+
+// checkOne checks one bleve index (a partition).
+func checkOne(path string) (docs uint64, err error) {
 	// A damaged file read through mmap can fault outside the mapped
 	// pages; turn that into a panic this function recovers.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))

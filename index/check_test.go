@@ -27,7 +27,7 @@ func damagedIndex(t *testing.T) (path, segment string) {
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
-	segs, _ := filepath.Glob(filepath.Join(path, "store", "*.zap"))
+	segs, _ := filepath.Glob(filepath.Join(path, "*", "store", "*.zap"))
 	if len(segs) == 0 {
 		t.Fatal("no segment files")
 	}

@@ -7,13 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	bolt "go.etcd.io/bbolt"
 
@@ -56,16 +58,23 @@ const (
 // it).
 var setClauseLimit sync.Once
 
-// Index is a bleve index of Documents. It is safe for concurrent use.
+// Index is a bleve index of Documents, one bleve index per month of the
+// documents' publication dates (partition.go). It is safe for concurrent
+// use.
 type Index struct {
-	// mu guards bi: readers share it, a bleve write and a reopen hold it
-	// alone (see writeguard.go for why).
-	mu   sync.RWMutex
-	bi   bleve.Index
-	path string
+	// mu guards parts and each partition's bi: readers share it, a bleve
+	// write, a reopen and adding or dropping a partition hold it alone
+	// (see writeguard.go for why).
+	mu    sync.RWMutex
+	parts []*partition // oldest month first
+	path  string
+	// layout is the layout file (partition.go); nil in memory.
+	layout *bolt.DB
+	// mapping is every partition's mapping.
+	mapping mapping.IndexMapping
 	// writeErr is the last failed write, until a probe write succeeds;
-	// readOnly: bleve was reopened read-only after it. Guarded by writeMu
-	// (and mu for writing when they change with bi).
+	// readOnly: a partition was reopened read-only after it. Guarded by
+	// writeMu (and mu for writing when they change with a partition).
 	writeErr error
 	readOnly bool
 
@@ -85,47 +94,73 @@ type Index struct {
 	// resolve resolves entity:, technology: and source: values
 	// (SetResolver); nil resolves nothing.
 	resolve atomic.Pointer[Resolver]
+
+	// retention drops partitions older than it (Options.Retention).
+	retention Retention
+	log       *slog.Logger
 }
 
-// Open opens the index at path, creating it if it does not exist. If
-// another process holds it, Open fails within about a second with an
-// error wrapping ErrLocked instead of waiting forever (the README's Command
-// line section describes the data directory's lock).
-func Open(path string) (*Index, error) {
+// Options are the settings of OpenWith.
+type Options struct {
+	// Retention drops the partitions whose documents are all published
+	// longer ago than it, at open and at each ApplyRetention. The zero
+	// value keeps everything.
+	Retention Retention
+	// Logger hears the migration's progress and the partitions retention
+	// drops; nil logs nowhere.
+	Logger *slog.Logger
+
+	// For tests of the migration: documents per page (0: migratePage),
+	// and a kill after that many pages (0: none).
+	migratePage, migrateFailAfter int
+}
+
+// Open opens the index at path, creating it if it does not exist, with
+// the default Options. If another process holds it, Open fails within
+// about a second with an error wrapping ErrLocked instead of waiting
+// forever (the README's Command line section describes the data
+// directory's lock).
+func Open(path string) (*Index, error) { return OpenWith(path, Options{}) }
+
+// OpenWith opens the index at path as Open does, with o. An index written
+// by a release before partitions (one bleve index at path) is split into
+// partitions first (migrate.go), once.
+func OpenWith(path string, o Options) (*Index, error) {
 	configure()
-	bi, err := bleve.OpenUsing(path, openConfig(false))
-	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		bi, err = bleve.NewUsing(path, NewMapping(), scorch.Name, scorch.Name, openConfig(false))
-		if err == nil {
-			err = bi.SetInternal([]byte("techintel_mapping"), []byte(mappingVersion))
-		}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err != nil {
-		// scorch opens its root.bolt with bolt_timeout and returns bbolt's
-		// error as it is: a timeout means another process holds the lock.
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("index: open %s: %w", path, ErrLocked)
-		}
+	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	ix := &Index{bi: bi, path: path, stories: story.NewClusterer()}
-	if err := ix.checkMapping(); err != nil {
-		bi.Close()
+	layout, _, err := openLayout(path)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{path: path, layout: layout, mapping: NewMapping(), stories: story.NewClusterer(),
+		retention: o.Retention, log: o.Logger}
+	if err := ix.openPartitions(); err != nil {
+		ix.closeAll()
+		return nil, err
+	}
+	if err := ix.migrateSingle(o); err != nil {
+		ix.closeAll()
+		return nil, err
+	}
+	if _, err := ix.ApplyRetention(time.Now()); err != nil {
+		ix.closeAll()
 		return nil, err
 	}
 	return ix, nil
 }
 
 // OpenMem returns an index held in memory only, for tests and benchmarks.
-// It uses the scorch engine like the on-disk index (bleve.NewMemOnly would
-// use the older, slower upside_down engine).
+// Its partitions use the scorch engine like the on-disk index
+// (bleve.NewMemOnly would use the older, slower upside_down engine).
 func OpenMem() (*Index, error) {
 	configure()
-	bi, err := bleve.NewUsing("", NewMapping(), scorch.Name, scorch.Name, nil)
-	if err != nil {
-		return nil, fmt.Errorf("index: open in memory: %w", err)
-	}
-	return &Index{bi: bi, stories: story.NewClusterer(), storiesLoaded: true}, nil
+	return &Index{mapping: NewMapping(), stories: story.NewClusterer(), storiesLoaded: true,
+		log: slog.New(slog.DiscardHandler)}, nil
 }
 
 // openConfig is scorch's runtime configuration.
@@ -145,23 +180,43 @@ func configure() {
 func (ix *Index) Close() error {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if err := ix.bi.Close(); err != nil {
+	if err := ix.closeAll(); err != nil {
 		return fmt.Errorf("index: close: %w", err)
 	}
 	return nil
 }
 
+// closeAll closes every partition and the layout file, returning the
+// first error.
+func (ix *Index) closeAll() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var first error
+	for _, p := range ix.parts {
+		if err := p.bi.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	ix.parts = nil
+	if ix.layout != nil {
+		if err := ix.layout.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 // Count returns the number of documents in the index.
 func (ix *Index) Count() (uint64, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	var n uint64
-	err := ix.readBleve(func(bi bleve.Index) (err error) {
-		n, err = bi.DocCount()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("index: count: %w", err)
+	for _, p := range ix.parts {
+		c, err := p.bi.DocCount()
+		if err != nil {
+			return 0, fmt.Errorf("index: count %s: %w", p.key, err)
+		}
+		n += c
 	}
 	return n, nil
 }
@@ -286,8 +341,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		return err
 	}
 	now := time.Now().UTC()
-	b := ix.newBatch()
-	var news, updated []string
+	var w partWrites
 	for _, d := range chunk {
 		old, exists := existing[d.ID]
 		if d.Fetched.IsZero() {
@@ -311,33 +365,43 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 			res.Unchanged++
 			continue
 		}
+		isNew := !exists
 		if exists {
 			// The caller may know when the content changed (a page's
 			// Last-Modified); otherwise it changed now.
 			if !d.Updated.After(old.Updated) || d.Updated.After(now) {
 				d.Updated = now
 			}
-			updated = append(updated, d.ID)
 		} else {
 			d.Updated = d.Fetched
-			news = append(news, d.ID)
 		}
 		if d.Story == "" {
 			d.Story = ix.stories.Add(d.ID, story.Fingerprint(d.Title, d.Body), d.Published)
 		}
 		d.Gone = time.Time{} // fetched again: it is back
-		if err := indexDoc(b, d, h); err != nil {
+		// A known document stays in the partition that holds it
+		// (partition.go says why).
+		key := old.Part
+		if !exists {
+			key = monthKey(d.Published)
+		}
+		pw, err := w.batch(ix, key)
+		if err != nil {
 			return err
 		}
-	}
-	if b.Size() > 0 {
-		if err := ix.writeBatch(b); err != nil {
-			return fmt.Errorf("index: write batch of %d: %w", b.Size(), err)
+		if err := pw.add(d, h); err != nil {
+			return err
+		}
+		if isNew {
+			pw.news = append(pw.news, d.ID)
+		} else {
+			pw.updated = append(pw.updated, d.ID)
 		}
 	}
-	res.New = append(res.New, news...)
-	res.Updated = append(res.Updated, updated...)
-	return nil
+	return w.write(ix, func(pw *partWrite) {
+		res.New = append(res.New, pw.news...)
+		res.Updated = append(res.Updated, pw.updated...)
+	})
 }
 
 func indexDoc(b *bleve.Batch, d *Document, hash string) error {
@@ -369,9 +433,9 @@ func (ix *Index) MarkGone(ctx context.Context, ids []string, at time.Time) (int,
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
 	n := 0
-	b := ix.newBatch()
+	var w partWrites
 	for _, id := range ids {
-		d, hash, err := ix.get(ctx, id)
+		d, hash, key, err := ix.get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
@@ -382,15 +446,17 @@ func (ix *Index) MarkGone(ctx context.Context, ids []string, at time.Time) (int,
 			continue
 		}
 		d.Gone = at.UTC()
-		if err := indexDoc(b, d, hash); err != nil {
+		pw, err := w.batch(ix, key)
+		if err != nil {
+			return n, err
+		}
+		if err := pw.add(d, hash); err != nil {
 			return n, err
 		}
 		n++
 	}
-	if b.Size() > 0 {
-		if err := ix.writeBatch(b); err != nil {
-			return 0, fmt.Errorf("index: mark %d gone: %w", b.Size(), err)
-		}
+	if err := w.write(ix, nil); err != nil {
+		return 0, fmt.Errorf("index: mark %d gone: %w", n, err)
 	}
 	return n, nil
 }
@@ -402,6 +468,7 @@ type meta struct {
 	Gone                        time.Time
 	Hash                        string
 	Story                       string
+	Part                        string // the key of the partition that holds it
 }
 
 // storedMeta loads meta for those of ids that are indexed, with one search.
@@ -422,6 +489,7 @@ func (ix *Index) storedMeta(ids []string) (map[string]meta, error) {
 			Gone:      timeField(h.Fields[fieldGone]),
 			Hash:      str(h.Fields[fieldHash]),
 			Story:     str(h.Fields[fieldStory]),
+			Part:      h.Index,
 		}
 	}
 	return out, nil
@@ -447,38 +515,49 @@ func contentHash(d *Document) string {
 // Get returns the document with the given ID, or an error wrapping
 // ErrNotFound.
 func (ix *Index) Get(ctx context.Context, id string) (*Document, error) {
-	d, _, err := ix.get(ctx, id)
+	d, _, _, err := ix.get(ctx, id)
 	return d, err
 }
 
-// get loads a whole document and its content hash.
-func (ix *Index) get(ctx context.Context, id string) (*Document, string, error) {
+// get loads a whole document, its content hash and the key of its
+// partition.
+func (ix *Index) get(ctx context.Context, id string) (*Document, string, string, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
 	req.Fields = append([]string{fieldBody, fieldAuthor, fieldEvidence, fieldHash, fieldGone, fieldSalience}, hitFields...)
 	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
-		return nil, "", fmt.Errorf("index: get %s: %w", id, err)
+		return nil, "", "", fmt.Errorf("index: get %s: %w", id, err)
 	}
 	if len(sr.Hits) == 0 {
-		return nil, "", fmt.Errorf("index: get %s: %w", id, ErrNotFound)
+		return nil, "", "", fmt.Errorf("index: get %s: %w", id, ErrNotFound)
 	}
 	h := sr.Hits[0]
-	d := documentFromFields(h.ID, h.Fields)
-	d.Body = str(h.Fields[fieldBody])
-	d.Author = str(h.Fields[fieldAuthor])
-	d.Gone = timeField(h.Fields[fieldGone])
+	d, hash, err := documentFromHit(h.ID, h.Fields)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("index: get %s: %w", id, err)
+	}
+	return d, hash, h.Index, nil
+}
+
+// documentFromHit reads a whole document and its content hash from the
+// stored fields of a hit (docFields).
+func documentFromHit(id string, f map[string]interface{}) (*Document, string, error) {
+	d := documentFromFields(id, f)
+	d.Body = str(f[fieldBody])
+	d.Author = str(f[fieldAuthor])
+	d.Gone = timeField(f[fieldGone])
 	d.Evidence = []Evidence{}
-	if ev := str(h.Fields[fieldEvidence]); ev != "" && ev != "null" {
+	if ev := str(f[fieldEvidence]); ev != "" && ev != "null" {
 		if err := json.Unmarshal([]byte(ev), &d.Evidence); err != nil {
-			return nil, "", fmt.Errorf("index: get %s: evidence: %w", id, err)
+			return nil, "", fmt.Errorf("evidence: %w", err)
 		}
 	}
-	if sal := str(h.Fields[fieldSalience]); sal != "" && sal != "null" {
+	if sal := str(f[fieldSalience]); sal != "" && sal != "null" {
 		if err := json.Unmarshal([]byte(sal), &d.Salience); err != nil {
-			return nil, "", fmt.Errorf("index: get %s: salience: %w", id, err)
+			return nil, "", fmt.Errorf("salience: %w", err)
 		}
 	}
-	return &d, str(h.Fields[fieldHash]), nil
+	return &d, str(f[fieldHash]), nil
 }
 
 func documentFromFields(id string, f map[string]interface{}) Document {

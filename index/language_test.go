@@ -186,7 +186,10 @@ func TestRelevance(t *testing.T) {
 		doc("https://r.example/tag/ran", "Posts tagged RAN", "open ran open ran open ran.", day, []string{}, []string{}),
 		doc("https://r.example/2026/ran-budget", "Budget", "Open the books: projects ran over budget; open questions ran long.", day, []string{}, []string{}),
 		doc("https://r.example/2026/europe", "Open RAN in Europe gathers pace", "Operators deploy it.", day, []string{}, []string{}),
-		doc("https://r.example/2026/old", "Radios", "An open ran trial.", day.AddDate(-1, 0, 0), []string{}, []string{}),
+		// Older, but in the same month: scores use each monthly
+		// partition's own term statistics, and a partition of one
+		// document would weigh its words apart from the others'.
+		doc("https://r.example/2026/old", "Radios", "An open ran trial.", day.Add(-24*time.Hour), []string{}, []string{}),
 	}
 	if _, err := ix.Upsert(ctx, docs); err != nil {
 		t.Fatal(err)

@@ -311,14 +311,19 @@ func BuildRequest(q Query) (*bleve.SearchRequest, error) {
 	return buildRequest(q, env{m: NewMapping(), now: time.Now()})
 }
 
-// Bleve returns the underlying bleve index, for benchmarks and tools that
-// compare against raw bleve. Writes through it bypass Upsert's bookkeeping
-// and its guard against failed writes; after a failed write, Index holds
-// another bleve index than the one returned before.
+// Bleve returns the partitions as one bleve index (an IndexAlias), for
+// benchmarks and tools that compare against raw bleve. Writes through it
+// bypass Upsert's bookkeeping and its guard against failed writes; after
+// a failed write or a new partition, Index holds other bleve indexes than
+// the ones returned before.
 func (ix *Index) Bleve() bleve.Index {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.bi
+	members := make([]bleve.Index, len(ix.parts))
+	for i, p := range ix.parts {
+		members[i] = p.bi
+	}
+	return bleve.NewIndexAlias(members...)
 }
 
 // env is what turns a Query into a request besides the query itself: the
@@ -336,9 +341,7 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 	if p := ix.resolve.Load(); p != nil {
 		r = *p
 	}
-	var m mapping.IndexMapping
-	ix.readBleve(func(bi bleve.Index) error { m = bi.Mapping(); return nil }) // a reopen swaps bi
-	return buildRequest(q, env{m: m, resolve: r, now: time.Now()})
+	return buildRequest(q, env{m: ix.mapping, resolve: r, now: time.Now()})
 }
 
 // SetResolver sets how entity:, technology: and source: values are

@@ -24,11 +24,11 @@ const storyHorizon = 2 * story.Window
 // Their signatures are recomputed from the stored title and body (about
 // 36 µs a document) rather than stored: it costs no disk and the
 // fingerprint stays free to change.
+//
+// The window is a range on published, so that only the partitions that
+// overlap it are read.
 func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
-	since := now.Add(-storyHorizon)
-	incl := true
-	dr := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &incl, nil)
-	dr.SetField(fieldPublished)
+	dr := storyWindow(now)
 	var after []string
 	for {
 		req := bleve.NewSearchRequestOptions(dr, scanPage, 0, false)
@@ -52,24 +52,19 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 	}
 }
 
+// storyWindow matches the documents loadStories reads.
+func storyWindow(now time.Time) query.Query {
+	incl := true
+	dr := bleve.NewDateRangeInclusiveQuery(now.Add(-storyHorizon), time.Time{}, &incl, nil)
+	dr.SetField(fieldPublished)
+	return dr
+}
+
 // pruneStories forgets documents too old for news to join their stories.
 // Upsert calls it now and then, so that the clusterer of a long-running
 // serve holds a bounded window of documents.
 func (ix *Index) pruneStories(now time.Time) {
 	ix.stories.Prune(now.Add(-storyHorizon))
-}
-
-// checkMapping refuses an index built with another mapping version: its
-// fields would be read as if they were this version's.
-func (ix *Index) checkMapping() error {
-	v, err := ix.bi.GetInternal([]byte("techintel_mapping"))
-	if err != nil {
-		return fmt.Errorf("index: open %s: read mapping version: %w", ix.path, err)
-	}
-	if string(v) != mappingVersion {
-		return fmt.Errorf("index: open %s: built by an older techintel (mapping version %q, this one needs %q); move it aside and gather again", ix.path, v, mappingVersion)
-	}
-	return nil
 }
 
 // Copy is another document of a hit's story: the same news from another

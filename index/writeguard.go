@@ -1,11 +1,12 @@
 package index
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 )
@@ -49,43 +50,45 @@ const minFreeBytes = 4 << 20
 // probeName is the probe file written beside the index after a failure.
 const probeName = ".techintel-write-probe"
 
-// readBleve runs fn on the current bleve index, alongside other readers
-// but never during a write or a reopen.
-func (ix *Index) readBleve(fn func(bi bleve.Index) error) error {
+// readParts runs fn on the current partitions, alongside other readers
+// but never during a write, a reopen or a partition's creation or drop.
+func (ix *Index) readParts(fn func(parts []*partition) error) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return fn(ix.bi)
+	return fn(ix.parts)
 }
 
-// bleveSearch runs a search on the current bleve index.
-func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (sr *bleve.SearchResult, err error) {
-	err = ix.readBleve(func(bi bleve.Index) error {
-		sr, err = bi.SearchInContext(ctx, req)
-		return err
-	})
-	return sr, err
-}
-
-// newBatch starts a batch on the current bleve index.
-func (ix *Index) newBatch() *bleve.Batch {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return ix.bi.NewBatch()
-}
-
-// writeBatch writes b. The caller holds writeMu.
-func (ix *Index) writeBatch(b *bleve.Batch) error {
+// writeBatch writes b to p, recording the wider date span its documents
+// need in the same batch. The caller holds writeMu.
+func (ix *Index) writeBatch(p *partition, b *bleve.Batch, dates []time.Time) error {
 	if err := ix.writable(b.TotalDocsSize()); err != nil {
 		return err
 	}
+	lo, hi, wider := p.lo, p.hi, false
+	for _, t := range dates {
+		var w bool
+		lo, hi, w = p.widen(lo, hi, t)
+		wider = wider || w
+	}
+	if wider {
+		v, err := json.Marshal(span{Lo: lo, Hi: hi})
+		if err != nil {
+			return err
+		}
+		b.SetInternal([]byte(spanKey), v)
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	err := ix.bi.Batch(b)
-	if err == nil || ix.path == "" {
+	err := p.bi.Batch(b)
+	if err == nil {
+		p.lo, p.hi = lo, hi
+		return nil
+	}
+	if ix.path == "" {
 		return err
 	}
 	ix.writeErr = err
-	if rerr := ix.reopenLocked(); rerr != nil {
+	if rerr := ix.reopenLocked(p); rerr != nil {
 		return fmt.Errorf("%w (and reopening the index failed: %v)", err, rerr)
 	}
 	return err
@@ -109,7 +112,13 @@ func (ix *Index) writable(size uint64) error {
 	}
 	if ix.readOnly {
 		ix.mu.Lock()
-		err := ix.reopenLocked()
+		ix.readOnly = false
+		var err error
+		for _, p := range ix.parts {
+			if err = ix.reopenLocked(p); err != nil {
+				break
+			}
+		}
 		ix.mu.Unlock()
 		if err != nil {
 			return err
@@ -122,21 +131,23 @@ func (ix *Index) writable(size uint64) error {
 	return nil
 }
 
-// reopenLocked closes bleve and opens it again from disk, read-only if it
-// cannot be opened for writing (a read-only directory), so that searches
-// go on. The caller holds mu for writing.
-func (ix *Index) reopenLocked() error {
-	_ = ix.bi.Close() // also stops the persister retrying the failed write
-	bi, err := bleve.OpenUsing(ix.path, openConfig(false))
-	if err == nil {
-		ix.bi, ix.readOnly = bi, false
-		return nil
+// reopenLocked closes p's bleve index and opens it again from disk,
+// read-only if it cannot be opened for writing (a read-only directory),
+// so that searches go on; then the whole index counts as read-only. The
+// caller holds mu for writing.
+func (ix *Index) reopenLocked(p *partition) error {
+	_ = p.bi.Close() // also stops the persister retrying the failed write
+	dir := filepath.Join(ix.path, p.key)
+	bi, err := bleve.OpenUsing(dir, openConfig(false))
+	if err != nil {
+		var rerr error
+		if bi, rerr = bleve.OpenUsing(dir, openConfig(true)); rerr != nil {
+			return fmt.Errorf("index: reopen %s: %w", dir, err)
+		}
+		ix.readOnly = true
 	}
-	bi, rerr := bleve.OpenUsing(ix.path, openConfig(true))
-	if rerr != nil {
-		return fmt.Errorf("index: reopen %s: %w", ix.path, err)
-	}
-	ix.bi, ix.readOnly = bi, true
+	bi.SetName(p.key)
+	p.bi = bi
 	return nil
 }
 

@@ -31,6 +31,7 @@ type Config struct {
 	// name under it, never inside the data directory); default: a
 	// "backups" folder beside the data directory.
 	BackupDir    string         `toml:"backup_dir"`
+	Data         DataConfig     `toml:"data"`
 	API          APIConfig      `toml:"api"`
 	HTTP         HTTPConfig     `toml:"http"`
 	Watch        []WatchConfig  `toml:"watch"`
@@ -40,6 +41,14 @@ type Config struct {
 	// Cluster, with nats_url, gathers on several machines (cluster.go and
 	// internal/engine).
 	Cluster ClusterConfig `toml:"cluster"`
+}
+
+// DataConfig is the [data] table.
+type DataConfig struct {
+	// Retention drops the index's monthly partitions whose documents
+	// were all published longer ago than it (index.ParseRetention: "730d",
+	// "24 months"); empty keeps everything.
+	Retention string `toml:"retention"`
 }
 
 // APIConfig is the [api] table.
@@ -344,6 +353,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		return configErrorf("data_dir: required")
+	}
+	if _, err := index.ParseRetention(c.Data.Retention); err != nil {
+		return configErrorf("data.retention: %v", err)
 	}
 	if err := c.validateAPI(); err != nil {
 		return err

@@ -63,6 +63,9 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"unknown top-level key", `datadir = "x"`, `unknown key "datadir"`},
 		{"unknown nested key", "[http]\nuser_agnt = \"x\"", `unknown key "http.user_agnt"`},
+		{"bad retention unit", "[data]\nretention = \"12 weeks\"", `data.retention: "12 weeks": unknown unit "weeks"`},
+		{"retention without unit", "[data]\nretention = \"730\"", `data.retention: "730": want a number and a unit`},
+		{"zero retention", "[data]\nretention = \"0d\"", `data.retention: "0d": 0 is not a number of days`},
 		{"no runs per host", "[http]\nmax_runs_per_host = 0", `http.max_runs_per_host: must be between 1 and 8`},
 		{"more runs per host than in all", "[http]\nmax_runs_per_host = 9", `http.max_runs_per_host: must be between 1 and 8`},
 		{"unknown watch key", "[[watch]]\nname = \"A\"\nrole = \"own\"\nalias = [\"B\"]", `unknown key "watch[0] (A).alias" (line 4); did you mean "aliases"?`},

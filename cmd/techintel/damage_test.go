@@ -72,7 +72,7 @@ func TestDamagedDataDirStopsServe(t *testing.T) {
 		{"segment corrupted", func(t *testing.T, dir string) {
 			// Every segment file: the first by name may be one a merge
 			// made obsolete that no snapshot reads any more.
-			segs, _ := filepath.Glob(filepath.Join(dir, "index.bleve", "store", "*.zap"))
+			segs, _ := filepath.Glob(filepath.Join(dir, "index.bleve", "*", "store", "*.zap"))
 			if len(segs) == 0 {
 				t.Fatal("no segment files")
 			}

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/demoworld"
@@ -26,6 +28,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// retag beside a running demo signals it as it signals serve
+	// (SIGHUP, to the PID in the data directory's LOCK): the signal's
+	// default action would end the demo. From here on it is caught; the
+	// serving engine reloads the config on it, and one that arrives while
+	// the world is gathered is passed on once serving starts.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	if host, _, err := net.SplitHostPort(*listen); err != nil || !isLoopbackHost(host) {
 		return &usageError{msg: fmt.Sprintf("-listen: %q must be a loopback host:port (the demo has no API tokens)", *listen)}
 	}
@@ -79,8 +90,19 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	ready := func(addr string) {
 		printDemoHelp(stdout, addr, configPath, cfg.Sources[0].Name)
+		select {
+		case <-hup:
+			// Caught while gathering (or just now): the serving engine's
+			// handler takes it from here.
+			log.Info("demo: reloading for a SIGHUP received while gathering")
+			if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+				log.Warn("demo: could not pass on SIGHUP", slog.Any("error", err))
+			}
+		default:
+		}
 	}
-	err = serve(ctx, cfg, engine.New(engine.Options{Settings: cfg.settings(), Log: log, Schedule: true}), log, ready)
+	o := engine.Options{Settings: cfg.settings(), Log: log, Schedule: true, Reload: reloadFrom(configPath, cfg)}
+	err = serve(ctx, cfg, engine.New(o), log, ready)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/engine"
+	"github.com/techintel/techintel/index"
 )
 
 // settings turns the configuration into what the engine needs; the
@@ -19,6 +20,7 @@ func (c *Config) settings() *engine.Settings {
 		Digest:        engine.Digest{Schedule: c.Digest.Schedule},
 		SearchTimeout: c.API.SearchTimeout.D(),
 	}
+	s.Retention, _ = index.ParseRetention(c.Data.Retention) // validated with the config
 	for _, src := range c.Sources {
 		s.Sources = append(s.Sources, engineSource(src))
 	}

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net/mail"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,112 +73,15 @@ func TestSMTPConfig(t *testing.T) {
 	}
 }
 
-// mailParts parses a received message into its headers and its
-// text/plain and text/html parts (decoded).
-func mailParts(t *testing.T, data []byte) (mail.Header, map[string][]byte) {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("Content-Type %q", msg.Header.Get("Content-Type"))
-	}
-	parts := map[string][]byte{}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		parts[ct], _ = io.ReadAll(p)
-	}
-	return msg.Header, parts
-}
-
-func smtpConfigFor(srv *smtptest.Server) *SMTPConfig {
-	c := &SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: "none", From: "techintel <digest@example.org>",
-		To: []string{"a@example.org", "b@example.org"}}
-	c.applyDefaults()
-	return c
-}
-
-// TestWeeklyDigestJobMails: the scheduled job writes the digest files and
-// mails the same digest, retrying after the server refuses once.
-func TestWeeklyDigestJobMails(t *testing.T) {
-	e := newWebhookEnv(t)
-	e.feed.add("Nokia opens a lab")
-	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
-		t.Fatal(err)
-	}
-	srv := smtptest.NewServer(t, smtptest.Options{FailData: 1})
-	m, err := engine.NewDigestMailer(engineSMTP(smtpConfigFor(srv)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Retries = []time.Duration{time.Millisecond, time.Millisecond}
-	var logs bytes.Buffer
-	now := time.Now().AddDate(0, 0, 7) // the current week is then the last complete one
-	week := digest.WeekOf(time.Now())
-	engine.WeeklyDigestJob(context.Background(), e.g, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
-
-	md, err := os.ReadFile(filepath.Join(e.cfg.DataDir, "digests", week+".md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	html, err := os.ReadFile(filepath.Join(e.cfg.DataDir, "digests", week+".html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := srv.Messages()
-	if len(got) != 1 || srv.DataCommands() != 2 {
-		t.Fatalf("%d messages after %d DATA commands; want 1 after 2\n%s", len(got), srv.DataCommands(), logs.String())
-	}
-	if strings.Join(got[0].To, ",") != "a@example.org,b@example.org" || got[0].From != "digest@example.org" {
-		t.Errorf("envelope %+v", got[0])
-	}
-	h, parts := mailParts(t, got[0].Data)
-	if h.Get("Subject") != "techintel weekly digest "+week || h.Get("To") != "<a@example.org>, <b@example.org>" || h.Get("From") != `"techintel" <digest@example.org>` {
-		t.Errorf("headers: %v", h)
-	}
-	if !bytes.Equal(parts["text/plain"], md) || !bytes.Equal(parts["text/html"], html) || !bytes.Contains(md, []byte("Nokia opens a lab")) {
-		t.Errorf("parts do not match the digest files:\n%s", parts["text/plain"])
-	}
-	if !strings.Contains(logs.String(), "will retry") || !strings.Contains(logs.String(), "weekly digest mailed") {
-		t.Errorf("logs:\n%s", logs.String())
-	}
-}
-
-// TestWeeklyDigestJobMailDown: a server that never takes the message
-// costs the mail, not the files, and the failure is logged.
-func TestWeeklyDigestJobMailDown(t *testing.T) {
-	e := newWebhookEnv(t)
-	srv := smtptest.NewServer(t, smtptest.Options{FailData: 100})
-	m, err := engine.NewDigestMailer(engineSMTP(smtpConfigFor(srv)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Retries = []time.Duration{time.Millisecond, time.Millisecond}
-	var logs bytes.Buffer
-	now := time.Now()
-	engine.WeeklyDigestJob(context.Background(), e.g, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
-	if _, err := os.Stat(filepath.Join(e.cfg.DataDir, "digests", digest.LastCompleteWeek(now)+".html")); err != nil {
-		t.Errorf("digest file: %v", err)
-	}
-	if srv.DataCommands() != 3 || !strings.Contains(logs.String(), "not mailed after 3 attempts") || !strings.Contains(logs.String(), "451") {
-		t.Errorf("%d attempts; logs:\n%s", srv.DataCommands(), logs.String())
-	}
-}
-
 // TestDigestSendCommand: techintel digest -send mails one week now.
 func TestDigestSendCommand(t *testing.T) {
-	feed := newGrowingFeed(t)
-	feed.add("Nokia opens a lab")
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Nokia opens a lab</title><link>https://news.example/0</link><description>Nokia opens a lab, in detail.</description></item>
+</channel></rss>`)
+	}))
+	defer feed.Close()
 	srv := smtptest.NewServer(t, smtptest.Options{Username: "u", Password: "secret"})
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.toml")
@@ -228,7 +129,7 @@ to = ["a@example.org"]
 	if len(got) != 1 || got[0].AuthUser != "u" {
 		t.Fatalf("messages: %+v", got)
 	}
-	_, parts := mailParts(t, got[0].Data)
+	_, parts := got[0].Parts(t)
 	if !bytes.Contains(parts["text/plain"], []byte("Nokia opens a lab")) || !bytes.Contains(parts["text/html"], []byte("<html")) {
 		t.Errorf("parts:\n%s\n%s", parts["text/plain"], parts["text/html"])
 	}

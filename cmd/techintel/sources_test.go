@@ -98,6 +98,17 @@ func TestSourcesDiscover(t *testing.T) {
 	if code := run(context.Background(), []string{"sources", "discover", base + "/"}, &stdout, &stderr); code == 0 {
 		t.Error("discover reached a loopback address by default")
 	}
+	// Schemes other than http(s) can be neither configured nor discovered
+	// (the engine's TestGuardRechecksRedirects covers the fetch paths).
+	for _, u := range []string{"file:///etc/passwd", "gopher://example.com/", "ftp://example.com/feed", "javascript:alert(1)", "//example.com/feed"} {
+		if _, err := ParseConfig(fmt.Sprintf("[[sources]]\nname = \"s\"\ntype = \"feed\"\nurl = %q\n", u)); err == nil || !strings.Contains(err.Error(), "not an absolute http or https URL") {
+			t.Errorf("source url %s: %v", u, err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sources", "discover", "file:///etc/passwd"}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "file") {
+		t.Errorf("discover file: exit %d, %q", code, errOut.String())
+	}
 }
 
 // TestFeedSourceThatIsAWebPage: a feed source whose URL is the site's

@@ -299,10 +299,10 @@ func (a *Alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]a
 	return out, next, nil
 }
 
-// Percolate matches documents just indexed (new or changed) against every
+// percolate matches documents just indexed (new or changed) against every
 // subscription. A subscription only alerts on documents first indexed
 // after it was created, and once per document.
-func (a *Alerter) Percolate(ctx context.Context, docs []index.Document) (int, error) {
+func (a *Alerter) percolate(ctx context.Context, docs []index.Document) (int, error) {
 	subs, err := a.store.Subscriptions()
 	if err != nil || len(subs) == 0 || len(docs) == 0 {
 		return 0, err

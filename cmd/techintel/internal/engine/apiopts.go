@@ -46,14 +46,14 @@ func (g *Gatherer) APIOptions(tokens []api.Token) api.Options {
 	return o
 }
 
-// WebhookOptions turns the configuration into the webhook worker's
+// webhookOptions turns the configuration into the webhook worker's
 // options: its requests go through the fetchers' SSRF-guarded transport.
-func WebhookOptions(cfg *Settings, d *datadir.Dir, log *slog.Logger) webhooks.Options {
+func webhookOptions(cfg *Settings, d *datadir.Dir, log *slog.Logger) webhooks.Options {
 	return webhooks.Options{Store: d.Store, Index: d.Index, UserAgent: cfg.HTTP.UserAgent, Logger: log,
 		Transport: netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, webhooks.Timeout)}
 }
 
 // newWebhookWorker is the webhook worker serve runs.
-func NewWebhookWorker(cfg *Settings, d *datadir.Dir, log *slog.Logger) *webhooks.Worker {
-	return webhooks.New(WebhookOptions(cfg, d, log))
+func newWebhookWorker(cfg *Settings, d *datadir.Dir, log *slog.Logger) *webhooks.Worker {
+	return webhooks.New(webhookOptions(cfg, d, log))
 }

@@ -179,7 +179,7 @@ func (g *Gatherer) commitAll(group []*commitReq) error {
 			}
 		}
 		// Percolate what was written, right after it was indexed.
-		if _, err := g.alerts.Percolate(ctx, changed); err != nil {
+		if _, err := g.alerts.percolate(ctx, changed); err != nil {
 			return fmt.Errorf("alerts: %w", err)
 		}
 	}

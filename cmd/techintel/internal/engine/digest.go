@@ -135,10 +135,3 @@ func DigestOf(ctx context.Context, s *Settings, d *datadir.Dir, week string) (*d
 	}
 	return digester{cfg: s, watch: lw, index: d.Index, now: time.Now, reviews: d.Store}.Digest(ctx, week)
 }
-
-// WeeklyDigestJob writes the weekly digest of the week before now into
-// the data directory and mails it when mailer is set, as the scheduler
-// does every week.
-func WeeklyDigestJob(ctx context.Context, g *Gatherer, mailer *DigestMailer, now time.Time, log *slog.Logger) {
-	weeklyDigestJob(ctx, g.cfg, g.watch, g.index, mailer, now, log)
-}

@@ -54,7 +54,7 @@ type Options struct {
 
 // engine owns everything that gathers: the data directory, the gatherer,
 // and (serving) the scheduler, the webhook worker and the SIGHUP
-// Reloader. Open starts what it owns; Close stops it in order and
+// reloader. Open starts what it owns; Close stops it in order and
 // returns when every goroutine it started is gone.
 type Engine struct {
 	o     Options
@@ -66,11 +66,15 @@ type Engine struct {
 	consumeStop context.CancelFunc
 	consumeDone chan struct{}
 
-	reload    *Reloader
+	reload    *reloader
 	hup       chan os.Signal
 	stopHup   context.CancelFunc
 	hupDone   chan struct{}
 	closeOnce bool
+
+	// retentionStop and retentionDone stop the daily retention.
+	retentionStop context.CancelFunc
+	retentionDone chan struct{}
 }
 
 // New builds an engine from o; nothing runs before Open.
@@ -83,7 +87,7 @@ func New(o Options) *Engine {
 
 // Open opens the data directory (unless given one), builds the gatherer,
 // replays the journal and, with Schedule, starts the webhook worker
-// (before anything new is raised), the scheduler and the SIGHUP Reloader.
+// (before anything new is raised), the scheduler and the SIGHUP reloader.
 // ctx bounds the runs the engine starts; on a failure what was opened is
 // closed again.
 func (e *Engine) Open(ctx context.Context) (err error) {
@@ -97,6 +101,7 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	e.startRetention(ctx)
 	nextRun := e.o.NextRun
 	if e.o.Schedule {
 		// The scheduler is started below, before the API can ask.
@@ -117,7 +122,7 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 	if !e.o.Schedule {
 		return nil
 	}
-	e.hooks = webhooks.New(WebhookOptions(e.o.Settings, e.d, e.o.Log)).Start()
+	e.hooks = newWebhookWorker(e.o.Settings, e.d, e.o.Log).Start()
 	if e.sched, err = startScheduler(ctx, e.g, e.o.Log, e.o.Publish); err != nil {
 		return err
 	}
@@ -130,7 +135,7 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 // startReloader reloads the watch list from the config file and retags
 // on SIGHUP.
 func (e *Engine) startReloader(ctx context.Context) {
-	e.reload = &Reloader{load: e.o.Reload, g: e.g, log: e.o.Log}
+	e.reload = newReloader(e.o.Reload, e.g, e.o.Log)
 	e.hup = make(chan os.Signal, 1)
 	signal.Notify(e.hup, syscall.SIGHUP)
 	var hupCtx context.Context
@@ -152,7 +157,7 @@ func (e *Engine) startReloader(ctx context.Context) {
 }
 
 // Close stops, in order, the scheduler (cancelling runs in flight and
-// waiting for them), the Reloader and a retag in flight, the webhook
+// waiting for them), the reloader and a retag in flight, the webhook
 // worker (letting sends in flight finish), and closes the data directory.
 // It is safe to call more than once.
 func (e *Engine) Close(ctx context.Context) error {
@@ -166,6 +171,10 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	if e.sched != nil {
 		e.sched.Stop()
+	}
+	if e.retentionStop != nil {
+		e.retentionStop()
+		<-e.retentionDone
 	}
 	if e.hup != nil {
 		signal.Stop(e.hup)

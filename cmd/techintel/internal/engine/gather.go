@@ -467,7 +467,3 @@ func (g *Gatherer) Retag(ctx context.Context, progress func(seen, changed int)) 
 
 // Alerter is g's subscriptions and alerts.
 func (g *Gatherer) Alerter() *Alerter { return g.alerts }
-
-// UseTransport replaces the transport of g's fetch side (a test dials a
-// loopback target through a guard that takes it for a public address).
-func (g *Gatherer) UseTransport(rt http.RoundTripper) { g.fetcher = g.newFetcher(rt) }

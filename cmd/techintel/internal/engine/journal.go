@@ -32,7 +32,7 @@ func (g *Gatherer) ReplayJournal(ctx context.Context) (int, error) {
 			}
 			batch = append(batch, *d)
 		}
-		n, err := g.alerts.Percolate(ctx, batch)
+		n, err := g.alerts.percolate(ctx, batch)
 		if err != nil {
 			return alerts, fmt.Errorf("journal replay: alerts: %w", err)
 		}

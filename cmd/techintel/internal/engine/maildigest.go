@@ -25,8 +25,8 @@ type DigestMailer struct {
 	smtp notify.SMTP
 	from *mail.Address
 	to   []*mail.Address
-	// Retries are the waits between attempts of the scheduled send.
-	Retries []time.Duration
+	// retries are the waits between attempts of the scheduled send.
+	retries []time.Duration
 }
 
 // digestRetries: a failed scheduled send is tried three more times over
@@ -49,7 +49,7 @@ func NewDigestMailer(cfg *SMTP) (*DigestMailer, error) {
 	m := &DigestMailer{
 		smtp: notify.SMTP{Host: cfg.Host, Port: cfg.Port, Username: cfg.Username, Password: password,
 			TLS: cfg.TLS, Timeout: cfg.Timeout},
-		Retries: digestRetries,
+		retries: digestRetries,
 	}
 	var err error
 	if m.from, err = mail.ParseAddress(cfg.From); err != nil {
@@ -104,13 +104,13 @@ func (m *DigestMailer) sendWithRetries(ctx context.Context, d *digest.Digest, lo
 			log.Info("weekly digest mailed", slog.String("week", d.Week), slog.String("to", strings.Join(to, ", ")))
 			return nil
 		}
-		if attempt == len(m.Retries) {
+		if attempt == len(m.retries) {
 			return fmt.Errorf("digest %s not mailed after %d attempts (send it later with techintel digest -send -week %s): %w", d.Week, attempt+1, d.Week, err)
 		}
 		log.Warn("mailing the weekly digest failed; will retry", slog.String("week", d.Week), slog.Int("attempt", attempt+1),
-			slog.Duration("retry_in", m.Retries[attempt]), slog.Any("error", err))
+			slog.Duration("retry_in", m.retries[attempt]), slog.Any("error", err))
 		select {
-		case <-time.After(m.Retries[attempt]):
+		case <-time.After(m.retries[attempt]):
 		case <-ctx.Done():
 			return fmt.Errorf("digest %s not mailed: shutting down (send it with techintel digest -send -week %s): %w", d.Week, d.Week, err)
 		}

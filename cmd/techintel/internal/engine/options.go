@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/tag"
 )
 
@@ -34,6 +35,10 @@ type Settings struct {
 	Digest       Digest
 	// SearchTimeout cuts a search through the API that runs longer.
 	SearchTimeout time.Duration
+	// Retention drops the index's monthly partitions older than it, at
+	// open and daily with Schedule (data.retention); zero keeps
+	// everything.
+	Retention index.Retention
 }
 
 // Source returns the source with the given name.

@@ -63,7 +63,9 @@ func TestRunPoolDoesNotStarveOtherHosts(t *testing.T) {
 	// its host; had it taken a pool slot first, no more than the pool's 8
 	// could be.
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		n := g.Running()
+		g.mu.Lock()
+		n := len(g.running)
+		g.mu.Unlock()
 		if n == len(busyNames) && busyStarted.Load() == int32(cfg.HTTP.MaxRunsPerHost) {
 			break
 		}

@@ -64,10 +64,3 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 // RunPool is the pool the scheduler runs g's due sources through (crawl
 // and the refresh benchmark use it too).
 func (g *Gatherer) RunPool() *schedule.Pool { return newRunPool(g, g.log) }
-
-// Running is how many runs of g are in flight.
-func (g *Gatherer) Running() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.running)
-}

@@ -103,9 +103,9 @@ func (l *liveWatch) set(watch []Watch, technologies []Technology) (changed bool,
 	return true, nil
 }
 
-// Reloader re-reads the config file's watch list for a running serve and
+// reloader re-reads the config file's watch list for a running serve and
 // re-tags the stored documents with it in the background.
-type Reloader struct {
+type reloader struct {
 	load func() (Reloaded, error)
 	g    *Gatherer
 	log  *slog.Logger
@@ -120,7 +120,7 @@ type Reloader struct {
 // technologies take effect; other changes (sources, listen address,
 // tokens) need a restart, and reload says so. A config that does not
 // load or validate changes nothing.
-func (r *Reloader) Reload(ctx context.Context) error {
+func (r *reloader) Reload(ctx context.Context) error {
 	cfg, err := r.load()
 	if err != nil {
 		return fmt.Errorf("reload %w; keeping the current watch list", err)
@@ -144,7 +144,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 
 // retag re-applies the current watch list to every stored document,
 // cancelling a retag still running for an older list.
-func (r *Reloader) retag(ctx context.Context) {
+func (r *reloader) retag(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -171,7 +171,7 @@ func (r *Reloader) retag(ctx context.Context) {
 
 // Stop cancels a retag in flight and waits for it to end; later reloads
 // find the context cancelled.
-func (r *Reloader) Stop() {
+func (r *reloader) Stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cancel != nil {
@@ -194,7 +194,7 @@ func (g *Gatherer) retag(ctx context.Context, progress func(seen, changed int)) 
 }
 
 // Wait waits for a retag in flight to end.
-func (r *Reloader) Wait() {
+func (r *reloader) Wait() {
 	r.mu.Lock()
 	done := r.done
 	r.mu.Unlock()
@@ -214,11 +214,8 @@ func NewResolver(s *Settings) (func(field, value string) []string, error) {
 	return ws.resolve, nil
 }
 
-// NewReloader reloads g's watch list with load and retags in the
+// newReloader reloads g's watch list with load and retags in the
 // background (the engine's SIGHUP handler; tests drive it directly).
-func NewReloader(load func() (Reloaded, error), g *Gatherer, log *slog.Logger) *Reloader {
-	return &Reloader{load: load, g: g, log: log}
+func newReloader(load func() (Reloaded, error), g *Gatherer, log *slog.Logger) *reloader {
+	return &reloader{load: load, g: g, log: log}
 }
-
-// Watched reports whether name is on g's current watch list.
-func (g *Gatherer) Watched(name string) bool { return g.watch.get().watched(name) }

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -105,45 +105,20 @@ func TestHostileServersFailOnlyTheirSource(t *testing.T) {
 	defer close(stop)
 	// The slow servers never finish, so any timeout is reached; 3 s leaves
 	// the good source room on a busy machine.
-	g := newTestGatherer(t, fmt.Sprintf(`
-[http]
-allow_private_networks = true
-timeout = "3s"
-max_body_bytes = 1048576
-[[watch]]
-name = "Nokia"
-role = "own"
-[[sources]]
-name = "good"
-type = "feed"
-url = "%[1]s/good"
-[[sources]]
-name = "slow-feed"
-type = "feed"
-url = "%[1]s/slow-feed"
-[[sources]]
-name = "slow-site"
-type = "site"
-url = "%[1]s/slow-site/"
-[sources.crawl]
-delay = "0s"
-max_depth = 0
-[[sources]]
-name = "bomb-feed"
-type = "feed"
-url = "%[1]s/bomb-feed"
-[[sources]]
-name = "bomb-site"
-type = "site"
-url = "%[1]s/bomb-site/"
-[sources.crawl]
-delay = "0s"
-max_depth = 0
-[[sources]]
-name = "laughs"
-type = "feed"
-url = "%[1]s/laughs"
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.HTTP.AllowPrivateNetworks = true
+		cfg.HTTP.Timeout = 3 * time.Second
+		cfg.HTTP.MaxBodyBytes = 1 << 20
+		cfg.Watch = nokia()
+		cfg.Sources = []Source{
+			feedSource("good", srv.URL+"/good"),
+			feedSource("slow-feed", srv.URL+"/slow-feed"),
+			siteSource("slow-site", srv.URL+"/slow-site/", 0),
+			feedSource("bomb-feed", srv.URL+"/bomb-feed"),
+			siteSource("bomb-site", srv.URL+"/bomb-site/", 0),
+			feedSource("laughs", srv.URL+"/laughs"),
+		}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -233,24 +208,11 @@ func TestHostileMarkupNeverReachesPlainTextFields(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	g := newTestGatherer(t, fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[watch]]
-name = "Nokia"
-role = "own"
-[[sources]]
-name = "feed"
-type = "feed"
-url = "%[1]s/feed"
-[[sources]]
-name = "site"
-type = "site"
-url = "%[1]s/site/"
-[sources.crawl]
-delay = "0s"
-max_depth = 0
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.HTTP.AllowPrivateNetworks = true
+		cfg.Watch = nokia()
+		cfg.Sources = []Source{feedSource("feed", srv.URL+"/feed"), siteSource("site", srv.URL+"/site/", 0)}
+	})
 	ctx := context.Background()
 	for _, s := range []string{"feed", "site"} {
 		if res, err := g.RunSource(ctx, s); err != nil || res.New == 0 {

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,35 +15,37 @@ import (
 	"time"
 
 	"github.com/techintel/techintel/api"
-	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index"
 )
 
-// newTestGatherer opens a data directory in a temp dir for cfgText (which
-// must not set data_dir).
-func newTestGatherer(tb testing.TB, cfgText string) *engine.Gatherer {
+// newTestGatherer opens a gatherer over a data directory in a temp dir,
+// on testSettings with private networks refused (the configuration's
+// default) as set changes them.
+func newTestGatherer(tb testing.TB, set func(*Settings)) *Gatherer {
 	tb.Helper()
-	cfg, err := ParseConfig(cfgText)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg.DataDir = filepath.Join(tb.TempDir(), "data")
-	d, err := datadir.Open(cfg.DataDir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return g
+	cfg := testSettings(tb)
+	cfg.HTTP.AllowPrivateNetworks = false
+	set(cfg)
+	return openTestGatherer(tb, cfg)
 }
 
-const rssOneItem = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
-<item><title>Nokia news</title><link>https://news.example/a</link><description>Nokia did a thing.</description></item>
-</channel></rss>`
+// feedSource is a feed source on the configuration's default schedule.
+func feedSource(name, url string) Source {
+	return Source{Name: name, Type: SourceFeed, URL: url, Schedule: "@every 1h"}
+}
+
+// siteSource is a site source crawled without delay to maxDepth, the
+// other crawl settings the configuration's defaults.
+func siteSource(name, url string, maxDepth int) Source {
+	return Source{Name: name, Type: SourceSite, URL: url, Schedule: "@every 12h",
+		Crawl: &Crawl{MaxDepth: maxDepth, MaxPages: 500}}
+}
+
+// nokia is a watch list of one: Nokia, our own company.
+func nokia() []Watch { return []Watch{{Name: "Nokia", Role: "own"}} }
+
+// apiHandler is the API over g as serve builds it, without tokens.
+func apiHandler(g *Gatherer) http.Handler { return api.New(g.APIOptions(nil)) }
 
 // TestFlappingSourceBacksOffAndRecovers: failures are recorded with a
 // growing backoff (Retry-After honoured), and a success resets them.
@@ -61,17 +62,11 @@ func TestFlappingSourceBacksOffAndRecovers(t *testing.T) {
 		io.WriteString(w, rssOneItem)
 	}))
 	defer srv.Close()
-	g := newTestGatherer(t, fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[watch]]
-name = "Nokia"
-role = "own"
-[[sources]]
-name = "flappy"
-type = "feed"
-url = "%s/feed"
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.HTTP.AllowPrivateNetworks = true
+		cfg.Watch = nokia()
+		cfg.Sources = []Source{feedSource("flappy", srv.URL+"/feed")}
+	})
 	ctx := context.Background()
 	for i := 1; i <= 2; i++ {
 		if _, err := g.RunSource(ctx, "flappy"); err == nil {
@@ -103,12 +98,9 @@ func TestRefusesPrivateNetworksByDefault(t *testing.T) {
 		t.Error("the guarded transport reached a loopback server")
 	}))
 	defer srv.Close()
-	g := newTestGatherer(t, fmt.Sprintf(`
-[[sources]]
-name = "local"
-type = "feed"
-url = "%s/feed"
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.Sources = []Source{feedSource("local", srv.URL+"/feed")}
+	})
 	_, err := g.RunSource(context.Background(), "local")
 	if err == nil || !strings.Contains(err.Error(), "allow_private_networks") {
 		t.Fatalf("err = %v", err)
@@ -126,20 +118,11 @@ func TestSubscriptionAlertsOnNewDocumentsOnce(t *testing.T) {
 		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>%s</channel></rss>`, items.Load())
 	}))
 	defer srv.Close()
-	g := newTestGatherer(t, fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[watch]]
-name = "Nokia"
-role = "own"
-[[watch]]
-name = "Ericsson"
-role = "competitor"
-[[sources]]
-name = "news"
-type = "feed"
-url = "%s/feed"
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.HTTP.AllowPrivateNetworks = true
+		cfg.Watch = []Watch{{Name: "Nokia", Role: "own"}, {Name: "Ericsson", Role: "competitor"}}
+		cfg.Sources = []Source{feedSource("news", srv.URL+"/feed")}
+	})
 	api := httptest.NewServer(apiHandler(g))
 	defer api.Close()
 	ctx := context.Background()
@@ -242,6 +225,21 @@ url = "%s/feed"
 	}
 }
 
+// getJSON decodes the answer to a GET of url into v and returns its
+// status.
+func getJSON(tb testing.TB, url string, v any) int {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
 func doJSON(tb testing.TB, method, url, body string) (int, map[string]any) {
 	tb.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -294,19 +292,11 @@ func TestSiteRecrawl(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	g := newTestGatherer(t, fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[watch]]
-name = "Nokia"
-role = "own"
-[[sources]]
-name = "site"
-type = "site"
-url = "%s/"
-[sources.crawl]
-delay = "0s"
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.HTTP.AllowPrivateNetworks = true
+		cfg.Watch = nokia()
+		cfg.Sources = []Source{siteSource("site", srv.URL+"/", 2)}
+	})
 	ctx := context.Background()
 	run := func() api.RunResult {
 		t.Helper()
@@ -387,18 +377,13 @@ func TestFullTextFeed(t *testing.T) {
 	}))
 	defer srv.Close()
 	base = srv.URL
-	g := newTestGatherer(t, fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[watch]]
-name = "Huawei"
-role = "competitor"
-[[sources]]
-name = "news"
-type = "feed"
-url = "%s/feed"
-full_text = true
-`, srv.URL))
+	g := newTestGatherer(t, func(cfg *Settings) {
+		cfg.HTTP.AllowPrivateNetworks = true
+		cfg.Watch = []Watch{{Name: "Huawei", Role: "competitor"}}
+		src := feedSource("news", srv.URL+"/feed")
+		src.FullText = true
+		cfg.Sources = []Source{src}
+	})
 	ctx := context.Background()
 	res, err := g.RunSource(ctx, "news")
 	if err != nil || res.New != 1 {

@@ -1,19 +1,17 @@
-package main
+package engine
 
 import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
-	"github.com/techintel/techintel/cmd/techintel/internal/engine"
 	"github.com/techintel/techintel/index"
 )
 
@@ -123,22 +121,8 @@ func TestFeedItemIdentity(t *testing.T) {
 					r.Host, strings.ReplaceAll(items, "{{base}}", "http://"+r.Host))
 			}))
 			defer srv.Close()
-			cfg, err := ParseConfig(fmt.Sprintf(`
-[http]
-allow_private_networks = true
-[[sources]]
-name = "a"
-type = "feed"
-url = "%[1]s/a"
-[[sources]]
-name = "b"
-type = "feed"
-url = "%[1]s/b"
-`, srv.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.DataDir = filepath.Join(t.TempDir(), "data")
+			cfg := testSettings(t)
+			cfg.Sources = []Source{feedSource("a", srv.URL+"/a"), feedSource("b", srv.URL+"/b")}
 			g, d := openGatherer(t, cfg)
 			defer func() { d.Close() }()
 			docURL := func(path string) string {
@@ -194,13 +178,13 @@ func idsOf(docURL func(string) string, paths []string) []string {
 
 // openGatherer opens cfg.DataDir and a Gatherer over it; the caller closes
 // the data directory.
-func openGatherer(tb testing.TB, cfg *Config) (*engine.Gatherer, *datadir.Dir) {
+func openGatherer(tb testing.TB, cfg *Settings) (*Gatherer, *datadir.Dir) {
 	tb.Helper()
 	d, err := datadir.Open(cfg.DataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	g, err := engine.NewGatherer(cfg.settings(), d, newLogger(io.Discard))
+	g, err := NewGatherer(cfg, d, slog.New(slog.DiscardHandler))
 	if err != nil {
 		d.Close()
 		tb.Fatal(err)

@@ -1,0 +1,300 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/numeric"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// How a search runs over the partitions.
+//
+// bleve's IndexAlias (MultiSearch) sends the request to every member at
+// once with From 0 and Size From+Size, merges the hits, sorts them by the
+// request's order and cuts the page; it adds the totals and merges the
+// facets (each member's top terms, then cut to the facet's size, as
+// Elasticsearch's shards do: a term outside every member's top N can be
+// undercounted). It reports a member's failure in the result's Status, not
+// as an error, so partitionError turns that back into one. Scores are
+// each member's own (term statistics per partition), as between the shards
+// of Elasticsearch's default query_then_fetch.
+//
+// On top of it, bleveSearch:
+//   - searches only the partitions whose date span overlaps the request's
+//     publication bounds (a Since/Until filter, a published: range, or the
+//     story loader's window), found in the request's required clauses;
+//   - in date order (newest first), searches the partitions newest first,
+//     one at a time, and stops as soon as the page's last hit is newer than
+//     everything the next partition can hold; the partitions it did not
+//     walk are only counted (Size 0: no sort, no stored fields, no
+//     highlight), so that the total and the facets stay exact.
+
+// bleveSearch runs req over the partitions it concerns.
+func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	lo, hi := publishedBounds(req.Query)
+	sel := overlapping(ix.parts, lo, hi)
+	switch {
+	case len(sel) == 0:
+		return emptyResult(req), nil
+	case len(sel) == 1:
+		return sel[0].bi.SearchInContext(ctx, req)
+	}
+	// The hits are found without their stored fields and highlights,
+	// which the page's hits alone then load (fetchPage): otherwise every
+	// partition would load and highlight a whole page of its own.
+	lean := *req
+	lean.Fields, lean.Highlight, lean.IncludeLocations = nil, nil, false
+	var sr *bleve.SearchResult
+	var err error
+	if newestFirst(req) {
+		sr, _, err = walkNewestFirst(ctx, &lean, sel)
+	} else {
+		sr, err = searchAll(ctx, &lean, sel)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sr.Request = req
+	if len(req.Fields) > 0 || req.Highlight != nil {
+		if err := fetchPage(ctx, req, sr.Hits, sel); err != nil {
+			return nil, err
+		}
+	}
+	return sr, nil
+}
+
+// fetchPage loads the stored fields and highlights req asks for into
+// hits, from the partitions that hold them: req's query restricted to the
+// hits' IDs, so that the highlighted terms are the query's. Scores and
+// sort values stay those of the search.
+func fetchPage(ctx context.Context, req *bleve.SearchRequest, hits search.DocumentMatchCollection, sel []*partition) error {
+	byPart := map[string][]string{}
+	for _, h := range hits {
+		byPart[h.Index] = append(byPart[h.Index], h.ID)
+	}
+	loaded := make(map[string]*search.DocumentMatch, len(hits))
+	for _, p := range sel {
+		ids := byPart[p.key]
+		if len(ids) == 0 {
+			continue
+		}
+		r := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(req.Query, bleve.NewDocIDQuery(ids)), len(ids), 0, false)
+		r.Fields, r.Highlight, r.IncludeLocations = req.Fields, req.Highlight, req.IncludeLocations
+		sr, err := p.bi.SearchInContext(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, h := range sr.Hits {
+			loaded[h.ID] = h
+		}
+	}
+	for _, h := range hits {
+		if l := loaded[h.ID]; l != nil {
+			h.Fields, h.Fragments, h.Locations = l.Fields, l.Fragments, l.Locations
+		}
+	}
+	return nil
+}
+
+// searchAll runs req on every partition of sel at once.
+func searchAll(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (*bleve.SearchResult, error) {
+	if len(sel) == 1 {
+		return sel[0].bi.SearchInContext(ctx, req)
+	}
+	members := make([]bleve.Index, len(sel))
+	for i, p := range sel {
+		members[i] = p.bi
+	}
+	sr, err := bleve.NewIndexAlias(members...).SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := partitionError(sr); err != nil {
+		return nil, err
+	}
+	return sr, nil
+}
+
+// partitionError is the error of the first (by name) partition that
+// failed, as it is, so that the caller tells a bad query from a failure
+// as with one index.
+func partitionError(sr *bleve.SearchResult) error {
+	if sr.Status == nil || len(sr.Status.Errors) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(sr.Status.Errors))
+	for name := range sr.Status.Errors {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return sr.Status.Errors[names[0]]
+}
+
+// emptyResult answers a request no partition can match.
+func emptyResult(req *bleve.SearchRequest) *bleve.SearchResult {
+	return &bleve.SearchResult{Status: &bleve.SearchStatus{}, Request: req, Hits: search.DocumentMatchCollection{},
+		Facets: search.FacetResults{}}
+}
+
+// overlapping returns the partitions whose span meets [lo, hi) (zero
+// bounds are open).
+func overlapping(parts []*partition, lo, hi time.Time) []*partition {
+	out := make([]*partition, 0, len(parts))
+	for _, p := range parts {
+		if !lo.IsZero() && !p.hi.After(lo) {
+			continue
+		}
+		if !hi.IsZero() && !p.lo.Before(hi) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// publishedBounds returns the publication dates every match of q lies
+// within, lo <= published < hi (a zero bound is open), from the date
+// ranges on published that q requires: a range under a disjunction, a
+// should or a must-not clause bounds nothing. The bounds may be wider than
+// the range, never narrower.
+func publishedBounds(q query.Query) (lo, hi time.Time) {
+	switch q := q.(type) {
+	case *query.DateRangeQuery:
+		if q.FieldVal != fieldPublished {
+			return
+		}
+		if !q.Start.IsZero() {
+			lo = q.Start.Time
+		}
+		if !q.End.IsZero() {
+			hi = q.End.Time
+			if q.InclusiveEnd == nil || *q.InclusiveEnd {
+				hi = hi.Add(time.Nanosecond)
+			}
+		}
+		return lo, hi
+	case *query.ConjunctionQuery:
+		for _, c := range q.Conjuncts {
+			clo, chi := publishedBounds(c)
+			if !clo.IsZero() && (lo.IsZero() || clo.After(lo)) {
+				lo = clo
+			}
+			if !chi.IsZero() && (hi.IsZero() || chi.Before(hi)) {
+				hi = chi
+			}
+		}
+		return lo, hi
+	case *query.BooleanQuery:
+		if q.Must != nil {
+			return publishedBounds(q.Must)
+		}
+	}
+	return
+}
+
+// newestFirst: req is in date order, newest first, and paged by offset
+// or a search-after cursor.
+func newestFirst(req *bleve.SearchRequest) bool {
+	if len(req.Sort) == 0 || req.SearchBefore != nil {
+		return false
+	}
+	f, ok := req.Sort[0].(*search.SortField)
+	return ok && f.Field == fieldPublished && f.Desc
+}
+
+// sortTime decodes a date sort value (bleve's prefix-coded nanoseconds).
+func sortTime(v string) (time.Time, bool) {
+	n, err := numeric.PrefixCoded(v).Int64()
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, n).UTC(), true
+}
+
+// walkNewestFirst answers a newest-first request from the newest
+// partitions that can hold its page, and counts the rest. walked is how
+// many partitions it searched for hits.
+func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (res *bleve.SearchResult, walked int, err error) {
+	order := slices.Clone(sel)
+	slices.SortFunc(order, func(a, b *partition) int {
+		if c := b.hi.Compare(a.hi); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.key, a.key)
+	})
+	// With a cursor, a partition whose every document is newer than it
+	// holds nothing of this page or later ones: only counted.
+	var after time.Time
+	if len(req.SearchAfter) > 0 {
+		after, _ = sortTime(req.SearchAfter[0])
+	}
+	need := req.From + req.Size
+	child := *req
+	child.From, child.Size = 0, need
+	sortOrder := req.Sort
+	scoring, desc := sortOrder.CacheIsScore(), sortOrder.CacheDescending()
+
+	res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Request: req, Facets: search.FacetResults{}}
+	var hits search.DocumentMatchCollection
+	var counted []*partition
+	for i, p := range order {
+		if !after.IsZero() && p.lo.After(after) {
+			counted = append(counted, p)
+			continue
+		}
+		if len(hits) >= need && need > 0 {
+			if t, ok := sortTime(hits[need-1].Sort[0]); ok && !t.Before(p.hi) {
+				counted = append(counted, order[i:]...)
+				break
+			}
+		}
+		sr, err := p.bi.SearchInContext(ctx, &child)
+		if err != nil {
+			return nil, 0, err
+		}
+		walked++
+		res.Total += sr.Total
+		res.Status.Total++
+		res.Status.Successful++
+		res.MaxScore = max(res.MaxScore, sr.MaxScore)
+		res.Facets.Merge(sr.Facets)
+		hits = append(hits, sr.Hits...)
+		slices.SortStableFunc(hits, func(a, b *search.DocumentMatch) int {
+			return sortOrder.Compare(scoring, desc, a, b)
+		})
+		if len(hits) > need {
+			hits = hits[:need]
+		}
+	}
+	if len(counted) > 0 {
+		count := bleve.NewSearchRequestOptions(req.Query, 0, 0, false)
+		count.Facets = req.Facets
+		sr, err := searchAll(ctx, count, counted)
+		if err != nil {
+			return nil, 0, err
+		}
+		res.Total += sr.Total
+		res.Status.Total += len(counted)
+		res.Status.Successful += len(counted)
+		res.Facets.Merge(sr.Facets)
+	}
+	if walked > 1 || len(counted) > 0 {
+		for name, fr := range req.Facets {
+			res.Facets.Fixup(name, fr.Size)
+		}
+	}
+	if req.From >= len(hits) {
+		hits = search.DocumentMatchCollection{}
+	} else {
+		hits = hits[req.From:]
+	}
+	res.Hits = hits
+	return res, walked, nil
+}
