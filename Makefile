@@ -1,7 +1,7 @@
 # techintel developer targets. `make test` is what CI and the README run.
 GO ?= go
 
-.PHONY: test test-long lint bench fuzz demo build
+.PHONY: test test-long lint bench bench-cluster fuzz demo build
 
 # The README's test command: every package under the race detector, with a
 # short version of each long test. Under 2 minutes on a 2-core machine.
@@ -9,11 +9,13 @@ test:
 	$(GO) test -race -count=1 ./...
 
 # The long tests (TECHINTEL_LONG_TESTS=1): the SIGKILL loop, the browser
-# test (TECHINTEL_BROWSER_TESTS=1 makes a missing chromium a failure) and
-# the load test under the race detector, then the 5,000-feed refresh
+# test (TECHINTEL_BROWSER_TESTS=1 makes a missing chromium a failure), the
+# load test and the cluster of real processes (a nats-server binary from
+# TECHINTEL_NATS_SERVER or PATH, which .ci/run builds) under the race
+# detector, then the 5,000-feed refresh
 # without it (the race build checks the concurrency, the plain build the
 # scale).
-LONG_TESTS = TestSIGKILLDuringIngest|TestBrowser|TestLoadWhileIndexing
+LONG_TESTS = TestSIGKILLDuringIngest|TestBrowser|TestLoadWhileIndexing|TestClusterProcesses
 test-long:
 	TECHINTEL_LONG_TESTS=1 $(GO) test -race -count=1 -timeout=20m -run='^($(LONG_TESTS))$$' ./cmd/...
 	TECHINTEL_LONG_TESTS=1 $(GO) test -count=1 -timeout=20m -run='^TestRefresh5000Feeds$$' ./cmd/techintel/
@@ -25,6 +27,13 @@ lint:
 # Benchmarks that report ratios against a baseline run in the same process.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=30m ./...
+
+# The cluster's figures (README, "Running on several machines"): a refresh
+# round of 2,000 feeds on slow loopback servers with 1, 2 and 4 workers
+# beside one process, then the queue's overhead on a CPU-bound ingest.
+bench-cluster:
+	$(GO) test -run='^$$' -bench='^BenchmarkRefreshRound$$' -benchtime=1x -timeout=60m ./cmd/techintel/
+	$(GO) test -run='^$$' -bench='^BenchmarkQueueOverhead$$' -benchtime=1x -timeout=60m ./cmd/techintel/internal/cluster/
 
 # Every fuzz target of every package, each for FUZZTIME on its seed corpus.
 FUZZTIME ?= 10s

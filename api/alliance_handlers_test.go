@@ -104,7 +104,7 @@ func TestAllianceEndpoints(t *testing.T) {
 		want                string
 	}{
 		{"GET", "/api/v1/alliances/Intel?format=markdown", "", 200, "# Alliance review: Intel"},
-		{"GET", "/api/v1/alliances/Intel?format=html", "", 200, "<h1>Alliance review: Intel</h1>"},
+		{"GET", "/api/v1/alliances/Intel?format=html", "", 200, "<h1>Alliance review: <bdi>Intel</bdi></h1>"},
 		{"GET", "/api/v1/alliances/Intel?format=pdf", "", 400, "format"},
 		{"GET", "/api/v1/alliances/Ericsson", "", 404, "no partner"},
 		{"GET", "/api/v1/radar", "", 200, `"trend":"`},

@@ -193,6 +193,14 @@ func (c *compiler) keyword(t *ql.Term, f ql.Field) query.Query {
 				values = vs
 			}
 		}
+	case "salient":
+		// The field holds the entities and technologies a document is
+		// about: the value may name either.
+		if c.resolve != nil {
+			if vs := append(c.resolve("entity", t.Value), c.resolve("technology", t.Value)...); len(vs) > 0 {
+				values = vs
+			}
+		}
 	}
 	return anyTerm(f.Index, values)
 }

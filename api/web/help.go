@@ -25,6 +25,7 @@ func HelpExamples() []HelpExample {
 		{`title:"open ran"`, "the phrase in the title only"},
 		{`entity:"deutsche telekom"`, "documents tagged with a watched entity, by name or alias, in any case"},
 		{`technology:"open ran"`, "documents tagged with a technology"},
+		{`salient:ericsson`, "documents about an entity or technology, not naming it in passing"},
 		{`component:own slicing`, "documents of one component: industry, own, alliances or others"},
 		{`published:>=2026-01-01 AI-RAN`, "published on or after a date; >, <=, < too, and published:2026-01 for a month"},
 	}

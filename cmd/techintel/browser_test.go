@@ -97,6 +97,11 @@ func TestBrowser(t *testing.T) {
 				t.Fatalf("results heading %q", total)
 			}
 			b.noHorizontalScroll("search")
+			// Every link of the main menu is on the screen: at 375 px the
+			// menu used to scroll sideways with Digest and Sources off it.
+			if off := b.text(`Array.from(document.querySelectorAll('nav[aria-label="Main"] a')).filter(a => { const r = a.getBoundingClientRect(); return r.width === 0 || r.left < 0 || r.right > window.innerWidth; }).map(a => a.textContent).join(", ")`); off != "" {
+				t.Errorf("at %d px the menu links %s are off the screen", width, off)
+			}
 			b.shot("search")
 
 			// Filter by a component chip: the result count becomes the

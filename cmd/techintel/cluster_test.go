@@ -21,6 +21,7 @@ import (
 	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/store"
 )
 
 // clusterFeeds serves /feed/N with items items each; /feed/broken is a 404.
@@ -188,6 +189,16 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 		}
 	}
 
+	// A subscription with a webhook, in the backup the replica starts
+	// from: the primary alerts on the second round and queues its
+	// webhooks; the replica, which has the subscription too, neither.
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hooks.Close)
+	sub, err := primary.Gatherer().Store().AddSubscription(store.Subscription{Name: "nokia", Query: "nokia", Components: []string{},
+		Entities: []string{}, WebhookURL: hooks.URL, Created: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	backupDir := filepath.Join(backupRoot(cfg), "replica-seed")
 	if _, err := primary.Gatherer().Backup(t.Context(), "replica-seed"); err != nil {
 		t.Fatal(err)
@@ -230,6 +241,28 @@ func TestClusterServeWorkersReplica(t *testing.T) {
 		if pr.Total == 0 || pr.Total != rr.Total || !slices.Equal(sortedIDs(pr), sortedIDs(rr)) {
 			t.Errorf("query %+v: primary %d hits, replica %d", q, pr.Total, rr.Total)
 		}
+	}
+	alertsOf := func(e *engine.Engine) int {
+		alerts, _, err := e.Gatherer().Store().Alerts(sub.ID, "", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(alerts)
+	}
+	deliveries := func(e *engine.Engine) int {
+		stats, err := e.Gatherer().Store().DeliveryStats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := stats[sub.ID]
+		return s.Pending + s.Delivered + s.Failed
+	}
+	if alertsOf(primary) == 0 || deliveries(primary) == 0 {
+		t.Errorf("the primary raised %d alerts and queued %d webhooks for the second round, want some of each",
+			alertsOf(primary), deliveries(primary))
+	}
+	if n, d := alertsOf(replica), deliveries(replica); n != 0 || d != 0 {
+		t.Errorf("the replica raised %d alerts and queued %d webhooks: only the primary alerts", n, d)
 	}
 	// The replica's API reads, and refuses what belongs to the primary.
 	h := readOnly(apiHandler(replica.Gatherer()))

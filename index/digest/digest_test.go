@@ -3,10 +3,10 @@ package digest_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -181,25 +181,27 @@ func TestBuild(t *testing.T) {
 	}
 }
 
-// TestRenderGolden renders the digest in all three formats and compares
-// them with testdata/*.golden (go test -update rewrites them).
+// TestRenderGolden renders the digest, with its alliance review and radar
+// sections, in every format of Write, the one renderer of the API, the
+// command line and the weekly files, and compares them with
+// testdata/*.golden (go test -update rewrites them).
 func TestRenderGolden(t *testing.T) {
-	d, err := digest.Build(context.Background(), world(t), "2026-W47", watch, sites)
+	ix := world(t)
+	d, err := digest.Build(context.Background(), ix, "2026-W47", watch, sites)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []struct {
-		name  string
-		write func(*bytes.Buffer) error
-	}{
-		{"digest.md", func(b *bytes.Buffer) error { return digest.WriteMarkdown(b, d) }},
-		{"digest.html", func(b *bytes.Buffer) error { return digest.WriteHTML(b, d) }},
-		{"digest.json", func(b *bytes.Buffer) error {
-			enc := json.NewEncoder(b)
-			enc.SetIndent("", "  ")
-			return enc.Encode(d)
-		}},
-	} {
+	ents := []insight.Entity{{Name: "Nokia", Role: "own"}, {Name: "Vodafone", Role: "partner"}, {Name: "Qualcomm", Role: "partner"}}
+	reviewed := map[string]time.Time{"Vodafone": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	if err := digest.AddReviews(context.Background(), ix, d, ents, []string{"Open RAN", "6G"}, reviewed); err != nil {
+		t.Fatal(err)
+	}
+	ext := map[string]string{"markdown": "md", "html": "html", "json": "json"}
+	for _, format := range digest.Formats() {
+		f := struct {
+			name  string
+			write func(*bytes.Buffer) error
+		}{"digest." + ext[format], func(b *bytes.Buffer) error { return digest.Write(b, d, format) }}
 		t.Run(f.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := f.write(&buf); err != nil {
@@ -219,8 +221,19 @@ func TestRenderGolden(t *testing.T) {
 				t.Errorf("%s differs from %s:\n%s", f.name, golden, buf.String())
 			}
 			out := buf.String()
-			if strings.Contains(out, "<script>") || strings.Contains(out, "<b>big</b>") {
+			// JSON carries crawled text as it is (it is not HTML); the
+			// pages must not.
+			if format != "json" && (strings.Contains(out, "<script>") || strings.Contains(out, "<b>big</b>")) {
 				t.Errorf("%s carries markup from crawled text", f.name)
+			}
+			wants := []string{"Alliance review", "Technology radar"}
+			if format == "json" {
+				wants = []string{`"alliances": [`, `"radar": [`}
+			}
+			for _, want := range wants {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s lacks %q", f.name, want)
+				}
 			}
 		})
 	}
@@ -261,5 +274,12 @@ func TestReviewsSection(t *testing.T) {
 	}
 	if !strings.Contains(h.String(), "Alliance review") || !strings.Contains(h.String(), "<strong>overdue</strong>") {
 		t.Errorf("html lacks the alliance review")
+	}
+}
+
+func TestWriteUnknownFormat(t *testing.T) {
+	err := digest.Write(io.Discard, &digest.Digest{}, "pdf")
+	if err == nil || !strings.Contains(err.Error(), `"pdf"`) || !strings.Contains(err.Error(), "markdown, html, json") {
+		t.Errorf("Write(pdf) = %v, want an error naming the format and the known ones", err)
 	}
 }

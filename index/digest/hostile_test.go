@@ -18,7 +18,7 @@ import (
 var templateElements = map[string]bool{
 	"html": true, "head": true, "meta": true, "title": true, "body": true, "div": true, "h1": true, "h2": true,
 	"p": true, "span": true, "a": true, "svg": true, "g": true, "text": true, "rect": true, "table": true,
-	"tr": true, "th": true, "td": true, "mark": true, "ul": true, "li": true, "strong": true,
+	"tr": true, "th": true, "td": true, "mark": true, "ul": true, "li": true, "strong": true, "bdi": true,
 }
 
 // TestHTMLDigestWithHostileContent renders a digest whose every crawled

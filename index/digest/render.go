@@ -2,6 +2,7 @@ package digest
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html"
 	"html/template"
@@ -92,6 +93,27 @@ func WriteHTML(w io.Writer, d *Digest) error {
 		return fmt.Errorf("digest: html template: %w", err)
 	}
 	return t.Execute(w, newView(d))
+}
+
+// Formats lists the formats Write renders.
+func Formats() []string { return []string{"markdown", "html", "json"} }
+
+// Write renders the digest in one of Formats: the one renderer of the
+// API's answers, the command line's output and the weekly digest files,
+// so that they all show the same digest.
+func Write(w io.Writer, d *Digest, format string) error {
+	switch format {
+	case "markdown":
+		return WriteMarkdown(w, d)
+	case "html":
+		return WriteHTML(w, d)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // snippets carry <mark>; JSON is not HTML
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	return fmt.Errorf("digest: format %q is not one of %s", format, strings.Join(Formats(), ", "))
 }
 
 // WriteMarkdown writes the digest as Markdown.

@@ -44,20 +44,20 @@ None.{{end}}
 
 const reviewHTML = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Alliance review: {{.Name}}</title></head>
+<title>Alliance review: {{plain .Name}}</title></head>
 <body style="font-family:Helvetica,Arial,sans-serif;max-width:720px;margin:0 auto;padding:16px;color:#1d2430;">
-<h1>Alliance review: {{.Name}}</h1>
+<h1>Alliance review: <bdi>{{.Name}}</bdi></h1>
 <p>{{if .Reviewed}}Last reviewed {{date .Reviewed}}{{else}}Never reviewed{{end}}; every {{.ReviewEvery}} days; next due {{date .Due}}{{if .Overdue}} <strong>(overdue)</strong>{{end}}.</p>
 <h2>Activity</h2>
 <p>{{.Months6}} documents in the last 6 months, {{.Months12}} in the last 12.</p>
 <table>{{range .Weeks}}{{if .Count}}<tr><td>{{.Week}}</td><td style="text-align:right">{{.Count}}</td></tr>{{end}}{{end}}</table>
 <h2>Technologies</h2>
-{{if .Technologies}}<ul>{{range .Technologies}}<li>{{.Name}}: {{.Count}}</li>{{end}}</ul>{{else}}<p>None named.</p>{{end}}
+{{if .Technologies}}<ul>{{range .Technologies}}<li><bdi>{{.Name}}</bdi>: {{.Count}}</li>{{end}}</ul>{{else}}<p>None named.</p>{{end}}
 <h2>Co-mentions</h2>
-<ul><li>With our own firm: {{.WithOwn}}</li>{{range .WithCompetitors}}<li>With {{.Name}} (competitor): {{.Count}}</li>{{end}}</ul>
-{{if .Signals}}<h2>Signals: announced with a competitor</h2><ul>{{range .Signals}}<li>{{date .Published}} <a href="{{.URL}}">{{.Title}}</a> with {{.Competitor}}</li>{{end}}</ul>{{end}}
-<h2>Latest stories about {{.Name}}</h2>
-{{if .Latest}}<ul>{{range .Latest}}<li>{{date .Published}} <a href="{{.URL}}">{{.Title}}</a> ({{.Source}})</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
+<ul><li>With our own firm: {{.WithOwn}}</li>{{range .WithCompetitors}}<li>With <bdi>{{.Name}}</bdi> (competitor): {{.Count}}</li>{{end}}</ul>
+{{if .Signals}}<h2>Signals: announced with a competitor</h2><ul>{{range .Signals}}<li>{{date .Published}} <a href="{{.URL}}"><bdi>{{.Title}}</bdi></a> with <bdi>{{.Competitor}}</bdi></li>{{end}}</ul>{{end}}
+<h2>Latest stories about <bdi>{{.Name}}</bdi></h2>
+{{if .Latest}}<ul>{{range .Latest}}<li>{{date .Published}} <a href="{{.URL}}"><bdi>{{.Title}}</bdi></a> (<bdi>{{.Source}}</bdi>)</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
 </body></html>
 `
 
@@ -74,7 +74,7 @@ func (r *Review) WriteMarkdown(w io.Writer) error {
 // WriteHTML writes one partner's review as a self-contained HTML page;
 // html/template escapes everything crawled.
 func (r *Review) WriteHTML(w io.Writer) error {
-	t, err := template.New("review.html").Funcs(template.FuncMap{"date": date}).Parse(reviewHTML)
+	t, err := template.New("review.html").Funcs(template.FuncMap{"date": date, "plain": stripBidi}).Parse(reviewHTML)
 	if err != nil {
 		return fmt.Errorf("insight: html template: %w", err)
 	}
@@ -103,4 +103,17 @@ func mdEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// stripBidi drops the bidirectional formatting characters (embeddings,
+// overrides, isolates, marks) from text that cannot be isolated with
+// <bdi>, such as a page's <title>: a partner's name pasted from a crawled
+// page could otherwise reverse the window's title.
+func stripBidi(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\u061c' || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return -1
+		}
+		return r
+	}, s)
 }

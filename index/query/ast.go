@@ -14,6 +14,7 @@
 //	nokia NEAR/5 5G        both within 5 words of each other, either order
 //	slic*                  words starting with "slic"
 //	title:ran entity:"Deutsche Telekom" technology:5G source:x component:y url:"https://…"
+//	salient:ericsson       about Ericsson, not naming it in passing
 //	published:>=2026-01-01 published:<2026-02-01 published:2026-01-15
 //
 // AND, OR, NOT and NEAR are operators only in upper case; in lower case

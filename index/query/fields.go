@@ -33,15 +33,13 @@ type Field struct {
 // fieldTable returns the fields of the language, by the name users type.
 // The plural names of the API parameters are accepted too (aliasOf). It
 // is built per call: a package-level map would be mutable state.
-//
-// Hook for issue 16: a "salient" field (salient:true) belongs here, with a
-// kind of its own, once the index records salience.
 func fieldTable() map[string]Field {
 	return map[string]Field{
 		"title":      {KindText, "title", "words or phrases in the title"},
 		"body":       {KindText, "body", "words or phrases in the body"},
 		"entity":     {KindKeyword, "entities", "a watched entity, by name or alias"},
 		"technology": {KindKeyword, "technologies", "a technology, by name or alias"},
+		"salient":    {KindKeyword, "salient", "an entity or technology the document is about, by name or alias"},
 		"source":     {KindKeyword, "source", "the source's name"},
 		"component":  {KindKeyword, "components", "a component slug"},
 		"url":        {KindKeyword, "url", `the document's URL; "https://host/path/"* for a prefix`},

@@ -22,6 +22,7 @@ func FuzzTag(f *testing.F) {
 	f.Add("Robotic Arm Maker", "Elisa Rossi, Finnish operator Elisa. Nokia Arena and Nokia", "x")
 	f.Add("Apple Pie", "the Big Apple; Meta-analysis of Meta; RAN Intelligent Controller radio RAN", "")
 	f.Add("MS Windows", "www.ietf.org Net::Amazon::S3 xf86-video-intel a@b.c /usr/intel many Nokias\u00a0AMD module", "")
+	f.Add("Google's Arm", "<!DOCTYPE html> <a <b> (google|intel) .arm text/html pic.intel.com/x Verizon Arena. Arm still. his arm “Arm <", "")
 	plain := newTestTagger(f)
 	filtered, err := New(filterEntities, filterTechnologies)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/techintel/techintel/index"
 )
@@ -27,6 +29,29 @@ type scratch struct {
 	// inBody lists the case-sensitive entries the body mentions in their
 	// exact case outside an exclude phrase, confirming a title match.
 	inBody []int32
+	// tracing makes accept record every counted mention in trace, for the
+	// mention-level evaluation; Tag never sets it.
+	tracing bool
+	trace   []mention
+	// For the field being scanned: the case-sensitive entries met in
+	// lower case ("arm"), met in their case inside a sentence, and their
+	// mentions opening a sentence, which settle decides.
+	lowerUse, midCase []int32
+	doubt             []pending
+}
+
+// pending is a mention waiting for settle.
+type pending struct {
+	p payload
+	c occurrence
+}
+
+// mention is one counted mention of an entry, recorded when tracing.
+type mention struct {
+	entry int32
+	field int
+	span
+	cased bool
 }
 
 // occurrence is a trie node's phrase found at tokens first to last.
@@ -71,7 +96,7 @@ func (t *Tagger) Tag(doc *index.Document, sourceComponents []string) {
 		text := doc.Title
 		if k.field == fieldBody {
 			text = doc.Body
-		} else if h.cased && bodyHasWords && !slices.Contains(s.inBody, k.entry) {
+		} else if h.cased && bodyHasWords && !slices.Contains(s.inBody, k.entry) && !possessive(text, h.end) {
 			// Headlines capitalise ordinary words ("Robotic Arm Maker",
 			// "New Frontier for 5G"), so case cannot tell a name from
 			// a word there; the body, which has a mention of a firm
@@ -141,8 +166,11 @@ func (t *Tagger) scan(s *scratch, text string, field int) {
 		s.gaps = append(s.gaps, gap)
 		prevEnd = tk.end
 	}
-	skipTechnical(text, s.toks, s.ids)
+	if !t.keepTechnical {
+		skipTechnical(text, s.toks, s.ids)
+	}
 	s.cands, s.occs = s.cands[:0], s.occs[:0]
+	s.lowerUse, s.midCase, s.doubt = s.lowerUse[:0], s.midCase[:0], s.doubt[:0]
 	for i := range s.toks {
 		if s.ids[i] < 0 {
 			continue
@@ -184,6 +212,7 @@ func (t *Tagger) scan(s *scratch, text string, field int) {
 			g = h
 		}
 	}
+	t.settle(s, field)
 }
 
 func lookup(m map[string]int32, key []byte) int32 {
@@ -196,12 +225,20 @@ func lookup(m map[string]int32, key []byte) int32 {
 // accept records the entries of the given kind whose phrase is c and
 // reports whether there were any. A mention counts if it has the entry's
 // case (when case-sensitive), lies in no exclude phrase of the entry and,
-// if the entry has context words, has one near it.
+// if the entry has context words, has one near it. A case-sensitive
+// mention opening a sentence of the body is put off until the field is
+// scanned (see settle).
 func (t *Tagger) accept(s *scratch, text string, field int, c occurrence, kind int) bool {
 	matched := false
 	for _, p := range t.nodes[c.node] {
 		e := &t.entries[p.entry]
-		if e.kind != kind || !t.sameCase(s, text, int(c.first), p.cased) {
+		if e.kind != kind {
+			continue
+		}
+		if !t.sameCase(s, text, int(c.first), p.cased) {
+			if p.cased != nil && isLower(text[s.toks[c.first].start:s.toks[c.first].end]) && !slices.Contains(s.lowerUse, p.entry) {
+				s.lowerUse = append(s.lowerUse, p.entry)
+			}
 			continue
 		}
 		r := &t.rules[p.rule]
@@ -217,19 +254,85 @@ func (t *Tagger) accept(s *scratch, text string, field int, c occurrence, kind i
 		if len(e.veto) > 0 && s.near(c, int32(e.vetoWindow), t.maxFilter, e.veto) {
 			continue
 		}
+		if e.kind == kindEntity && venue(text, s.toks, int(c.last)) {
+			continue
+		}
 		matched = true
-		k := hitKey{p.entry, field}
-		h, ok := s.hits[k]
-		if !ok {
-			h = hit{span: span{s.toks[c.first].start, s.toks[c.last].end}, first: c.first, last: -1, cased: r.cased}
+		switch {
+		case !r.cased || field != fieldBody:
+			s.record(p, r.cased, c, field)
+		case sentenceStart(text, s.toks[c.first].start):
+			s.doubt = append(s.doubt, pending{p, c})
+		default:
+			if !slices.Contains(s.midCase, p.entry) {
+				s.midCase = append(s.midCase, p.entry)
+			}
+			s.record(p, r.cased, c, field)
 		}
-		if h.last != c.first {
-			h.count++
-			h.last = c.first
-		}
-		s.hits[k] = h
 	}
 	return matched
+}
+
+// settle decides the case-sensitive body mentions that open a sentence,
+// where a capital says nothing: "Arm still bent behind his head". One
+// counts if the field also has the name in its case inside a sentence,
+// or never has it in lower case ("his arm").
+func (t *Tagger) settle(s *scratch, field int) {
+	for _, d := range s.doubt {
+		if slices.Contains(s.midCase, d.p.entry) || !slices.Contains(s.lowerUse, d.p.entry) {
+			s.record(d.p, true, d.c, field)
+		}
+	}
+}
+
+// record counts the mention c of p's entry in field.
+func (s *scratch) record(p payload, cased bool, c occurrence, field int) {
+	k := hitKey{p.entry, field}
+	h, ok := s.hits[k]
+	if !ok || c.first < h.first {
+		// A mention settled after the scan can come before the first.
+		h.span, h.first, h.cased = span{s.toks[c.first].start, s.toks[c.last].end}, c.first, cased
+		if !ok {
+			h.last = -1
+		}
+	}
+	if h.last != c.first {
+		h.count++
+		h.last = c.first
+		if s.tracing {
+			s.trace = append(s.trace, mention{p.entry, field, span{s.toks[c.first].start, s.toks[c.last].end}, cased})
+		}
+	}
+	s.hits[k] = h
+}
+
+// sentenceStart reports whether the word at i opens a sentence, a
+// paragraph, a quotation or the field.
+func sentenceStart(text string, i int) bool {
+	for i > 0 {
+		r, w := utf8.DecodeLastRuneInString(text[:i])
+		switch {
+		case r == '\n':
+			return true
+		case unicode.IsSpace(r):
+			i -= w
+			continue
+		}
+		return strings.ContainsRune(".!?\"“”‘’'", r)
+	}
+	return true
+}
+
+// isLower reports whether w has letters and none of them upper-case.
+func isLower(w string) bool {
+	letter := false
+	for _, r := range w {
+		if unicode.IsUpper(r) {
+			return false
+		}
+		letter = letter || unicode.IsLetter(r)
+	}
+	return letter
 }
 
 // near reports whether one of the filter phrases ending at nodes occurs
@@ -288,4 +391,37 @@ func compareEvidence(a, b index.Evidence) int {
 		cmp.Compare(componentRank(a.Component), componentRank(b.Component)),
 		cmp.Compare(fieldRank(a.Field), fieldRank(b.Field)),
 	)
+}
+
+// possessive reports whether the name ending at end takes a possessive
+// 's, which headlines give names and not the ordinary words they
+// capitalise.
+func possessive(text string, end int) bool {
+	rest := text[end:]
+	for _, q := range []string{"'s", "’s"} {
+		if strings.HasPrefix(rest, q) {
+			r, _ := utf8.DecodeRuneInString(rest[len(q):])
+			return len(rest) == len(q) || !unicode.IsLetter(r)
+		}
+	}
+	return false
+}
+
+// venue reports whether the name ending at token last begins the name of
+// a sponsored venue ("Verizon Wireless Arena", "Nokia Arena"): a venue
+// word after at most two more capitalised words. The firm sponsors the
+// hall; the story is a concert or a match there.
+func venue(text string, toks []token, last int) bool {
+	for i := last + 1; i < len(toks) && i <= last+3; i++ {
+		w := text[toks[i].start:toks[i].end]
+		for _, v := range [...]string{"arena", "stadium", "amphitheatre", "amphitheater", "ballpark", "coliseum"} {
+			if strings.EqualFold(w, v) {
+				return true
+			}
+		}
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return false
 }

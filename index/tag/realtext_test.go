@@ -23,12 +23,13 @@ const (
 	realWatch  = "testdata/realtext/watch.json"
 	realLabels = "testdata/realtext/labels.json"
 
-	// Floors for the real text. The aim is 0.99 and 0.97; measured 0.961
-	// and 1.000 on 74 pairs, the three errors being "Google" as a verb,
-	// "Tesla poles" (the coil) and a sentence opening "Arm still bent",
-	// which no case rule tells from the firm.
-	minRealPrecision = 0.95
-	minRealRecall    = 0.97
+	// Floors for the real text. The aim is 0.99 and 0.97; measured 0.974
+	// and 1.000 on 74 pairs (0.961 before sentence openings were settled
+	// by the page's other uses of the word: "Arm still bent" beside "his
+	// arm"), the two errors being "Google" as a verb and "Tesla poles"
+	// (the coil). TestMentionEvaluation measures every mention.
+	minRealPrecision = 0.97
+	minRealRecall    = 1.0
 )
 
 type realEntry struct {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/techintel/techintel/index"
 )
@@ -33,6 +34,7 @@ func (t *Tagger) salience(s *scratch, doc *index.Document, sourceComponents []st
 		component   string
 	}
 	per := map[int32]*acc{}
+	suffix := publisherSuffix(doc.Title)
 	for k, h := range s.hits {
 		a := per[k.entry]
 		if a == nil {
@@ -43,7 +45,9 @@ func (t *Tagger) salience(s *scratch, doc *index.Document, sourceComponents []st
 		a.mentions += h.count
 		switch k.field {
 		case fieldTitle:
-			a.title = true
+			// The publisher's name after the headline ("... - Yahoo
+			// News") says where the story ran, not what it is about.
+			a.title = h.start < suffix
 		case fieldBody:
 			a.lead = a.lead || h.first < LeadTokens
 		}
@@ -94,4 +98,19 @@ func (t *Tagger) salience(s *scratch, doc *index.Document, sourceComponents []st
 		}
 	}
 	doc.Salience, doc.Salient, doc.Primary = out, slices.Compact(salient), primary
+}
+
+// publisherSuffix returns where the publisher's name that ends a headline
+// begins ("Mozilla - Wikipedia", "... | Code"): after the last " - ", " | ",
+// " – " or " — ", if what follows is short, as a name is; len(title) if
+// there is none.
+func publisherSuffix(title string) int {
+	const maxName = 40
+	end := len(title)
+	for _, sep := range []string{" - ", " | ", " – ", " — "} {
+		if i := strings.LastIndex(title, sep); i > 0 && len(title)-i-len(sep) <= maxName {
+			end = min(end, i+len(sep))
+		}
+	}
+	return end
 }

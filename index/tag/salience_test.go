@@ -150,7 +150,10 @@ func TestPrecisionControls(t *testing.T) {
 		{Name: "Nokia", Role: "own", Plurals: true},
 		{Name: "Intel", Role: "partner"},
 		{Name: "IETF", Role: "standards"},
-	}, nil)
+		{Name: "Arm", Role: "partner", CaseSensitive: true},
+		{Name: "Google", Role: "partner", CaseSensitive: true},
+		{Name: "Verizon", Role: "customer"},
+	}, []Technology{{Name: "HTML"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +174,22 @@ func TestPrecisionControls(t *testing.T) {
 		{"Mail ietf@example.org or load Net::Intel::CPU and xf86-video-intel.", []string{}},
 		{"The IETF met; Intel-based servers and intel.Init() were discussed.", []string{"IETF", "Intel"}},
 		{"Files under /usr/share/intel/firmware and intel_pstate.", []string{}},
+		// Markup, patterns, CSS, file names, media types and URLs without a scheme.
+		{`Start with <!DOCTYPE html> <html lang="en"> <meta name="google">`, []string{}},
+		{"RewriteCond %{HTTP_USER_AGENT} (google|intel) [OR]", []string{}},
+		{".share-link .google { background-position: 0 }", []string{}},
+		{`new Request("/intel.html"); reqHeaders.set("Content-Type", "text/html");`, []string{}},
+		{"Photo: pic.google.com/E507uaQ1kx by a reader", []string{}},
+		{"A 3 < 4 and Intel > AMD comparison.", []string{"AMD", "Intel"}},
+		// A capital opening a sentence says nothing when the text has
+		// the word in lower case, unless the name also appears inside a
+		// sentence.
+		{"He raised his arm. Arm still bent, he waved.", []string{}},
+		{"“Arm still bent,” he said.", []string{"Arm"}},
+		{"He raised his arm. Arm shipped chips; the deal made Arm rich.", []string{"Arm"}},
+		// A sponsored venue is not its sponsor.
+		{"The concert is at Verizon Wireless Arena tonight.", []string{}},
+		{"Verizon won the contract for the arena.", []string{"Verizon"}},
 	}
 	for _, tc := range tests {
 		doc := &index.Document{Title: "x", Body: tc.body}
@@ -188,6 +207,31 @@ func TestPrecisionControls(t *testing.T) {
 	} {
 		if _, err := New([]Entity{bad}, nil); err == nil {
 			t.Errorf("New(%+v) succeeded, want an error", bad)
+		}
+	}
+}
+
+// TestHeadlinePossessive: a headline's capitals need the body to confirm
+// a case-sensitive name, unless the headline gives it a possessive.
+func TestHeadlinePossessive(t *testing.T) {
+	tg, err := New([]Entity{{Name: "Google", Role: "partner", CaseSensitive: true}, {Name: "Arm", Role: "partner", CaseSensitive: true}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		title string
+		want  []string
+	}{
+		{"Google's 2005 Halloween Fright Fest", []string{"Google"}},
+		{"Google’s plans", []string{"Google"}},
+		{"Robotic Arm Maker Raises Funds", []string{}},
+		{"Arms Race in Chips", []string{}},
+		{"Googles Everywhere", []string{}},
+	} {
+		doc := &index.Document{Title: tc.title, Body: "A party with costumes and food."}
+		tg.Tag(doc, nil)
+		if !slices.Equal(doc.Entities, tc.want) {
+			t.Errorf("%q: entities %q, want %q", tc.title, doc.Entities, tc.want)
 		}
 	}
 }

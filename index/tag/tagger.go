@@ -89,7 +89,10 @@ type Tagger struct {
 	// maxFilter is the most tokens in any exclude or context phrase, so a
 	// search for the phrases near a mention knows how far back to look.
 	maxFilter int
-	pool      sync.Pool // *scratch
+	// keepTechnical matches names inside URLs and code too; only the
+	// evaluation's case-blind candidate finder sets it.
+	keepTechnical bool
+	pool          sync.Pool // *scratch
 }
 
 // entry is an entity or a technology.

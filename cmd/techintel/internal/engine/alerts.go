@@ -28,6 +28,11 @@ type Alerter struct {
 	store *store.Store
 	log   *slog.Logger
 	now   func() time.Time
+	// off: a search replica's alerter, which raises nothing. Exactly one
+	// node, the primary, alerts and sends webhooks; a replica started
+	// from the primary's backup holds its subscriptions, and would
+	// otherwise fill an outbox of its own with the same alerts.
+	off bool
 }
 
 var _ api.Subscriptions = (*Alerter)(nil)
@@ -303,6 +308,9 @@ func (a *Alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]a
 // subscription. A subscription only alerts on documents first indexed
 // after it was created, and once per document.
 func (a *Alerter) percolate(ctx context.Context, docs []index.Document) (int, error) {
+	if a.off {
+		return 0, nil
+	}
 	subs, err := a.store.Subscriptions()
 	if err != nil || len(subs) == 0 || len(docs) == 0 {
 		return 0, err

@@ -20,7 +20,7 @@ import "log/slog"
 func (g *Gatherer) APIOptions(tokens []api.Token) api.Options {
 	o := api.Options{
 		Searcher: api.WithSearchTimeout(g.index, g.cfg.SearchTimeout), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
-		Digests:  digester{cfg: g.cfg, watch: g.watch, index: g.index, now: time.Now, reviews: g.store},
+		Digests:  g.digester(time.Now),
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 		Reviews:  reviewer{watch: g.watch, index: g.index, store: g.store, now: time.Now},
 	}

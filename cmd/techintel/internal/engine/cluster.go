@@ -58,35 +58,85 @@ func ConsumeBatches(conn *cluster.Conn, durable string, m *metrics.Metrics) func
 			Commit: func(ctx context.Context, ds []cluster.Delivery) error {
 				// Sources commit side by side, so that the group committer
 				// makes one index batch and one bbolt transaction of
-				// them; one source's batches stay in stream order.
-				bySource := map[string][]cluster.Delivery{}
-				for _, d := range ds {
-					bySource[d.Batch.Source] = append(bySource[d.Batch.Source], d)
-				}
-				var wg sync.WaitGroup
-				errs := make([]error, 0, len(bySource))
-				var mu sync.Mutex
-				for _, sds := range bySource {
-					wg.Go(func() {
-						for _, d := range sds {
-							if err := g.commitDelivery(ctx, d, m); err != nil {
-								mu.Lock()
-								errs = append(errs, err)
-								mu.Unlock()
-								return
-							}
-						}
-					})
-				}
-				wg.Wait()
-				if err := errors.Join(errs...); err != nil {
-					return err
+				// them; one source's batches stay in stream order, and so
+				// do batches of two sources that share a document (a
+				// site's page that a feed links to too), so that the
+				// primary and every replica end with the same document.
+				for _, round := range commitRounds(ds) {
+					if err := commitSideBySide(ctx, g, round, m); err != nil {
+						return err
+					}
 				}
 				// Recorded after the commit: a backup between the two
 				// replays a batch, which the upsert makes harmless.
 				return g.store.SetStreamSeq(ds[len(ds)-1].StreamSeq)
 			}})
 	}
+}
+
+// commitRounds cuts deliveries, in stream order, into runs that may
+// commit side by side: a delivery that shares a document (by ID or URL)
+// with a delivery of another source in the current run starts the next.
+func commitRounds(ds []cluster.Delivery) [][]cluster.Delivery {
+	var rounds [][]cluster.Delivery
+	var cur []cluster.Delivery
+	owner := map[string]string{} // document ID or URL → the source that has it in cur
+	for _, d := range ds {
+		var keys []string
+		add := func(prefix, k string) {
+			if k != "" {
+				keys = append(keys, prefix+k)
+			}
+		}
+		for _, doc := range d.Batch.Documents {
+			add("id:", doc.ID)
+			add("url:", doc.URL)
+		}
+		for _, id := range d.Batch.Gone {
+			add("id:", id)
+		}
+		for _, k := range keys {
+			if src, ok := owner[k]; ok && src != d.Batch.Source {
+				rounds = append(rounds, cur)
+				cur, owner = nil, map[string]string{}
+				break
+			}
+		}
+		cur = append(cur, d)
+		for _, k := range keys {
+			owner[k] = d.Batch.Source
+		}
+	}
+	if len(cur) > 0 {
+		rounds = append(rounds, cur)
+	}
+	return rounds
+}
+
+// commitSideBySide commits one round of deliveries, each source's in
+// stream order, the sources side by side.
+func commitSideBySide(ctx context.Context, g *Gatherer, ds []cluster.Delivery, m *metrics.Metrics) error {
+	bySource := map[string][]cluster.Delivery{}
+	for _, d := range ds {
+		bySource[d.Batch.Source] = append(bySource[d.Batch.Source], d)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 0, len(bySource))
+	var mu sync.Mutex
+	for _, sds := range bySource {
+		wg.Go(func() {
+			for _, d := range sds {
+				if err := g.commitDelivery(ctx, d, m); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // commitDelivery commits one batch a worker fetched.

@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +30,12 @@ type digester struct {
 }
 
 var _ api.Digests = digester{}
+
+// digester is the one digest of g: the API's, the web page's and the
+// weekly files' (with the alliance review and radar sections), as of now.
+func (g *Gatherer) digester(now func() time.Time) digester {
+	return digester{cfg: g.cfg, watch: g.watch, index: g.index, now: now, reviews: g.store}
+}
 
 func (d digester) Digest(ctx context.Context, week string) (*digest.Digest, error) {
 	ws := d.watch.get()
@@ -64,8 +69,8 @@ func (d digester) LastCompleteWeek() string { return digest.LastCompleteWeek(d.n
 // complete week's digest to the data directory and, with [digest.smtp],
 // mails it (retrying a few times). A mail failure does not undo the files,
 // and a file failure does not stop the mail.
-func weeklyDigestJob(ctx context.Context, cfg *Settings, lw *liveWatch, ix *index.Index, mailer *DigestMailer, now time.Time, log *slog.Logger) {
-	d, err := writeWeeklyDigest(ctx, cfg, lw, ix, now, log)
+func weeklyDigestJob(ctx context.Context, dg digester, mailer *DigestMailer, log *slog.Logger) {
+	d, err := writeWeeklyDigest(ctx, dg, log)
 	if err != nil {
 		log.Error("weekly digest failed", slog.Any("error", err))
 	}
@@ -79,21 +84,22 @@ func weeklyDigestJob(ctx context.Context, cfg *Settings, lw *liveWatch, ix *inde
 
 // writeWeeklyDigest writes the last complete week's digest into
 // data_dir/digests/ in every format, and returns it (with an error, too,
-// when it could not be written).
-func writeWeeklyDigest(ctx context.Context, cfg *Settings, lw *liveWatch, ix *index.Index, now time.Time, log *slog.Logger) (*digest.Digest, error) {
-	dg := digester{cfg: cfg, watch: lw, index: ix, now: func() time.Time { return now }}
+// when it could not be written). dg is the digester the API answers
+// with, and digest.Write its renderer, so that the files hold what
+// GET /api/v1/digest shows for that week.
+func writeWeeklyDigest(ctx context.Context, dg digester, log *slog.Logger) (*digest.Digest, error) {
 	week := dg.LastCompleteWeek()
 	d, err := dg.Digest(ctx, week)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(cfg.DataDir, "digests")
+	dir := filepath.Join(dg.cfg.DataDir, "digests")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return d, fmt.Errorf("digest: %w", err)
 	}
 	for ext, format := range map[string]string{"json": "json", "md": "markdown", "html": "html"} {
 		var buf bytes.Buffer
-		if err := RenderDigest(&buf, d, format); err != nil {
+		if err := digest.Write(&buf, d, format); err != nil {
 			return d, err
 		}
 		path := filepath.Join(dir, week+"."+ext)
@@ -110,20 +116,9 @@ func writeWeeklyDigest(ctx context.Context, cfg *Settings, lw *liveWatch, ix *in
 	return d, nil
 }
 
-// RenderDigest writes a digest in one of the formats.
+// RenderDigest writes a digest in one of the formats (digest.Write).
 func RenderDigest(w io.Writer, d *digest.Digest, format string) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
-	case "markdown":
-		return digest.WriteMarkdown(w, d)
-	case "html":
-		return digest.WriteHTML(w, d)
-	}
-	return fmt.Errorf("-format: %q is not markdown, html or json", format)
+	return digest.Write(w, d, format)
 }
 
 // DigestOf computes the digest of week over an open data directory with
@@ -134,4 +129,11 @@ func DigestOf(ctx context.Context, s *Settings, d *datadir.Dir, week string) (*d
 		return nil, err
 	}
 	return digester{cfg: s, watch: lw, index: d.Index, now: time.Now, reviews: d.Store}.Digest(ctx, week)
+}
+
+// WeeklyDigestJob writes the weekly digest of the week before now into
+// the data directory and mails it when mailer is set, as the scheduler
+// does every week.
+func WeeklyDigestJob(ctx context.Context, g *Gatherer, mailer *DigestMailer, now time.Time, log *slog.Logger) {
+	weeklyDigestJob(ctx, g.digester(func() time.Time { return now }), mailer, log)
 }

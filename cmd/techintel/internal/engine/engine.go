@@ -107,7 +107,8 @@ func (e *Engine) Open(ctx context.Context) (err error) {
 		// The scheduler is started below, before the API can ask.
 		nextRun = func(name string) time.Time { return e.sched.Next(name) }
 	}
-	e.g, err = newGathererWith(e.o.Settings, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun})
+	e.g, err = newGathererWith(e.o.Settings, e.d, e.o.Log, gathererHooks{progress: e.o.Progress, nextRun: nextRun,
+		replica: e.o.Replica, metrics: e.o.Metrics})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/techintel/techintel/api"
 	"github.com/techintel/techintel/cmd/techintel/internal/datadir"
 	"github.com/techintel/techintel/cmd/techintel/internal/gather"
+	"github.com/techintel/techintel/cmd/techintel/internal/metrics"
 	"github.com/techintel/techintel/cmd/techintel/internal/netguard"
 	"github.com/techintel/techintel/feeds"
 	"github.com/techintel/techintel/index"
@@ -41,6 +42,9 @@ type Gatherer struct {
 	// nextRun, when set, tells when the scheduler runs a source next.
 	// Set at construction only (gathererHooks).
 	nextRun func(source string) time.Time
+	// metrics, when set, count the run pool's runs by source (serve's
+	// /metrics). Set at construction only (gathererHooks).
+	metrics *metrics.Metrics
 
 	hosts  *hostSlots
 	alerts *Alerter
@@ -67,6 +71,10 @@ func NewGatherer(cfg *Settings, d *datadir.Dir, log *slog.Logger) (*Gatherer, er
 type gathererHooks struct {
 	progress func(source, msg string)
 	nextRun  func(source string) time.Time
+	// replica: a cluster's search replica, which raises no alerts.
+	replica bool
+	// metrics, when set, count the runs of the run pool by source.
+	metrics *metrics.Metrics
 }
 
 // newGathererWith is NewGatherer with hooks.
@@ -87,7 +95,8 @@ func newGathererWith(cfg *Settings, d *datadir.Dir, log *slog.Logger, hooks gath
 		progress: hooks.progress,
 		nextRun:  hooks.nextRun,
 		hosts:    newHostSlots(max(1, cfg.HTTP.MaxRunsPerHost)),
-		alerts:   &Alerter{cfg: cfg, watch: lw, index: d.Index, store: d.Store, log: log, now: time.Now},
+		alerts:   &Alerter{cfg: cfg, watch: lw, index: d.Index, store: d.Store, log: log, now: time.Now, off: hooks.replica},
+		metrics:  hooks.metrics,
 	}
 	g.fetcher = g.newFetcher(netguard.NewTransport(cfg.HTTP.AllowPrivateNetworks, cfg.HTTP.Timeout))
 	return g, nil

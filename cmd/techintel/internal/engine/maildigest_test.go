@@ -53,7 +53,7 @@ func TestWeeklyDigestJobMails(t *testing.T) {
 	var logs bytes.Buffer
 	now := time.Now().AddDate(0, 0, 7) // the current week is then the last complete one
 	week := digest.WeekOf(time.Now())
-	weeklyDigestJob(context.Background(), e.g.cfg, e.g.watch, e.g.index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	weeklyDigestJob(context.Background(), e.g.digester(func() time.Time { return now }), m, slog.New(slog.NewTextHandler(&logs, nil)))
 
 	md, err := os.ReadFile(filepath.Join(e.cfg.DataDir, "digests", week+".md"))
 	if err != nil {
@@ -94,7 +94,7 @@ func TestWeeklyDigestJobMailDown(t *testing.T) {
 	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
 	var logs bytes.Buffer
 	now := time.Now()
-	weeklyDigestJob(context.Background(), e.g.cfg, e.g.watch, e.g.index, m, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	weeklyDigestJob(context.Background(), e.g.digester(func() time.Time { return now }), m, slog.New(slog.NewTextHandler(&logs, nil)))
 	if _, err := os.Stat(filepath.Join(e.cfg.DataDir, "digests", digest.LastCompleteWeek(now)+".html")); err != nil {
 		t.Errorf("digest file: %v", err)
 	}

@@ -15,7 +15,26 @@ import (
 func newRunPool(g *Gatherer, log *slog.Logger) *schedule.Pool {
 	return schedule.NewPool(schedule.PoolOptions{
 		Run: func(ctx context.Context, name string, slot schedule.Slot) (api.RunResult, error) {
-			return g.runSource(ctx, name, slot)
+			m := g.metrics
+			if m == nil {
+				return g.runSource(ctx, name, slot)
+			}
+			// Queued from the moment the schedule hands the run over,
+			// running once it holds its host's and the pool's slot.
+			m.Runs.WithLabelValues(name, "queued").Inc()
+			var ended func(error)
+			res, err := g.runSource(ctx, name, func(ctx context.Context) (func(), error) {
+				release, err := slot(ctx)
+				if err == nil {
+					src, _ := g.cfg.Source(name)
+					ended = m.RunStarted(name, src.Type)
+				}
+				return release, err
+			})
+			if ended != nil {
+				ended(err)
+			}
+			return res, err
 		},
 		BackoffUntil: func(name string) (time.Time, int) {
 			st, err := g.store.Source(name)
@@ -56,7 +75,7 @@ func startScheduler(ctx context.Context, g *Gatherer, log *slog.Logger,
 		return nil, err
 	}
 	o.Jobs = append(o.Jobs, schedule.Job{Schedule: digestSched, Run: func(ctx context.Context) {
-		weeklyDigestJob(ctx, g.cfg, g.watch, g.index, mailer, time.Now(), log)
+		weeklyDigestJob(ctx, g.digester(time.Now), mailer, log)
 	}})
 	return schedule.Start(ctx, o), nil
 }
