@@ -176,6 +176,12 @@ func (p planner) term(t *ql.Term) plan {
 					values = vs
 				}
 			}
+		case "salient":
+			if p.resolve != nil {
+				if vs := append(p.resolve("entity", t.Value), p.resolve("technology", t.Value)...); len(vs) > 0 {
+					values = vs
+				}
+			}
 		}
 		var c clause
 		for _, v := range values {
@@ -531,7 +537,7 @@ func docKeys(d *Document, needed map[key]bool, text bool, an analysis.Analyzer) 
 	}{
 		{fieldComponents, d.Components}, {fieldEntities, d.Entities},
 		{fieldTechnologies, d.Technologies}, {fieldSource, []string{d.Source}},
-		{fieldURL, []string{d.URL}}, {fieldStory, []string{d.Story}},
+		{fieldURL, []string{d.URL}}, {fieldStory, []string{d.Story}}, {fieldSalient, d.Salient},
 	} {
 		for _, v := range f.values {
 			add(f.field, v, 0)

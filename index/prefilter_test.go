@@ -76,6 +76,7 @@ func (w *prefilterWorld) docs(n int) []Document {
 			Components: w.pick(w.components), Entities: w.pick(w.ents), Technologies: w.pick(w.techs),
 			Story: fmt.Sprintf("story-%d", w.r.IntN(5)),
 		}
+		d.Salient = w.pick(append(slices.Clone(d.Entities), d.Technologies...))
 		out = append(out, d)
 	}
 	if n > 2 {
@@ -122,6 +123,9 @@ func (w *prefilterWorld) query(depth int) string {
 	case 12:
 		return fmt.Sprintf("story:story-%d", w.r.IntN(6))
 	case 13:
+		if w.r.IntN(2) == 0 {
+			return "salient:" + []string{"nokia", "dt", "5G", "acme"}[w.r.IntN(4)]
+		}
 		return "technology:" + []string{"5G", `"Open RAN"`, "wi-fi"}[w.r.IntN(3)]
 	case 14:
 		return "(" + w.query(depth-1) + ") OR (" + w.query(depth-1) + ")"
