@@ -1,7 +1,7 @@
 # techintel developer targets. `make test` is what CI and the README run.
 GO ?= go
 
-.PHONY: test test-long lint bench bench-cluster fuzz demo build
+.PHONY: test test-long lint bench bench-cluster bench-scale fuzz demo build
 
 # The README's test command: every package under the race detector, with a
 # short version of each long test. Under 2 minutes on a 2-core machine.
@@ -27,6 +27,18 @@ lint:
 # Benchmarks that report ratios against a baseline run in the same process.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=30m ./...
+
+# Search and ingest at scale against bare bleve on the same documents
+# (cmd/techbench; README "Performance"): SIZE documents generated from
+# Debian's package descriptions, plus article sentences from TEXTS (a
+# folder of expected.html files) when given; SUBS subscriptions saved
+# first. Needs about 12 KB of disk per document, deleted afterwards.
+SIZE ?= 20000
+SEARCHES ?= 200
+SUBS ?= 0
+TEXTS ?=
+bench-scale: build
+	$(GO) run ./cmd/techbench -bin ./techintel -size $(SIZE) -searches $(SEARCHES) -subs $(SUBS) $(if $(TEXTS),-texts $(TEXTS))
 
 # The cluster's figures (README, "Running on several machines"): a refresh
 # round of 2,000 feeds on slow loopback servers with 1, 2 and 4 workers

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -139,18 +140,33 @@ func damagedSegment(path string) string {
 }
 
 // checkSegmentCRC compares the CRC-32 (IEEE) of a zap file's bytes with
-// the one in its last four bytes, which covers everything before it.
+// the one in its last four bytes, which covers everything before it. It
+// streams the file: reading a segment whole made serve's peak memory the
+// size of the largest segment (520 MB at 100,000 documents).
 func checkSegmentCRC(path string) error {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	if len(b) < 4 {
-		return fmt.Errorf("%d bytes is too short for a segment", len(b))
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
 	}
-	n := len(b) - 4
-	want := uint32(b[n])<<24 | uint32(b[n+1])<<16 | uint32(b[n+2])<<8 | uint32(b[n+3])
-	if got := crc32.ChecksumIEEE(b[:n]); got != want {
+	if fi.Size() < 4 {
+		return fmt.Errorf("%d bytes is too short for a segment", fi.Size())
+	}
+	n := fi.Size() - 4
+	var foot [4]byte
+	if _, err := f.ReadAt(foot[:], n); err != nil {
+		return err
+	}
+	h := crc32.NewIEEE()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, n)); err != nil {
+		return err
+	}
+	want := uint32(foot[0])<<24 | uint32(foot[1])<<16 | uint32(foot[2])<<8 | uint32(foot[3])
+	if got := h.Sum32(); got != want {
 		return fmt.Errorf("checksum %08x does not match the %08x its footer records", got, want)
 	}
 	return nil

@@ -98,6 +98,11 @@ type Index struct {
 	// retention drops partitions older than it (Options.Retention).
 	retention Retention
 	log       *slog.Logger
+
+	// gen advances with every write (writeBatch); facets caches the
+	// facet counts of filter-only searches per generation.
+	gen    atomic.Uint64
+	facets facetCache
 }
 
 // Options are the settings of OpenWith.

@@ -79,6 +79,7 @@ func (ix *Index) writeBatch(p *partition, b *bleve.Batch, dates []time.Time) err
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.gen.Add(1) // before the write lands: cached facets are stale from now
 	err := p.bi.Batch(b)
 	if err == nil {
 		p.lo, p.hi = lo, hi

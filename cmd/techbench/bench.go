@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"github.com/techintel/techintel/index"
+)
+
+// config is one techbench run (the flags).
+type config struct {
+	bin                  string
+	size, searches, subs int
+	perFeed              int
+	packages, texts      string
+	dir, reuse           string
+	keep, skipBare       bool
+}
+
+// report is what one run measured.
+type report struct {
+	Size       int     `json:"size"`
+	Subs       int     `json:"subscriptions"`
+	Corpus     string  `json:"corpus"`
+	Searches   int     `json:"searches"`
+	CrawlSec   float64 `json:"crawl_seconds,omitempty"`
+	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
+	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
+	StartSec   float64 `json:"serve_start_to_first_search_seconds"`
+	ServeRSSMB float64 `json:"serve_peak_rss_mb"`
+	API        latency `json:"api"`
+	Bare       latency `json:"bare"`
+	// InProcess is index.Search on serve's index opened by techbench
+	// (serve stopped), and InProcessBleve the request Search builds run
+	// on that index's bleve: what the product's request handling costs
+	// without HTTP, and what the index's own content costs.
+	InProcess      latency   `json:"in_process"`
+	InProcessBleve latency   `json:"in_process_bleve"`
+	IndexBytes     int64     `json:"index_bytes"`
+	BareBytes      int64     `json:"bare_bytes"`
+	Hits           [2]uint64 `json:"total_hits"` // summed totals, API and bare: the same documents match
+	Dir            string    `json:"dir,omitempty"`
+}
+
+// latency is the distribution of one side's search times in ms.
+type latency struct {
+	P50, P90, P99, Max float64
+}
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "techbench: %d documents (%s), %d subscriptions\n", r.Size, r.Corpus, r.Subs)
+	if r.CrawlSec > 0 {
+		fmt.Fprintf(w, "ingest: techintel crawl %.1f s (%.0f docs/s, peak RSS %.0f MB); bare bleve %.1f s (%.0f docs/s); ratio %.2fx\n",
+			r.CrawlSec, float64(r.Size)/r.CrawlSec, r.CrawlRSSMB, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.CrawlSec)
+	}
+	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB\n", r.StartSec, r.ServeRSSMB)
+	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
+		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
+	fmt.Fprintf(w, "in process on serve's index: index.Search p50 %.1f / p99 %.1f ms; its bleve request alone p50 %.1f / p99 %.1f ms\n",
+		r.InProcess.P50, r.InProcess.P99, r.InProcessBleve.P50, r.InProcessBleve.P99)
+	fmt.Fprintf(w, "matches summed over the searches: API %d, bare %d\n", r.Hits[0], r.Hits[1])
+	fmt.Fprintf(w, "disk: index %.0f MB (%.0f bytes/doc); bare bleve %.0f MB (%.0f bytes/doc); ratio %.2fx\n",
+		float64(r.IndexBytes)/1e6, float64(r.IndexBytes)/float64(r.Size), float64(r.BareBytes)/1e6, float64(r.BareBytes)/float64(r.Size),
+		float64(r.IndexBytes)/float64(r.BareBytes))
+	if r.Dir != "" {
+		fmt.Fprintf(w, "kept: %s\n", r.Dir)
+	}
+	b, _ := json.Marshal(r)
+	fmt.Fprintf(w, "json: %s\n", b)
+}
+
+func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
+	bin, err := filepath.Abs(cfg.bin)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("-bin: %w (build it: go build -o techintel ./cmd/techintel)", err)
+	}
+	dir := cfg.reuse
+	if dir == "" {
+		dir = cfg.dir
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "techbench-"); err != nil {
+				return nil, err
+			}
+		} else if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.keep && cfg.reuse == "" {
+		defer os.RemoveAll(dir)
+	}
+	c, err := newCorpus(ctx, cfg.packages, cfg.texts, cfg.size)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report{Size: cfg.size, Subs: cfg.subs, Searches: cfg.searches,
+		Corpus: fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))}
+	if cfg.keep || cfg.reuse != "" {
+		rep.Dir = dir
+	}
+	fmt.Fprintf(log, "techbench: %s in %s\n", rep.Corpus, dir)
+
+	feedLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	feedSrv := &http.Server{Handler: feedHandler(c, cfg.perFeed), ReadHeaderTimeout: time.Minute}
+	go feedSrv.Serve(feedLn)
+	defer feedSrv.Close()
+	apiAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "techintel.toml")
+	barePath := filepath.Join(dir, "bare.bleve")
+
+	if cfg.reuse == "" {
+		if cfg.subs > 0 {
+			// Subscriptions go in through a serve without sources, so
+			// that nothing is gathered before they exist.
+			if err := writeConfig(conf, dir, apiAddr, "", 0, cfg.perFeed); err != nil {
+				return nil, err
+			}
+			if err := addSubscriptions(ctx, bin, conf, apiAddr, c, cfg.subs, log); err != nil {
+				return nil, err
+			}
+		}
+		if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feedCount(cfg.size, cfg.perFeed), cfg.perFeed); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "techbench: techintel crawl of %d documents in %d feeds\n", cfg.size, feedCount(cfg.size, cfg.perFeed))
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, bin, "crawl", "-config", conf)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("techintel crawl: %w\n%s", err, tail(out.String(), 2000))
+		}
+		rep.CrawlSec = time.Since(start).Seconds()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rep.CrawlRSSMB = float64(ru.Maxrss) / 1024
+		}
+		fmt.Fprintf(log, "techbench: crawl done in %.1f s: %s\n", rep.CrawlSec, tail(out.String(), 300))
+	}
+	if cfg.reuse == "" || !cfg.skipBare {
+		os.RemoveAll(barePath)
+		fmt.Fprintf(log, "techbench: bare bleve ingest of %d documents\n", cfg.size)
+		sec, err := bareIngest(ctx, barePath, c, cfg.perFeed)
+		if err != nil {
+			return nil, err
+		}
+		rep.BareSec = sec
+	}
+	bare, err := bleve.Open(barePath)
+	if err != nil {
+		return nil, fmt.Errorf("bare index: %w", err)
+	}
+	defer bare.Close()
+
+	// serve gets the addresses of this run (the sources ran in the crawl
+	// and are not due for days, so serve only searches).
+	if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feedCount(cfg.size, cfg.perFeed), cfg.perFeed); err != nil {
+		return nil, err
+	}
+	mixed := mix(c, cfg.searches+20, 1)
+	if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, log); err != nil {
+		return rep, err
+	}
+	if err := searchInProcess(ctx, filepath.Join(dir, "data", "index.bleve"), mixed, rep); err != nil {
+		return rep, err
+	}
+	rep.IndexBytes = du(filepath.Join(dir, "data", "index.bleve"))
+	rep.BareBytes = du(barePath)
+	return rep, nil
+}
+
+// writeConfig writes the techintel config of the run: one feed source per
+// perFeed documents on the loopback feed server (none when feedAddr is
+// empty), a small watch list and technologies that occur in the text, no
+// rate limit, and schedules that do not run again within the run.
+func writeConfig(path, dir, apiAddr, feedAddr string, feeds, perFeed int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "data_dir = %q\n\n[api]\nlisten = %q\nrate_limit = 0\nsearch_timeout = \"60s\"\n\n", filepath.Join(dir, "data"), apiAddr)
+	b.WriteString("[http]\nallow_private_networks = true\nmax_runs_per_host = 8\ntimeout = \"5m\"\n\n")
+	for _, w := range []struct{ name, role string }{
+		{"GNOME", "own"}, {"Python", "partner"}, {"KDE", "competitor"}, {"Mozilla", "competitor"},
+		{"Apache", "customer"}, {"W3C", "standards"}, {"Perl", "other"},
+	} {
+		fmt.Fprintf(&b, "[[watch]]\nname = %q\nrole = %q\n\n", w.name, w.role)
+	}
+	for _, t := range []string{"Rust", "Java", "OpenGL", "Qt"} {
+		fmt.Fprintf(&b, "[[technologies]]\nname = %q\n\n", t)
+	}
+	for k := range feeds {
+		fmt.Fprintf(&b, "[[sources]]\nname = \"debian-%d\"\ntype = \"feed\"\nurl = \"http://%s/feed/%d.xml\"\nschedule = \"@every 240h\"\n\n", k, feedAddr, k)
+	}
+	_ = perFeed
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// freeAddr is a loopback address nothing listens on (now).
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// bareIngest indexes the corpus into a new bleve index with techintel's
+// mapping, in batches of perFeed (one per feed, as the crawl gets them),
+// and returns the seconds it took, closing included.
+func bareIngest(ctx context.Context, path string, c *corpus, perFeed int) (float64, error) {
+	start := time.Now()
+	bi, err := bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return 0, fmt.Errorf("bare index: %w", err)
+	}
+	fetched := time.Now().UTC()
+	b := bi.NewBatch()
+	for i := range c.size {
+		if err := ctx.Err(); err != nil {
+			bi.Close()
+			return 0, err
+		}
+		g := c.doc(i)
+		d := index.Document{ID: index.DocID(g.url), URL: g.url, Title: g.title, Body: g.body, Source: fmt.Sprintf("debian-%d", i/perFeed),
+			Published: g.published, Fetched: fetched, Updated: fetched,
+			Components: []string{}, Entities: []string{}, Technologies: []string{}}
+		if err := index.AddToBatch(b, &d); err != nil {
+			bi.Close()
+			return 0, err
+		}
+		if b.Size() >= perFeed || i == c.size-1 {
+			if err := bi.Batch(b); err != nil {
+				bi.Close()
+				return 0, fmt.Errorf("bare index: %w", err)
+			}
+			b.Reset()
+		}
+	}
+	if err := bi.Close(); err != nil {
+		return 0, err
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+// du is the bytes of the files under path.
+func du(path string) int64 {
+	var n int64
+	filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// percentiles fills a latency from durations.
+func percentiles(d []time.Duration) latency {
+	slices.Sort(d)
+	at := func(p float64) float64 {
+		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000
+	}
+	return latency{P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: at(1)}
+}

@@ -1,0 +1,71 @@
+// Command techbench measures techintel at scale against bare bleve on the
+// same documents, in one run: it generates documents from real text
+// (Debian's package descriptions, plus sentences of real articles when
+// -texts names a folder of expected.html files), serves them as RSS feeds
+// on loopback, ingests them with `techintel crawl` (the whole process)
+// and into a bare bleve index with the same mapping, starts `techintel
+// serve` on the result, and runs a mix of searches through the API and
+// the same request against the bare index, alternating.
+//
+// It reports ingest documents a second (and the ratio to bare bleve),
+// search p50/p99 (and the ratio), serve's start-up time to the first
+// answered search, serve's peak resident memory, and disk per document.
+//
+// Usage:
+//
+//	go build -o techintel ./cmd/techintel
+//	go run ./cmd/techbench -bin ./techintel -size 100000 [-searches 200] [-subs 0] [-texts DIR] [-dir DIR] [-keep]
+//	go run ./cmd/techbench -bin ./techintel -reuse DIR -size 100000   # searches only, on a kept run
+//
+// It is a benchmark, not a test: it loads the machine for minutes and
+// needs about 12 KB of disk per document (both indexes).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "techbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("techbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	fs.StringVar(&cfg.bin, "bin", "./techintel", "the techintel binary to measure")
+	fs.IntVar(&cfg.size, "size", 20000, "documents to generate and ingest")
+	fs.IntVar(&cfg.searches, "searches", 200, "searches of the mix, each through the API and against bare bleve")
+	fs.IntVar(&cfg.subs, "subs", 0, "subscriptions saved before the crawl (percolation cost)")
+	fs.IntVar(&cfg.perFeed, "per-feed", 500, "items per feed (one source each)")
+	fs.StringVar(&cfg.packages, "packages", "", "a Debian Packages file (default: the output of apt-cache dumpavail)")
+	fs.StringVar(&cfg.texts, "texts", "", "a folder of expected.html articles whose sentences fill the bodies (optional)")
+	fs.StringVar(&cfg.dir, "dir", "", "working folder (default: a new temporary one); both indexes go there")
+	fs.StringVar(&cfg.reuse, "reuse", "", "a folder kept by -keep: skip ingest, only start serve and search")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the working folder (it is deleted otherwise)")
+	fs.BoolVar(&cfg.skipBare, "skip-bare-ingest", false, "reuse the bare index of -reuse as is")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.size < 1 || cfg.searches < 1 || cfg.perFeed < 1 || cfg.subs < 0 {
+		return errors.New("-size, -searches and -per-feed must be at least 1, -subs not negative")
+	}
+	rep, err := bench(ctx, cfg, stderr)
+	if rep != nil {
+		rep.print(stdout)
+	}
+	return err
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/techintel/techintel/index"
+)
+
+// server is a running `techintel serve`.
+type server struct {
+	cmd   *exec.Cmd
+	out   *bytes.Buffer
+	base  string
+	start time.Time
+	// waited has the result of the process's Wait.
+	waited chan error
+}
+
+// startServe starts serve and waits until it answers a search (or exits,
+// or ctx ends); it returns the time from start to that first answer.
+func startServe(ctx context.Context, bin, conf, addr string) (*server, time.Duration, error) {
+	s := &server{out: &bytes.Buffer{}, base: "http://" + addr}
+	s.cmd = exec.Command(bin, "serve", "-config", conf)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.start = time.Now()
+	if err := s.cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	cl := &http.Client{Timeout: time.Minute}
+	deadline := time.After(30 * time.Minute)
+	for {
+		resp, err := cl.Get(s.base + "/api/v1/search?q=package&limit=1")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				took := time.Since(s.start)
+				s.waited = exited
+				return s, took, nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return nil, 0, fmt.Errorf("techintel serve exited before answering: %v\n%s", err, tail(s.out.String(), 2000))
+		case <-ctx.Done():
+			s.cmd.Process.Kill()
+			<-exited
+			return nil, 0, ctx.Err()
+		case <-deadline:
+			s.cmd.Process.Kill()
+			<-exited
+			return nil, 0, fmt.Errorf("techintel serve did not answer %s within 30 minutes\n%s", s.base, tail(s.out.String(), 2000))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// stop ends serve with SIGTERM, as its operator would, and waits.
+func (s *server) stop() error {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.waited:
+		return err
+	case <-time.After(5 * time.Minute):
+		s.cmd.Process.Kill()
+		return errors.New("techintel serve did not stop within 5 minutes of SIGTERM; killed")
+	}
+}
+
+// peakRSSMB is serve's peak resident memory so far (VmHWM).
+func (s *server) peakRSSMB() float64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// addSubscriptions saves n subscriptions through a serve without sources:
+// a word or two of the corpus each, as people save them.
+func addSubscriptions(ctx context.Context, bin, conf, addr string, c *corpus, n int, log io.Writer) error {
+	s, _, err := startServe(ctx, bin, conf, addr)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	for i, q := range mix(c, n, 2) {
+		body, _ := json.Marshal(map[string]string{"name": fmt.Sprintf("bench-%d", i), "query": q.q})
+		resp, err := http.Post(s.base+"/api/v1/subscriptions", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("subscription %d: %w", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("subscription %d (%s): %s: %s", i, q.q, resp.Status, b)
+		}
+	}
+	fmt.Fprintf(log, "techbench: %d subscriptions saved\n", n)
+	return nil
+}
+
+// searchBoth starts serve, measures its start-up, then runs each search
+// of mixed through the API and against the bare index, alternating which
+// goes first; the first 20 warm both up and are not counted.
+func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, log io.Writer) error {
+	s, took, err := startServe(ctx, bin, conf, addr)
+	if err != nil {
+		return err
+	}
+	rep.StartSec = took.Seconds()
+	fmt.Fprintf(log, "techbench: serve answered after %.2f s; %d searches\n", rep.StartSec, len(mixed)-20)
+	cl := &http.Client{Timeout: 5 * time.Minute}
+	apiSearch := func(q search) (uint64, time.Duration, error) {
+		t := time.Now()
+		resp, err := cl.Get(s.base + "/api/v1/search?" + q.values().Encode())
+		if err != nil {
+			return 0, 0, err
+		}
+		var res struct{ Total uint64 }
+		err = json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		d := time.Since(t)
+		if resp.StatusCode != http.StatusOK || err != nil {
+			return 0, 0, fmt.Errorf("API search %q: %s %v", q.q, resp.Status, err)
+		}
+		return res.Total, d, nil
+	}
+	bareSearch := func(q search) (uint64, time.Duration, error) {
+		t := time.Now()
+		req, err := index.BuildRequest(q.query())
+		if err != nil {
+			return 0, 0, err
+		}
+		sr, err := bare.SearchInContext(ctx, req)
+		if err != nil {
+			return 0, 0, fmt.Errorf("bare search %q: %w", q.q, err)
+		}
+		return sr.Total, time.Since(t), nil
+	}
+	var apiT, bareT []time.Duration
+	var runErr error
+	for i, q := range mixed {
+		first, second := apiSearch, bareSearch
+		if i%2 == 1 {
+			first, second = bareSearch, apiSearch
+		}
+		n1, d1, err1 := first(q)
+		n2, d2, err2 := second(q)
+		if err := errors.Join(err1, err2); err != nil {
+			runErr = err
+			break
+		}
+		if i%2 == 1 {
+			n1, d1, n2, d2 = n2, d2, n1, d1
+		}
+		if i >= 20 {
+			apiT, bareT = append(apiT, d1), append(bareT, d2)
+			rep.Hits[0] += n1
+			rep.Hits[1] += n2
+		}
+	}
+	rep.ServeRSSMB = s.peakRSSMB()
+	if err := s.stop(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("techintel serve: %w\n%s", err, tail(s.out.String(), 2000))
+	}
+	if runErr != nil {
+		return runErr
+	}
+	rep.API, rep.Bare = percentiles(apiT), percentiles(bareT)
+	return nil
+}
+
+// searchInProcess opens serve's index (serve has stopped) and runs the
+// mix through index.Search and through the bleve request it builds,
+// alternating, the first 20 uncounted.
+func searchInProcess(ctx context.Context, path string, mixed []search, rep *report) error {
+	ix, err := index.Open(path)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	var sT, bT []time.Duration
+	for i, q := range mixed {
+		t := time.Now()
+		if _, err := ix.Search(ctx, q.query()); err != nil {
+			return fmt.Errorf("in-process search %q: %w", q.q, err)
+		}
+		d1 := time.Since(t)
+		t = time.Now()
+		req, err := index.BuildRequest(q.query())
+		if err != nil {
+			return err
+		}
+		if _, err := ix.Bleve().SearchInContext(ctx, req); err != nil {
+			return fmt.Errorf("in-process bleve search %q: %w", q.q, err)
+		}
+		d2 := time.Since(t)
+		if i >= 20 {
+			sT, bT = append(sT, d1), append(bT, d2)
+		}
+	}
+	rep.InProcess, rep.InProcessBleve = percentiles(sT), percentiles(bT)
+	return nil
+}
