@@ -57,7 +57,9 @@ func newMapping(store bool) mapping.IndexMapping {
 		f.Analyzer = en.AnalyzerName
 		f.Store = store
 		f.IncludeTermVectors = true // phrase queries and highlighting
-		f.IncludeInAll = true
+		// The composite field serves queries without a field; the
+		// compiled ones name theirs, so percolation leaves it out.
+		f.IncludeInAll = store
 		f.DocValues = false
 		return f
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
@@ -49,20 +50,108 @@ func (s Standing) Query() Query {
 // standing search that fails (its query cannot run) is reported in failed
 // and does not stop the others.
 //
-// It works like Lucene's Monitor and the Elasticsearch percolator: the
-// batch goes into a small in-memory index with the same mapping as the main
-// index, and each standing search runs against it with the query Search
-// would build, so a subscription matches exactly the documents the same
-// search would return among them. Filters are checked first on the
-// documents' tags, so a standing search whose entities or components no
-// document of the batch has costs no query at all.
+// A subscription matches exactly the documents the same search would
+// return among the batch. Most standing searches are settled without a
+// query: the batch is analysed once, and each search's plan (prefilter.go)
+// says which documents hold the terms and tags it needs; a search none
+// holds is skipped, and one made only of words and tags is answered by
+// them. The rest run as in Lucene's Monitor and the Elasticsearch
+// percolator: the documents they may match go into a small in-memory
+// index with the same mapping as the main index, and each runs against it
+// with the query Search would build.
 func Percolate(ctx context.Context, docs []Document, searches []Standing) (matched map[string][]string, failed map[string]error, err error) {
+	return percolate(ctx, docs, searches, true)
+}
+
+// percolate is Percolate; without prefilter every standing search runs as
+// a query over the whole batch (the reference the pre-filter is tested
+// against).
+func percolate(ctx context.Context, docs []Document, searches []Standing, prefilter bool) (matched map[string][]string, failed map[string]error, err error) {
 	out := map[string][]string{}
 	failed = map[string]error{}
 	if len(docs) == 0 || len(searches) == 0 {
 		return out, failed, nil
 	}
 	configure()
+	docs = lastOfEach(docs)
+	if !prefilter {
+		return runStanding(ctx, docs, searches, out, failed)
+	}
+	an := newMapping(false).AnalyzerNamed(en.AnalyzerName)
+	plans := make([]plan, len(searches))
+	for i, s := range searches {
+		plans[i] = planner{an: an, resolve: s.Resolve}.plan(s)
+	}
+	batch := analyseBatch(docs, plans, an)
+	// Only the searches one of whose first clause's keys the batch holds
+	// can match: an inverted index from those keys finds them without
+	// looking at the others.
+	inverted := map[key][]int{}
+	maybe := make([]bool, len(searches))
+	for i, pl := range plans {
+		if len(pl.clauses) == 0 {
+			maybe[i] = true
+			continue
+		}
+		for _, k := range pl.clauses[0] {
+			inverted[k] = append(inverted[k], i)
+		}
+	}
+	for k, subs := range inverted {
+		if _, ok := batch.holders[k]; ok {
+			for _, i := range subs {
+				maybe[i] = true
+			}
+		}
+	}
+	var (
+		verify []Standing
+		need   = newDocSet(len(docs)) // the documents a query must check
+	)
+	for i, s := range searches {
+		if !maybe[i] {
+			continue
+		}
+		cands := plans[i].candidates(batch)
+		if cands.empty() {
+			continue
+		}
+		if c := plans[i].cond; c != nil {
+			cands.and(c.docs(batch))
+			ids := make([]string, 0, cands.count())
+			for j := range docs {
+				if cands.has(j) {
+					ids = append(ids, docs[j].ID)
+				}
+			}
+			if len(ids) > 0 {
+				out[s.ID] = ids
+			}
+			continue
+		}
+		verify = append(verify, s)
+		need.or(cands)
+	}
+	if len(verify) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("index: percolate: %w", err)
+		}
+		return out, failed, nil
+	}
+	// A query matches a document or not whatever else the index holds,
+	// so the documents no remaining search may match are left out.
+	sub := make([]Document, 0, need.count())
+	for j := range docs {
+		if need.has(j) {
+			sub = append(sub, docs[j])
+		}
+	}
+	return runStanding(ctx, sub, verify, out, failed)
+}
+
+// runStanding indexes docs in memory and runs every standing search over
+// them, adding to out and failed.
+func runStanding(ctx context.Context, docs []Document, searches []Standing, out map[string][]string, failed map[string]error) (map[string][]string, map[string]error, error) {
 	mem, err := bleve.NewUsing("", newMapping(false), scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index: percolate: %w", err)
@@ -105,11 +194,12 @@ func Percolate(ctx context.Context, docs []Document, searches []Standing) (match
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, fmt.Errorf("index: percolate: %w", err)
 	}
+	// As anyTerm, empty values are no filter.
 	anyPresent := func(prefix string, values []string) bool {
-		if len(values) == 0 {
+		if !slices.ContainsFunc(values, func(v string) bool { return v != "" }) {
 			return true
 		}
-		return slices.ContainsFunc(values, func(v string) bool { return present[prefix+v] })
+		return slices.ContainsFunc(values, func(v string) bool { return v != "" && present[prefix+v] })
 	}
 	// The standing searches run on every core; the in-memory index is
 	// safe for concurrent searches.
@@ -190,7 +280,9 @@ func matchStanding(ctx context.Context, mem bleve.Index, s Standing, docs int) (
 // expression, too many expanded terms) only show when a search starts.
 func ValidateQuery(ctx context.Context, q string) error {
 	probe := Document{ID: "probe", URL: "https://probe.invalid/", Title: "probe", Body: "probe"}
-	_, failed, err := Percolate(ctx, []Document{probe}, []Standing{{ID: "q", Q: q}})
+	// Every query runs here: a plan could settle it without the search
+	// that shows such errors.
+	_, failed, err := percolate(ctx, []Document{probe}, []Standing{{ID: "q", Q: q}}, false)
 	if err != nil {
 		return err
 	}
@@ -201,4 +293,30 @@ func ValidateQuery(ctx context.Context, q string) error {
 		return fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}
 	return nil
+}
+
+// lastOfEach drops all but the last copy of a document the batch holds
+// twice, as indexing the batch would.
+func lastOfEach(docs []Document) []Document {
+	last := make(map[string]int, len(docs))
+	for i, d := range docs {
+		last[d.ID] = i
+	}
+	if len(last) == len(docs) {
+		return docs
+	}
+	out := make([]Document, 0, len(last))
+	for i, d := range docs {
+		if last[d.ID] == i {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// GoneHit is what an alert shows of a document the index no longer has:
+// the title and URL the alert kept, nothing more.
+func GoneHit(id, url, title string) Hit {
+	return Hit{ID: id, URL: url, Title: title, Components: []string{}, Entities: []string{},
+		Technologies: []string{}, Salient: []string{}}
 }

@@ -45,7 +45,8 @@ func Open(path string) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		_, err := migrateAlerts(tx)
+		return err
 	})
 	if err != nil {
 		db.Close()

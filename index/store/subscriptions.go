@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -18,12 +17,9 @@ import (
 // ErrNotFound: no subscription has the ID.
 var ErrNotFound = errors.New("store: not found")
 
-var (
-	bucketSubs      = []byte("subscriptions")
-	bucketAlerts    = []byte("alerts")     // seq (8 bytes, big-endian) → Alert
-	bucketSubAlerts = []byte("sub_alerts") // sub ID + 0 + seq → nothing: alerts per subscription
-	bucketAlerted   = []byte("alerted")    // sub ID + 0 + doc ID → seq: each pair alerts once
-)
+// bucketSubs holds the subscriptions by ID; their alerts are in
+// alertlog.go's buckets.
+var bucketSubs = []byte("subscriptions")
 
 // Subscription is a saved search whose new matches raise alerts.
 type Subscription struct {
@@ -46,12 +42,17 @@ type Subscription struct {
 	Created time.Time `json:"created"`
 }
 
-// Alert says that a document matched a subscription.
+// Alert says that a document matched a subscription. It refers to the
+// document; Title and URL are what the document had when it first alerted,
+// to show when the index no longer has it (empty for alerts stored before
+// compact alerts).
 type Alert struct {
 	ID           string    `json:"id"` // the sequence number, in decimal: alerts sort by it
 	Subscription string    `json:"subscription"`
 	Document     string    `json:"document"`
-	Created      time.Time `json:"created"`
+	Created      time.Time `json:"created"` // to the second
+	Title        string    `json:"title,omitempty"`
+	URL          string    `json:"url,omitempty"`
 }
 
 // AddSubscription stores sub under a new random ID and returns it.
@@ -153,34 +154,13 @@ func (s *Store) DeleteSubscription(id string) error {
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
-		prefix := append([]byte(id), 0)
-		var seqs [][]byte
-		for _, pair := range []struct {
-			name     []byte
-			seqInKey bool
-		}{{bucketSubAlerts, true}, {bucketAlerted, false}} {
-			ab := tx.Bucket(pair.name)
-			if ab == nil {
-				continue
-			}
-			c := ab.Cursor()
-			var keys [][]byte
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				keys = append(keys, bytes.Clone(k))
-				if pair.seqInKey {
-					seqs = append(seqs, bytes.Clone(k[len(prefix):]))
-					if alerts := tx.Bucket(bucketAlerts); alerts != nil {
-						if err := alerts.Delete(k[len(prefix):]); err != nil {
-							return err
-						}
-					}
-				}
-			}
-			for _, k := range keys {
-				if err := ab.Delete(k); err != nil {
-					return err
-				}
-			}
+		sub, ok := subKey(id)
+		if !ok {
+			return nil // no alert can be stored for it
+		}
+		seqs, err := deleteAlertsOf(tx, sub)
+		if err != nil {
+			return err
 		}
 		return deleteDeliveries(tx, id, seqs)
 	})
@@ -197,6 +177,9 @@ type Match struct {
 	// Story, if set, is the document's story: a subscription alerts once
 	// per story, so the same news from a second source raises nothing.
 	Story string
+	// Title and URL are kept with the alert (once per document), for
+	// when the index no longer has the document.
+	Title, URL string
 }
 
 // AddAlerts records an alert for each match that has none yet, in one
@@ -225,25 +208,22 @@ func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) 
 			return err
 		}
 		webhook := map[string]bool{} // sub ID → has a webhook URL
-		buckets := map[string]*bolt.Bucket{}
-		for _, name := range [][]byte{bucketAlerts, bucketSubAlerts, bucketAlerted} {
-			b, err := tx.CreateBucketIfNotExists(name)
+		at, err := openAlertTx(tx)
+		if err != nil {
+			return err
+		}
+		created := now.UTC().Truncate(time.Second)
+		subs := tx.Bucket(bucketSubs)
+		for _, m := range matches {
+			sub, ok := subKey(m.Subscription)
+			if !ok {
+				continue
+			}
+			_, seen, err := at.subBuckets(sub, false)
 			if err != nil {
 				return err
 			}
-			buckets[string(name)] = b
-		}
-		subs := tx.Bucket(bucketSubs)
-		for _, m := range matches {
-			pair := []byte(m.Subscription + "\x00" + m.Document)
-			if buckets[string(bucketAlerted)].Get(pair) != nil {
-				continue
-			}
-			// Story keys share the subscription's prefix, so deleting
-			// the subscription deletes them; \x01 cannot start a
-			// document ID.
-			storyKey := []byte(m.Subscription + "\x00\x01" + m.Story)
-			if m.Story != "" && buckets[string(bucketAlerted)].Get(storyKey) != nil {
+			if at.alerted(seen, m) {
 				continue
 			}
 			hook, known := webhook[m.Subscription]
@@ -262,32 +242,25 @@ func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) 
 				hook = sub.WebhookURL != ""
 				webhook[m.Subscription] = hook
 			}
-			seq, err := buckets[string(bucketAlerts)].NextSequence()
+			seq, err := at.log.NextSequence()
 			if err != nil {
 				return err
 			}
-			key := binary.BigEndian.AppendUint64(nil, seq)
-			a := Alert{ID: strconv.FormatUint(seq, 10), Subscription: m.Subscription, Document: m.Document, Created: now.UTC()}
-			v, err := json.Marshal(a)
+			log, seen, err := at.subBuckets(sub, true)
 			if err != nil {
 				return err
 			}
-			if err := buckets[string(bucketAlerts)].Put(key, v); err != nil {
+			if err := at.add(log, seen, seq, m, created); err != nil {
 				return err
 			}
-			if err := buckets[string(bucketSubAlerts)].Put(append([]byte(m.Subscription+"\x00"), key...), nil); err != nil {
-				return err
+			title := m.Title
+			if len(title) > maxAlertTitle {
+				title = title[:maxAlertTitle]
 			}
-			if err := buckets[string(bucketAlerted)].Put(pair, key); err != nil {
-				return err
-			}
-			if m.Story != "" {
-				if err := buckets[string(bucketAlerted)].Put(storyKey, key); err != nil {
-					return err
-				}
-			}
+			a := Alert{ID: strconv.FormatUint(seq, 10), Subscription: m.Subscription, Document: m.Document,
+				Created: created, Title: title, URL: m.URL}
 			if hook {
-				if err := enqueue(tx, key, a); err != nil {
+				if err := enqueue(tx, binary.BigEndian.AppendUint64(nil, seq), a); err != nil {
 					return err
 				}
 				queued++
@@ -321,48 +294,30 @@ func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next strin
 			return nil, "", fmt.Errorf("store: alerts: cursor %q is not an alert id", after)
 		}
 	}
-	alerts = []Alert{}
-	start := binary.BigEndian.AppendUint64(nil, from+1)
 	err = s.db.View(func(tx *bolt.Tx) error {
-		all := tx.Bucket(bucketAlerts)
-		if all == nil {
-			return nil
-		}
-		load := func(key []byte) error {
-			var a Alert
-			if err := json.Unmarshal(all.Get(key), &a); err != nil {
-				return err
-			}
-			alerts = append(alerts, a)
-			return nil
-		}
-		if sub == "" {
-			c := all.Cursor()
-			for k, _ := c.Seek(start); k != nil; k, _ = c.Next() {
-				if len(alerts) == limit {
-					return nil
-				}
-				if err := load(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		idx := tx.Bucket(bucketSubAlerts)
-		if idx == nil {
-			return nil
-		}
-		prefix := []byte(sub + "\x00")
-		c := idx.Cursor()
-		for k, _ := c.Seek(append(bytes.Clone(prefix), start...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			if len(alerts) == limit {
+		if sub != "" {
+			key, ok := subKey(sub)
+			if !ok {
+				alerts = []Alert{}
 				return nil
 			}
-			if err := load(k[len(prefix):]); err != nil {
+			alerts, err = listAlerts(tx, key, nil, from+1, limit)
+			return err
+		}
+		var all [][]byte
+		if b := tx.Bucket(bucketSubs); b != nil {
+			err := b.ForEach(func(k, _ []byte) error {
+				if key, ok := subKey(string(k)); ok {
+					all = append(all, key)
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
-		return nil
+		alerts, err = listAlerts(tx, nil, all, from+1, limit)
+		return err
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("store: alerts: %w", err)

@@ -19,7 +19,7 @@ func TestAlertsOncePerPairAcrossRestarts(t *testing.T) {
 	now := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	a, _ := s.AddSubscription(store.Subscription{Name: "a", Query: "nokia", Created: now})
 	b, _ := s.AddSubscription(store.Subscription{Name: "b", Entities: []string{"Nokia"}, Created: now.Add(time.Second)})
-	added, err := s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {a.ID, "d2", ""}, {b.ID, "d1", ""}, {a.ID, "d1", ""}}, now)
+	added, err := s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {Subscription: a.ID, Document: "d2"}, {Subscription: b.ID, Document: "d1"}, {Subscription: a.ID, Document: "d1"}}, now)
 	if err != nil || len(added) != 3 {
 		t.Fatalf("added %v, %v", added, err)
 	}
@@ -30,7 +30,7 @@ func TestAlertsOncePerPairAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	added, err = s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {b.ID, "d1", ""}, {a.ID, "d3", ""}, {"deleted-sub", "d3", ""}}, now)
+	added, err = s.AddAlerts([]store.Match{{Subscription: a.ID, Document: "d1"}, {Subscription: b.ID, Document: "d1"}, {Subscription: a.ID, Document: "d3"}, {Subscription: "deleted-sub", Document: "d3"}}, now)
 	if err != nil || len(added) != 1 || added[0].Document != "d3" {
 		t.Fatalf("after restart added %v, %v", added, err)
 	}

@@ -136,7 +136,7 @@ func (a *Alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequ
 				return api.Subscription{}, err
 			}
 			for _, h := range res.Hits {
-				matches = append(matches, store.Match{Document: h.ID})
+				matches = append(matches, store.Match{Document: h.ID, Title: h.Title, URL: h.URL})
 			}
 			if res.Next == "" {
 				break
@@ -288,11 +288,18 @@ func (a *Alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]a
 	}
 	out := make([]api.Alert, 0, len(alerts))
 	for _, al := range alerts {
+		var hit index.Hit
 		d, err := a.index.Get(ctx, al.Document)
-		if err != nil {
+		switch {
+		case errors.Is(err, index.ErrNotFound):
+			// Gone from the index: the alert kept its title and URL.
+			hit = index.GoneHit(al.Document, al.URL, al.Title)
+		case err != nil:
 			return nil, "", err
+		default:
+			hit = index.HitOf(d)
 		}
-		out = append(out, api.Alert{ID: al.ID, Subscription: al.Subscription, Created: al.Created, Document: index.HitOf(d)})
+		out = append(out, api.Alert{ID: al.ID, Subscription: al.Subscription, Created: al.Created, Document: hit})
 	}
 	return out, next, nil
 }
@@ -323,9 +330,9 @@ func (a *Alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 			Technologies: q.Technologies, Sources: q.Sources, Since: q.Since, Until: q.Until, Resolve: a.watch.resolve}
 		created[s.ID] = s.Created
 	}
-	fetched, stories := map[string]time.Time{}, map[string]string{}
-	for _, d := range docs {
-		fetched[d.ID], stories[d.ID] = d.Fetched, d.Story
+	byID := map[string]*index.Document{}
+	for i := range docs {
+		byID[docs[i].ID] = &docs[i]
 	}
 	matched, failed, err := index.Percolate(ctx, docs, standing)
 	if err != nil {
@@ -343,8 +350,8 @@ func (a *Alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 		// the path it took.
 		since := created[subID].Truncate(time.Second)
 		for _, id := range ids {
-			if !fetched[id].Before(since) {
-				matches = append(matches, store.Match{Subscription: subID, Document: id, Story: stories[id]})
+			if d := byID[id]; !d.Fetched.Before(since) {
+				matches = append(matches, store.Match{Subscription: subID, Document: id, Story: d.Story, Title: d.Title, URL: d.URL})
 			}
 		}
 	}

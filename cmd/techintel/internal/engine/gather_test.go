@@ -204,6 +204,19 @@ func TestSubscriptionAlertsOnNewDocumentsOnce(t *testing.T) {
 	if len(feed.Entries) != 1 || feed.Entries[0].Link.Href != "https://news.example/new" || feed.Entries[0].Title != "Nokia ships new radios" {
 		t.Errorf("atom entries = %+v", feed.Entries)
 	}
+	// A document gone from the index (retention, a lost partition): its
+	// alert still shows the title and URL it kept, nothing more.
+	if err := g.Index().Bleve().Delete(doc["id"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	status, body = doJSON(t, "GET", api.URL+"/api/v1/alerts?subscription="+subID, "")
+	if alerts, _ := body["alerts"].([]any); status != 200 || len(alerts) != 1 {
+		t.Fatalf("alerts after the document left the index: %d %v", status, body)
+	}
+	gone := body["alerts"].([]any)[0].(map[string]any)["document"].(map[string]any)
+	if gone["url"] != "https://news.example/new" || gone["title"] != "Nokia ships new radios" || gone["id"] != doc["id"] || gone["snippet"] != "" {
+		t.Errorf("alert of a gone document: %v", gone)
+	}
 	if status, _ := doJSON(t, "DELETE", api.URL+"/api/v1/subscriptions/"+subID, ""); status != 204 {
 		t.Errorf("delete: %d", status)
 	}

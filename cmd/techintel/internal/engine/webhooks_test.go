@@ -501,3 +501,33 @@ func TestWebhookWorkerStopLetsSendInFlightFinish(t *testing.T) {
 		t.Errorf("after stop: %+v", st)
 	}
 }
+
+// TestWebhookSendsTheTitleAndURLOfAGoneDocument: a document that left the
+// index before its alert was delivered is sent with the title and URL its
+// alert kept, not given up on.
+func TestWebhookSendsTheTitleAndURLOfAGoneDocument(t *testing.T) {
+	e := newWebhookEnv(t)
+	hook := newHookServer(t)
+	e.subscribe(hook)
+	e.feed.add("Nokia opens a lab")
+	if _, err := e.g.RunSource(context.Background(), "news"); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _, err := e.d.Store.Alerts("", "", 10)
+	if err != nil || len(alerts) != 1 {
+		t.Fatalf("alerts %+v, %v", alerts, err)
+	}
+	if err := e.g.Index().Bleve().Delete(alerts[0].Document); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	e.worker(&now).Round()
+	got := hook.requests()
+	if len(got) != 1 || got[0].status != 200 || got[0].verified != nil {
+		t.Fatalf("requests: %+v", got)
+	}
+	doc := got[0].payload.Alert.Document
+	if doc.ID != alerts[0].Document || doc.Title != "Nokia opens a lab" || doc.URL != alerts[0].URL || doc.URL == "" || doc.Snippet != "" {
+		t.Errorf("payload document %+v, want the alert's title and URL only", doc)
+	}
+}

@@ -250,7 +250,17 @@ func (w *Worker) deliver(sub store.Subscription, d store.Delivery) (retryAt time
 	attempt := store.Attempt{At: w.now()}
 	retryAfter := time.Duration(0)
 	permanent := false
-	switch doc, err := w.index.Get(w.sendCtx, d.Document); {
+	var hit index.Hit
+	doc, err := w.index.Get(w.sendCtx, d.Document)
+	if err == nil {
+		hit = index.HitOf(doc)
+	} else if errors.Is(err, index.ErrNotFound) {
+		// The alert kept the document's title and URL: enough to send.
+		if a, aerr := w.store.Alert(d.Subscription, d.Alert); aerr == nil && a.URL != "" {
+			hit, err = index.GoneHit(a.Document, a.URL, a.Title), nil
+		}
+	}
+	switch {
 	case sub.Secret == "":
 		attempt.Err, permanent = "the subscription has no signing secret (it predates webhook delivery): delete and create it again", true
 	case errors.Is(err, index.ErrNotFound):
@@ -258,7 +268,7 @@ func (w *Worker) deliver(sub store.Subscription, d store.Delivery) (retryAt time
 	case err != nil:
 		attempt.Err = "reading the document: " + err.Error()
 	default:
-		p := notify.NewPayload(sub.ID, sub.Name, sub.Query, d.Alert, d.AlertCreated, index.HitOf(doc))
+		p := notify.NewPayload(sub.ID, sub.Name, sub.Query, d.Alert, d.AlertCreated, hit)
 		err = w.sender.Send(w.sendCtx, sub.WebhookURL, sub.Secret, p)
 		if err != nil && w.sendCtx.Err() != nil {
 			return time.Time{} // shutting down: not the endpoint's failure, sent again after restart
