@@ -402,7 +402,7 @@ func TestStoriesAndHistogramAcrossPartitions(t *testing.T) {
 			want++
 		}
 	}
-	lo, _ := publishedBounds(storyWindow(now))
+	lo, _ := publishedBounds(publishedRange(since, time.Time{}))
 	if got := len(overlapping(ix2.parts, lo, time.Time{})); got != want || got == len(ix2.parts) {
 		t.Errorf("the story loader reads %d of %d partitions, want %d", got, len(ix2.parts), want)
 	}

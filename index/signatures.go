@@ -12,6 +12,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/numeric"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/techintel/techintel/index/story"
 )
@@ -174,9 +175,7 @@ const backfillPage = 2000
 // [start, end) (end zero: no end), ordered by publication time and id,
 // their signatures computed on all cores.
 func (ix *Index) readStoryRecords(ctx context.Context, start, end time.Time) ([]story.Record, error) {
-	inclusive, exclusive := true, false
-	dr := bleve.NewDateRangeInclusiveQuery(start, end, &inclusive, &exclusive)
-	dr.SetField(fieldPublished)
+	dr := publishedRange(start, end)
 	var recs []story.Record
 	var after []string
 	for {
@@ -202,6 +201,16 @@ func (ix *Index) readStoryRecords(ctx context.Context, start, end time.Time) ([]
 		}
 		after = sr.Hits[len(sr.Hits)-1].Sort
 	}
+}
+
+// publishedRange matches the documents published in [start, end) (end
+// zero: no end); a range on published, so that only the partitions that
+// overlap it are read.
+func publishedRange(start, end time.Time) query.Query {
+	inclusive, exclusive := true, false
+	dr := bleve.NewDateRangeInclusiveQuery(start, end, &inclusive, &exclusive)
+	dr.SetField(fieldPublished)
+	return dr
 }
 
 // sortedTime is a hit's publication time as sorted, to the nanosecond:

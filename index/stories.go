@@ -31,37 +31,15 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 	if ix.signatures != nil {
 		return ix.restoreStories(ctx, now)
 	}
-	dr := storyWindow(now)
-	var after []string
-	for {
-		req := bleve.NewSearchRequestOptions(dr, scanPage, 0, false)
-		req.SortBy([]string{fieldPublished, "_id"})
-		req.Fields = []string{fieldTitle, fieldBody, fieldPublished, fieldStory}
-		if after != nil {
-			req.SetSearchAfter(after)
-		}
-		sr, err := ix.bleveSearch(ctx, req)
-		if err != nil {
-			return fmt.Errorf("index: load stories: %w", err)
-		}
-		for _, h := range sr.Hits {
-			sig := story.Fingerprint(str(h.Fields[fieldTitle]), str(h.Fields[fieldBody]))
-			ix.stories.Restore(h.ID, storyOf(h.ID, h.Fields), sig, timeField(h.Fields[fieldPublished]))
-		}
-		if len(sr.Hits) < scanPage {
-			ix.stories.Settle()
-			return nil
-		}
-		after = sr.Hits[len(sr.Hits)-1].Sort
+	recs, err := ix.readStoryRecords(ctx, now.Add(-storyHorizon), time.Time{})
+	if err != nil {
+		return fmt.Errorf("index: load stories: %w", err)
 	}
-}
-
-// storyWindow matches the documents loadStories reads.
-func storyWindow(now time.Time) query.Query {
-	incl := true
-	dr := bleve.NewDateRangeInclusiveQuery(now.Add(-storyHorizon), time.Time{}, &incl, nil)
-	dr.SetField(fieldPublished)
-	return dr
+	for _, r := range recs {
+		ix.stories.Restore(r.ID, r.Story, r.Sig, r.Published)
+	}
+	ix.stories.Settle()
+	return nil
 }
 
 // pruneStories forgets documents too old for news to join their stories.
