@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -24,15 +26,36 @@ import (
 	"github.com/techintel/techintel/index/store"
 )
 
-// growingFeeds serves feeds that never stop producing: /feed/N lists the
-// newest 100 of the items published so far, one every 3 ms, each with a
-// paragraph of text, so that every scheduled run indexes a batch.
-func growingFeeds(tb testing.TB) *httptest.Server {
+// growingFeed serves feeds that keep producing: /feed/N lists the newest
+// 100 of the items published so far, one every pace up to the limit set
+// with Release, each with a paragraph of text, so that every scheduled
+// run indexes a batch.
+type growingFeed struct {
+	*httptest.Server
+	start time.Time
+	pace  time.Duration
+	limit atomic.Int64 // items per feed published at most
+}
+
+// Release lets every feed publish n more items than it has published so
+// far (at the same pace). Without a limit the feeds grow while the test
+// runs, and a test that pages through everything serve indexed (allIDs)
+// chases a set that grows faster than a loaded machine can page it.
+func (f *growingFeed) Release(n int) {
+	f.limit.Store(int64(f.published() + n))
+}
+
+func (f *growingFeed) published() int {
+	return min(int(time.Since(f.start)/f.pace), int(f.limit.Load()))
+}
+
+func growingFeeds(tb testing.TB, pace time.Duration) *growingFeed {
 	tb.Helper()
-	start := time.Now()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f := &growingFeed{start: time.Now(), pace: pace}
+	f.limit.Store(math.MaxInt64)
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		feed := strings.TrimPrefix(r.URL.Path, "/feed/")
-		n := int(time.Since(start) / (3 * time.Millisecond))
+		n := f.published()
 		w.Header().Set("Content-Type", "application/rss+xml")
 		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>growing</title>`)
 		for k := n; k > max(n-100, 0); k-- {
@@ -42,8 +65,8 @@ func growingFeeds(tb testing.TB) *httptest.Server {
 		}
 		fmt.Fprint(w, `</channel></rss>`)
 	}))
-	tb.Cleanup(srv.Close)
-	return srv
+	tb.Cleanup(f.Close)
+	return f
 }
 
 // itemText is a paragraph of words drawn for item k of a feed, so that
@@ -170,7 +193,7 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (replay with TECHINTEL_CRASH_SEED=%d), %d rounds", seed, seed, rounds)
-	feeds := growingFeeds(t)
+	feeds := growingFeeds(t, 10*time.Millisecond)
 	dir := t.TempDir()
 	listen := freePort(t)
 	var cfgText strings.Builder
@@ -202,6 +225,11 @@ func TestSIGKILLDuringIngest(t *testing.T) {
 	reported := map[string]bool{}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for round := range rounds {
+		// Each round's serve has 300 new items a feed to index, published
+		// over 3 s (about three scheduled runs), so that the kill most
+		// likely lands in a batch while what allIDs pages through stays
+		// bounded.
+		feeds.Release(300)
 		var stderr bytes.Buffer
 		cmd := startServe(t, configPath, listen, &stderr)
 		// Wait until serve reports documents it had not reported before

@@ -56,7 +56,7 @@ func TestFullDiskFailsIngestAndRecovers(t *testing.T) {
 		t.Skip("runs serve as a child process; skipped with -short")
 	}
 	t.Parallel() // mostly waits for servers and child processes
-	feeds := growingFeeds(t)
+	feeds := growingFeeds(t, 3*time.Millisecond)
 	dir := t.TempDir()
 	listen := freePort(t)
 	cfgText := fmt.Sprintf("data_dir = %q\n[api]\nlisten = %q\nrate_limit = 0\n[http]\nallow_private_networks = true\n"+
