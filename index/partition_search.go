@@ -3,10 +3,13 @@ package index
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/numeric"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -40,9 +43,21 @@ func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (*bl
 	defer ix.mu.RUnlock()
 	lo, hi := publishedBounds(req.Query)
 	sel := overlapping(ix.parts, lo, hi)
+	// Only a write to one of these partitions makes the search wait
+	// (writeguard.go); sel is in ix.parts's order, as every reader locks.
+	for _, p := range sel {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+	}
 	switch {
 	case len(sel) == 0:
-		return emptyResult(req), nil
+		// Nothing can match, but the query is checked as with data: a
+		// bad one fails the same way.
+		empty, err := ix.emptyIndex()
+		if err != nil {
+			return nil, err
+		}
+		return empty.SearchInContext(ctx, req)
 	case len(sel) == 1:
 		return sel[0].bi.SearchInContext(ctx, req)
 	}
@@ -137,10 +152,18 @@ func partitionError(sr *bleve.SearchResult) error {
 	return sr.Status.Errors[names[0]]
 }
 
-// emptyResult answers a request no partition can match.
-func emptyResult(req *bleve.SearchRequest) *bleve.SearchResult {
-	return &bleve.SearchResult{Status: &bleve.SearchStatus{}, Request: req, Hits: search.DocumentMatchCollection{},
-		Facets: search.FacetResults{}}
+// emptyIndex is an empty in-memory index with the partitions' mapping,
+// created at its first use: a search no partition can answer runs on it,
+// so that it checks the query (a bad regular expression, a fuzziness
+// over 2) and answers with the shape of an empty result.
+func (ix *Index) emptyIndex() (bleve.Index, error) {
+	ix.empty.once.Do(func() {
+		ix.empty.bi, ix.empty.err = bleve.NewUsing("", ix.mapping, scorch.Name, scorch.Name, nil)
+		if ix.empty.err != nil {
+			ix.empty.err = fmt.Errorf("index: create the empty index: %w", ix.empty.err)
+		}
+	})
+	return ix.empty.bi, ix.empty.err
 }
 
 // overlapping returns the partitions whose span meets [lo, hi) (zero
@@ -297,4 +320,11 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 	}
 	res.Hits = hits
 	return res, walked, nil
+}
+
+// lazyIndex is an index created at its first use (emptyIndex).
+type lazyIndex struct {
+	once sync.Once
+	bi   bleve.Index
+	err  error
 }

@@ -32,6 +32,11 @@ func monthDocs(first time.Time, months, n int) []Document {
 	return docs
 }
 
+// monthly sizes partitions at one document, so that documents upserted
+// in publication order get a partition per month, as the tests of
+// pruning and walking want.
+func monthly() Options { return Options{PartitionDocs: 1} }
+
 var jan = time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
 
 func openDisk(t *testing.T, o Options) (*Index, string) {
@@ -63,7 +68,7 @@ func partKeys(t *testing.T, ix *Index) []string {
 // all of them.
 func TestPartitionsByMonth(t *testing.T) {
 	ctx := context.Background()
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	docs := monthDocs(jan, 3, 4)
 	if _, err := ix.Upsert(ctx, docs); err != nil {
 		t.Fatal(err)
@@ -126,7 +131,7 @@ func TestPartitionsByMonth(t *testing.T) {
 // language, searches only the partitions it overlaps.
 func TestDatePruning(t *testing.T) {
 	ctx := context.Background()
-	ix, err := OpenMem()
+	ix, err := openMem(monthly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +184,7 @@ func TestDatePruning(t *testing.T) {
 // its span, so that a filter on the new date still finds it.
 func TestDocumentStaysInItsPartition(t *testing.T) {
 	ctx := context.Background()
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	d := monthDocs(jan, 1, 1)[0]
 	if _, err := ix.Upsert(ctx, []Document{d}); err != nil {
 		t.Fatal(err)
@@ -221,7 +226,7 @@ func TestDocumentStaysInItsPartition(t *testing.T) {
 // and facets.
 func TestDateOrderWalksNewestFirst(t *testing.T) {
 	ctx := context.Background()
-	ix, err := OpenMem()
+	ix, err := openMem(monthly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +300,7 @@ func TestDateOrderWalksNewestFirst(t *testing.T) {
 // file.
 func TestBackupAndCheckAcrossPartitions(t *testing.T) {
 	ctx := context.Background()
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	if _, err := ix.Upsert(ctx, monthDocs(jan, 3, 5)); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +343,7 @@ func TestBackupAndCheckAcrossPartitions(t *testing.T) {
 // document back where it was.
 func TestRetagAcrossPartitions(t *testing.T) {
 	ctx := context.Background()
-	ix, err := OpenMem()
+	ix, err := openMem(monthly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +378,7 @@ func TestRetagAcrossPartitions(t *testing.T) {
 // of its window, and a histogram counts across months.
 func TestStoriesAndHistogramAcrossPartitions(t *testing.T) {
 	ctx := context.Background()
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	now := time.Now().UTC()
 	old := monthDocs(now.AddDate(-1, 0, 0), 1, 3) // far outside the story window
 	if _, err := ix.Upsert(ctx, old); err != nil {
@@ -430,7 +435,7 @@ func TestStoriesAndHistogramAcrossPartitions(t *testing.T) {
 // in the partitioned index.
 func TestPercolateAgreesAcrossPartitions(t *testing.T) {
 	ctx := context.Background()
-	ix, err := OpenMem()
+	ix, err := openMem(monthly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +477,7 @@ func TestPercolateAgreesAcrossPartitions(t *testing.T) {
 // writes create new partitions (-race checks the guard).
 func TestSearchWhilePartitionsAreCreated(t *testing.T) {
 	ctx := context.Background()
-	ix, _ := openDisk(t, Options{})
+	ix, _ := openDisk(t, monthly())
 	docs := monthDocs(jan, 6, 3)
 	done := make(chan error)
 	go func() {
@@ -515,7 +520,7 @@ func TestSearchWhilePartitionsAreCreated(t *testing.T) {
 // partition (before bleve's metadata, or before the mapping version) does
 // not keep the index from opening.
 func TestUnfinishedPartitionCreation(t *testing.T) {
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	if _, err := ix.Upsert(context.Background(), monthDocs(jan, 1, 2)); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func TestRetention(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	if _, err := ix.Upsert(ctx, monthDocs(jan, 4, 2)); err != nil {
 		t.Fatal(err)
 	}
