@@ -330,7 +330,10 @@ func (ix *Index) newPartition(first, last time.Time) (*partition, error) {
 		return nil, fmt.Errorf("index: create partition %s: %w", key, err)
 	}
 	bi.SetName(key)
-	p := &partition{key: key, bi: bi, lo: first, hi: last.AddDate(0, 1, 0), first: first, last: last}
+	// Its dates start empty at first and widen with its documents: a
+	// partition started for old documents is as old as they are, for
+	// retention.
+	p := &partition{key: key, bi: bi, lo: first, hi: first, first: first, last: last}
 	ix.mu.Lock()
 	ix.parts = append(ix.parts, p)
 	slices.SortFunc(ix.parts, byFirst)

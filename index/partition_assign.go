@@ -25,6 +25,14 @@ const DefaultPartitionDocs = 250_000
 //     that one holds fewer than PartitionDocs documents; otherwise a new
 //     partition starts, covering the months from the newest one's last to
 //     the document's, so that spans stay contiguous;
+//   - with a retention (Options.Retention, SetRetention), a partition
+//     also spans at most a sixth of it (at least a month), as
+//     Elasticsearch rolls over by age, so that retention drops documents
+//     at most about a sixth of it late: a month past that after every
+//     span starts a new partition, and one before every span starts a new
+//     partition before the oldest, unless the oldest's documents are all
+//     past the retention already (then it widens: expired dates, however
+//     many, make one partition, which retention drops);
 //   - a month between two spans (a gap the monthly layout may have left)
 //     widens the older neighbour while it holds fewer than PartitionDocs
 //     documents, else the newer one, else the older one anyway: new
@@ -55,15 +63,21 @@ func (w *partWrites) assign(ix *Index, published, now time.Time) (*partWrite, er
 		return pw, pw.docs+pw.added >= uint64(ix.partitionDocs()), nil
 	}
 	oldest, newest := parts[0], parts[len(parts)-1]
+	maxSpan := ix.retentionSpan()
 	switch {
 	case m.Before(oldest.first):
+		if maxSpan > 0 && months(m, oldest.last) > maxSpan && oldest.hi.After(ix.retention.Cutoff(now)) {
+			// Retention drops whole partitions: one that held both
+			// months would keep this document as long as the newest.
+			return w.create(ix, m, oldest.first.AddDate(0, -1, 0))
+		}
 		return w.widen(ix, oldest, m, oldest.last)
 	case m.After(newest.last):
 		pw, isFull, err := full(newest)
 		if err != nil {
 			return nil, err
 		}
-		if isFull {
+		if isFull || maxSpan > 0 && months(newest.first, m) > maxSpan {
 			return w.create(ix, newest.last.AddDate(0, 1, 0), m)
 		}
 		return w.widen(ix, pw.p, pw.p.first, m)
@@ -137,4 +151,22 @@ func (ix *Index) partitionDocs() int {
 		return ix.partDocs
 	}
 	return DefaultPartitionDocs
+}
+
+// retentionSpan is the most months a partition spans under the index's
+// retention: a sixth of it, at least 1; 0 without a retention. The caller
+// holds writeMu.
+func (ix *Index) retentionSpan() int {
+	r := ix.retention
+	if r.IsZero() {
+		return 0
+	}
+	m := r.Months + r.Days/30 + int(r.D/(30*24*time.Hour))
+	return max(1, m/6)
+}
+
+// months is the number of months from the month of a to that of b,
+// both counted.
+func months(a, b time.Time) int {
+	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month()) + 1
 }

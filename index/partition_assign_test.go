@@ -328,3 +328,48 @@ func TestEmptyOverlapChecksTheQuery(t *testing.T) {
 		t.Errorf("a good query over no partition: %+v, %v", res, err)
 	}
 }
+
+// TestRetentionShapesPartitions: with a retention, a partition spans at
+// most a sixth of it, so that retention drops expired documents whichever
+// order they came in (a feed lists the newest first), and expired dates
+// however many make one partition.
+func TestRetentionShapesPartitions(t *testing.T) {
+	ctx := context.Background()
+	year := Retention{Months: 12}
+	now := time.Now().UTC()
+	var ages []time.Time // newest first
+	for m := range 12 {
+		ages = append(ages, now.AddDate(0, -m, 0))
+	}
+	var expired []time.Time
+	for _, m := range []int{13, 14, 20, 12 * 30, 12 * 60} {
+		expired = append(expired, now.AddDate(0, -m, 0))
+	}
+	ix, _ := openDisk(t, Options{Retention: year})
+	if _, err := ix.Upsert(ctx, datedDocs("kept", ages...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Upsert(ctx, datedDocs("expired", expired...)); err != nil {
+		t.Fatal(err)
+	}
+	spans := partSpans(t, ix)
+	if len(spans) > 8 {
+		t.Fatalf("a year of documents and five expired ones in %d partitions, want at most 7 (two months each, and one expired): %q", len(spans), spans)
+	}
+	dropped, err := ix.ApplyRetention(now)
+	if err != nil || len(dropped) != 1 {
+		t.Fatalf("retention dropped %v, %v; want the one partition of expired documents of %q", dropped, err, spans)
+	}
+	if n, _ := ix.Count(); n != uint64(len(ages)) {
+		t.Errorf("%d documents after retention, want the %d of the last year: %q", n, len(ages), partSpans(t, ix))
+	}
+	// In publication order, partitions roll over every two months.
+	ix2, _ := openDisk(t, Options{Retention: year})
+	slices.Reverse(ages)
+	if _, err := ix2.Upsert(ctx, datedDocs("kept", ages...)); err != nil {
+		t.Fatal(err)
+	}
+	if got := partSpans(t, ix2); len(got) != 6 {
+		t.Errorf("a year in publication order made partitions %q, want six of two months", got)
+	}
+}
