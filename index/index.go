@@ -62,9 +62,10 @@ var setClauseLimit sync.Once
 // months of the documents' publication dates (partition.go). It is safe
 // for concurrent use.
 type Index struct {
-	// mu guards parts and each partition's bi: readers share it, a bleve
-	// write, a reopen and adding or dropping a partition hold it alone
-	// (see writeguard.go for why).
+	// mu guards parts: readers share it, adding or dropping a partition
+	// (and reopening them all) holds it alone; a bleve write shares it and
+	// holds its partition's own mu alone, so that only the searches of
+	// that partition wait for it (see writeguard.go for why they wait).
 	mu    sync.RWMutex
 	parts []*partition // oldest month first
 	path  string

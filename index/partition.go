@@ -84,12 +84,16 @@ type partition struct {
 	// under mu, or under Index.mu held alone.
 	mu sync.RWMutex
 	bi bleve.Index
+	// spanMu guards lo, hi, first and last, which only the writer (under
+	// writeMu) changes, for the other readers; held for no longer than a
+	// copy, so that a write never waits for searches to end.
+	spanMu sync.RWMutex
 	// lo and hi bound the publication dates of its documents: lo <= p < hi.
-	// They start as the bounds of its months and only widen; they may be
-	// wider than its documents, never narrower. Guarded by Index.mu.
+	// They only widen; they may be wider than its documents, never
+	// narrower.
 	lo, hi time.Time
 	// first and last are the first days of the first and last months it
-	// takes new documents for. Guarded by Index.mu, changed under writeMu.
+	// takes new documents for.
 	first, last time.Time
 	// saved is what its spanKey holds. Guarded by writeMu.
 	saved span
@@ -112,6 +116,13 @@ type span struct {
 	Hi    time.Time `json:"hi"`
 	First string    `json:"first,omitempty"`
 	Last  string    `json:"last,omitempty"`
+}
+
+// dates returns lo and hi, for a reader that is not the writer.
+func (p *partition) dates() (lo, hi time.Time) {
+	p.spanMu.RLock()
+	defer p.spanMu.RUnlock()
+	return p.lo, p.hi
 }
 
 // current is the span p records now. The caller holds writeMu.
@@ -397,8 +408,10 @@ func (ix *Index) Partitions() ([]PartitionInfo, error) {
 		if err != nil {
 			return nil, fmt.Errorf("index: count %s: %w", p.key, err)
 		}
+		p.spanMu.RLock()
 		out = append(out, PartitionInfo{Key: p.key, Docs: n, From: p.lo, Until: p.hi,
 			FirstMonth: p.first.Format(monthFormat), LastMonth: p.last.Format(monthFormat)})
+		p.spanMu.RUnlock()
 	}
 	return out, nil
 }

@@ -122,9 +122,9 @@ func (w *partWrites) counted(p *partition) (*partWrite, error) {
 // counting one more new document in it.
 func (w *partWrites) widen(ix *Index, p *partition, first, last time.Time) (*partWrite, error) {
 	if !first.Equal(p.first) || !last.Equal(p.last) {
-		ix.mu.Lock()
+		p.spanMu.Lock()
 		p.first, p.last = first, last
-		ix.mu.Unlock()
+		p.spanMu.Unlock()
 	}
 	return w.counted(p)
 }

@@ -171,10 +171,11 @@ func (ix *Index) emptyIndex() (bleve.Index, error) {
 func overlapping(parts []*partition, lo, hi time.Time) []*partition {
 	out := make([]*partition, 0, len(parts))
 	for _, p := range parts {
-		if !lo.IsZero() && !p.hi.After(lo) {
+		plo, phi := p.dates()
+		if !lo.IsZero() && !phi.After(lo) {
 			continue
 		}
-		if !hi.IsZero() && !p.lo.Before(hi) {
+		if !hi.IsZero() && !plo.Before(hi) {
 			continue
 		}
 		out = append(out, p)
@@ -247,7 +248,9 @@ func sortTime(v string) (time.Time, bool) {
 func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (res *bleve.SearchResult, walked int, err error) {
 	order := slices.Clone(sel)
 	slices.SortFunc(order, func(a, b *partition) int {
-		if c := b.hi.Compare(a.hi); c != 0 {
+		_, ahi := a.dates()
+		_, bhi := b.dates()
+		if c := bhi.Compare(ahi); c != 0 {
 			return c
 		}
 		return cmp.Compare(b.key, a.key)
@@ -268,12 +271,13 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 	var hits search.DocumentMatchCollection
 	var counted []*partition
 	for i, p := range order {
-		if !after.IsZero() && p.lo.After(after) {
+		plo, phi := p.dates()
+		if !after.IsZero() && plo.After(after) {
 			counted = append(counted, p)
 			continue
 		}
 		if len(hits) >= need && need > 0 {
-			if t, ok := sortTime(hits[need-1].Sort[0]); ok && !t.Before(p.hi) {
+			if t, ok := sortTime(hits[need-1].Sort[0]); ok && !t.Before(phi) {
 				counted = append(counted, order[i:]...)
 				break
 			}

@@ -81,9 +81,9 @@ func (ix *Index) writeBatch(pw *partWrite) error {
 		// prunes a partition that holds a match; a range wider than
 		// the documents (the batch then fails) costs nothing but a
 		// search of a partition that has none.
-		ix.mu.Lock()
+		p.spanMu.Lock()
 		p.lo, p.hi = lo, hi
-		ix.mu.Unlock()
+		p.spanMu.Unlock()
 	}
 	want := p.current()
 	if want != p.saved {
