@@ -373,3 +373,18 @@ func TestRetentionShapesPartitions(t *testing.T) {
 		t.Errorf("a year in publication order made partitions %q, want six of two months", got)
 	}
 }
+
+// TestMigrateToOnePartition: a single index of a few months' documents
+// migrates to one partition of default size, covering them all.
+func TestMigrateToOnePartition(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.bleve")
+	buildSingleIndex(t, path, monthDocs(jan, 4, 10))
+	ix, err := OpenWith(path, Options{migratePage: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if got, want := partSpans(t, ix), []string{"2026-01 2026-01..2026-04 40"}; !slices.Equal(got, want) {
+		t.Errorf("partitions %q, want %q", got, want)
+	}
+}
