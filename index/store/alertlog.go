@@ -271,7 +271,8 @@ func decodeSubSet(v []byte) (subSet, error) {
 	var sub uint64
 	for len(v) > 0 {
 		x, w := binary.Uvarint(v)
-		if w <= 0 || x&3 == 0 {
+		// Numbers start at 1 and strictly increase; each has a bit.
+		if w <= 0 || x&3 == 0 || x>>2 == 0 || sub+x>>2 > 1<<32-1 {
 			return nil, errors.New("damaged alert record")
 		}
 		sub += x >> 2

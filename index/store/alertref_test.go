@@ -1,0 +1,356 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// v2Alert is an alert as the second layout stored it, with the title and
+// URL it copied.
+type v2Alert struct {
+	Match
+	Title, URL string
+	Created    time.Time
+}
+
+// writeV2Alerts writes subscriptions and alerts with the second layout's
+// code path (alertlog_v2.go), as the release before this one did: its
+// AddAlerts loop without the outbox.
+func writeV2Alerts(t testing.TB, path string, subs []string, alerts []v2Alert) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		sb, err := tx.CreateBucketIfNotExists(bucketSubs)
+		if err != nil {
+			return err
+		}
+		for _, id := range subs {
+			v, _ := json.Marshal(Subscription{ID: id, Name: id, Query: "x"})
+			if err := sb.Put([]byte(id), v); err != nil {
+				return err
+			}
+		}
+		return addAlertsV2(tx, alerts)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addAlertsV2 is the second layout's AddAlerts, in tx.
+func addAlertsV2(tx *bolt.Tx, alerts []v2Alert) error {
+	at, err := openAlertTxV2(tx)
+	if err != nil {
+		return err
+	}
+	for _, m := range alerts {
+		sub, ok := subKey(m.Subscription)
+		if !ok {
+			continue
+		}
+		_, seen, err := at.subBuckets(sub, false)
+		if err != nil {
+			return err
+		}
+		if at.alerted(seen, m.Match) {
+			continue
+		}
+		seq, err := at.log.NextSequence()
+		if err != nil {
+			return err
+		}
+		log, seen, err := at.subBuckets(sub, true)
+		if err != nil {
+			return err
+		}
+		if err := at.add(log, seen, seq, m.Match, m.Title, m.URL, m.Created.UTC().Truncate(time.Second)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestAlertsMigrateV2: a store of the second layout converts at open,
+// in chunks; killed after some of them it resumes at the next open, and
+// in the end every alert is listed with its ID, time, subscription and
+// document, the titles it copied are kept, what each subscription alerted
+// on (documents and stories) still alerts once, new alerts follow the old
+// IDs, and nothing of the old layout is left.
+func TestAlertsMigrateV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	subs := []string{"00000000000000aa", "00000000000000bb", "00000000000000cc"}
+	t0 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	var old []v2Alert
+	var want []Alert
+	for d := range 40 {
+		for i, sub := range subs {
+			if (d+i)%3 == 2 {
+				continue
+			}
+			m := v2Alert{Match: Match{Subscription: sub, Document: docID(d), Story: docID(d - d%4)},
+				Title: fmt.Sprintf("Document %d", d), URL: fmt.Sprintf("https://x.example/%d", d),
+				Created: t0.Add(time.Duration(d) * time.Minute)}
+			old = append(old, m)
+		}
+	}
+	writeV2Alerts(t, path, subs, old)
+	// What the old layout listed: every alert not deduplicated by story.
+	err := func() error {
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.View(func(tx *bolt.Tx) error {
+			at := alertTxV2{log: tx.Bucket(bucketLog), docs: tx.Bucket(bucketRefDocs)}
+			for _, sub := range subs {
+				k, _ := subKey(sub)
+				err := at.log.Bucket(k).ForEach(func(k, v []byte) error {
+					seq := seqOf(k)
+					for _, m := range old {
+						if m.Subscription == sub && m.Document == docOfV2(at, v) {
+							want = append(want, Alert{ID: fmt.Sprint(seq), Subscription: sub, Document: m.Document,
+								Created: m.Created, Title: m.Title, URL: m.URL})
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(want, func(a, b Alert) int { return cmpID(a.ID, b.ID) })
+	if len(want) < 20 {
+		t.Fatalf("the old store holds %d alerts; the test wants more", len(want))
+	}
+
+	for _, stop := range []int{2, 5} {
+		if _, err := openWith(path, migrateOptions{chunk: 7, failAfter: stop}); !errors.Is(err, errMigrateKilled) {
+			t.Fatalf("stopped after %d transactions: %v", stop, err)
+		}
+	}
+	s, err := openWith(path, migrateOptions{chunk: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, _, err := s.Alerts("", "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("after conversion:\n got %+v\nwant %+v", got, want)
+	}
+	for _, sub := range subs {
+		one, _, err := s.Alerts(sub, "", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOne := slices.DeleteFunc(slices.Clone(want), func(a Alert) bool { return a.Subscription != sub })
+		if !slices.Equal(one, wantOne) {
+			t.Errorf("alerts of %s:\n got %+v\nwant %+v", sub, one, wantOne)
+		}
+	}
+	var again []Match
+	for _, m := range old {
+		again = append(again, m.Match)
+	}
+	again = append(again, Match{Subscription: subs[0], Document: docID(100), Story: docID(0)}) // a story it alerted on
+	added, err := s.AddAlerts(append(again, Match{Subscription: subs[0], Document: docID(101)}), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := want[len(want)-1].ID
+	if len(added) != 1 || added[0].Document != docID(101) || cmpID(added[0].ID, last) <= 0 {
+		t.Fatalf("added %+v, want only an alert for document 101 after %s", added, last)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, name := range alertBucketsV2 {
+			if tx.Bucket(name) != nil {
+				return fmt.Errorf("bucket %s is still there", name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func seqOf(k []byte) uint64 {
+	var seq uint64
+	for _, b := range k {
+		seq = seq<<8 | uint64(b)
+	}
+	return seq
+}
+
+func docOfV2(at alertTxV2, v []byte) string {
+	ref, _ := binary.Uvarint(v)
+	id, _, _ := decodeRefDoc(at.docs.Get(refKey(ref)))
+	return id
+}
+
+func cmpID(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// TestKeepGone: the title and URL of a document leaving the index are
+// kept when alerts refer to it, and shown with them; a document no alert
+// refers to keeps nothing, and deleting the last subscription that
+// alerted on a document drops what was kept of it.
+func TestKeepGone(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	a, _ := s.AddSubscription(Subscription{Name: "a", Query: "x", Created: now})
+	b, _ := s.AddSubscription(Subscription{Name: "b", Query: "x", Created: now})
+	_, err = s.AddAlerts([]Match{
+		{Subscription: a.ID, Document: docID(1)},
+		{Subscription: b.ID, Document: docID(2), Story: docID(1)},
+		{Subscription: b.ID, Document: docID(3)},
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.KeepGone([]GoneDoc{
+		{ID: docID(1), Title: "One", URL: "https://x.example/1"},
+		{ID: docID(2), Title: "Two", URL: "https://x.example/2"},
+		{ID: docID(4), Title: "Four", URL: "https://x.example/4"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.Alerts("", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]string{}
+	for _, al := range got {
+		titles[al.Document] = al.Title + " " + al.URL
+	}
+	want := map[string]string{docID(1): "One https://x.example/1", docID(2): "Two https://x.example/2", docID(3): " "}
+	if fmt.Sprint(titles) != fmt.Sprint(want) {
+		t.Errorf("titles shown %v, want %v", titles, want)
+	}
+	kept := func(id string) bool {
+		var ok bool
+		s.db.View(func(tx *bolt.Tx) error {
+			ok = tx.Bucket(bucketKept).Get(idKey(id)) != nil
+			return nil
+		})
+		return ok
+	}
+	if kept(docID(4)) {
+		t.Error("a document no alert refers to was kept")
+	}
+	if err := s.DeleteSubscription(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if kept(docID(2)) || !kept(docID(1)) {
+		t.Errorf("after deleting b: document 2 kept %v (want false), document 1 kept %v (want true)", kept(docID(2)), kept(docID(1)))
+	}
+	// What b alerted on is gone with it: the same matches alert anew for
+	// a new subscription, and a's stay deduplicated.
+	c, _ := s.AddSubscription(Subscription{Name: "c", Query: "x", Created: now})
+	added, err := s.AddAlerts([]Match{{Subscription: c.ID, Document: docID(2)}, {Subscription: a.ID, Document: docID(1)}}, now)
+	if err != nil || len(added) != 1 || added[0].Subscription != c.ID {
+		t.Errorf("after deleting b: %v, %+v", err, added)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDocSubs).ForEach(func(k, v []byte) error {
+			r, err := decodeSubSet(v)
+			if err != nil {
+				return err
+			}
+			for _, e := range r {
+				if tx.Bucket(bucketSubOf).Get(numBytes(e.sub)) == nil {
+					return fmt.Errorf("%s still records subscription number %d", idOfKey(k), e.sub)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// TestAlertGroupsRoundTrip: groups keep every field through encoding,
+// across time changes, repeated documents and seq gaps.
+func TestAlertGroupsRoundTrip(t *testing.T) {
+	tests := []struct {
+		name   string
+		alerts []groupAlert
+	}{
+		{"one", []groupAlert{{seq: 7, sub: 1, doc: idKey(docID(1)), created: 1700000000}}},
+		{"shared documents and gaps", []groupAlert{
+			{seq: 10, sub: 3, doc: idKey(docID(1)), created: 1700000000},
+			{seq: 11, sub: 4, doc: idKey(docID(1)), created: 1700000000},
+			{seq: 15, sub: 3, doc: idKey("doc1"), created: 1700000060},
+			{seq: 300, sub: 70000, doc: idKey(docID(1)), created: 1699999000},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, v := encodeGroup(tt.alerts)
+			got, err := decodeGroup(k, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.alerts) {
+				t.Errorf("got %v, want %v", got, tt.alerts)
+			}
+		})
+	}
+}
+
+// FuzzAlertRecords: the decoders of stored alert records return an error
+// for damaged bytes, never panic, and a subscription set reads back as
+// written.
+func FuzzAlertRecords(f *testing.F) {
+	k, v := encodeGroup([]groupAlert{{seq: 1, sub: 2, doc: idKey(docID(3)), created: 4}, {seq: 9, sub: 2, doc: idKey("x"), created: 2}})
+	f.Add(k, v)
+	f.Add([]byte("12345678"), []byte{0, 1, 200, 1})
+	f.Add(append(numBytes(3), seqBytes(5)...), []byte{1, 2, 0x80})
+	f.Fuzz(func(t *testing.T, k, v []byte) {
+		decodeGroup(k, v)
+		decodeRun(k, v)
+		if s, err := decodeSubSet(v); err == nil && len(s) > 0 {
+			back, err := decodeSubSet(s.encode())
+			if err != nil || fmt.Sprint(back) != fmt.Sprint(s) {
+				t.Errorf("%v read back as %v, %v", s, back, err)
+			}
+		}
+	})
+}
