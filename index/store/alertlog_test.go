@@ -195,4 +195,3 @@ func TestAlertsCompactListing(t *testing.T) {
 		t.Errorf("%d alerts left, want %d", len(left), len(added)-len(one))
 	}
 }
-

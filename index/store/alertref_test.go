@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -353,4 +354,135 @@ func FuzzAlertRecords(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkAlertStoreGrowth measures what an alert adds to the state file,
+// in this layout and in the second one (the release before, written by its
+// own code path, in the same run): subscriptions alerting on 20,000
+// documents that arrive in 40 batches, each subscription on a random share
+// of them, every document its own story, as most are. Reported per alert:
+// the file's growth, the growth of its high-water mark (the pages bbolt
+// uses, free ones included, without the file's preallocation), the same
+// over the second half of the batches only (the growth once the store is
+// under way), and the bytes of the alert buckets' pages and of those in
+// use.
+func BenchmarkAlertStoreGrowth(b *testing.B) {
+	for _, shape := range []struct {
+		subs     int
+		permille uint64
+	}{{100, 10}, {1000, 1}, {1000, 5}} {
+		for _, layout := range []string{"v2", "refs"} {
+			b.Run(fmt.Sprintf("subs=%d/share=%.1f%%/layout=%s", shape.subs, float64(shape.permille)/10, layout), func(b *testing.B) {
+				benchAlertGrowth(b, shape.subs, shape.permille, layout == "v2")
+			})
+		}
+	}
+}
+
+func benchAlertGrowth(b *testing.B, subsN int, permille uint64, v2 bool) {
+	const docs, batches = 20000, 40
+	var alerts, lateAlerts int
+	var file, hw, lateHW, inUse, alloc float64
+	for b.Loop() {
+		path := filepath.Join(b.TempDir(), "state.db")
+		s, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var subs []Subscription
+		for i := range subsN {
+			sub, err := s.AddSubscription(Subscription{Name: fmt.Sprint(i), Query: "x"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			subs = append(subs, sub)
+		}
+		before, hw0 := fileSize(b, path), s.highWater(b)
+		var hwHalf int64
+		alerts, lateAlerts = 0, 0
+		var x uint64 = 1
+		for batch := range batches {
+			if batch == batches/2 {
+				hwHalf = s.highWater(b)
+			}
+			var ms []v2Alert
+			for d := batch * docs / batches; d < (batch+1)*docs/batches; d++ {
+				for _, sub := range subs {
+					x ^= x << 13
+					x ^= x >> 7
+					x ^= x << 17
+					if x%1000 < permille {
+						ms = append(ms, v2Alert{Match: Match{Subscription: sub.ID, Document: docID(d), Story: docID(d)},
+							Title:   "A title of sixty characters or so, as news titles have them",
+							URL:     fmt.Sprintf("https://news.example.com/2026/11/some-news-item-%d", d),
+							Created: time.Now()})
+					}
+				}
+			}
+			n := len(ms)
+			if v2 {
+				err = s.db.Update(func(tx *bolt.Tx) error { return addAlertsV2(tx, ms) })
+			} else {
+				matches := make([]Match, len(ms))
+				for i, m := range ms {
+					matches[i] = m.Match
+				}
+				var added []Alert
+				added, err = s.AddAlerts(matches, time.Now())
+				n = len(added)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			alerts += n
+			if batch >= batches/2 {
+				lateAlerts += n
+			}
+		}
+		names := alertBuckets
+		if v2 {
+			names = alertBucketsV2
+		}
+		inUse, alloc = 0, 0
+		err = s.db.View(func(tx *bolt.Tx) error {
+			for _, name := range names {
+				st := tx.Bucket(name).Stats()
+				inUse += float64(st.BranchInuse + st.LeafInuse)
+				alloc += float64(st.BranchAlloc + st.LeafAlloc)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		end := s.highWater(b)
+		hw, lateHW = float64(end-hw0), float64(end-hwHalf)
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		file = float64(fileSize(b, path) - before)
+	}
+	b.ReportMetric(float64(alerts), "alerts")
+	b.ReportMetric(file/float64(alerts), "file-B/alert")
+	b.ReportMetric(hw/float64(alerts), "hw-B/alert")
+	b.ReportMetric(lateHW/float64(lateAlerts), "late-hw-B/alert")
+	b.ReportMetric(alloc/float64(alerts), "page-B/alert")
+	b.ReportMetric(inUse/float64(alerts), "inuse-B/alert")
+}
+
+// highWater is the size of the pages bbolt uses, free ones included.
+func (s *Store) highWater(b *testing.B) int64 {
+	var n int64
+	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func fileSize(b *testing.B, path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Size()
 }
