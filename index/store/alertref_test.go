@@ -449,6 +449,8 @@ func benchAlertGrowth(b *testing.B, subsN int, permille uint64, v2 bool) {
 				st := tx.Bucket(name).Stats()
 				inUse += float64(st.BranchInuse + st.LeafInuse)
 				alloc += float64(st.BranchAlloc + st.LeafAlloc)
+				b.Logf("%s: %d keys, %.1f bytes of pages and %.1f in use per alert", name, st.KeyN,
+					float64(st.BranchAlloc+st.LeafAlloc)/float64(alerts), float64(st.BranchInuse+st.LeafInuse)/float64(alerts))
 			}
 			return nil
 		})
