@@ -488,3 +488,78 @@ func fileSize(b *testing.B, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestAlertsManyBatches: two subscriptions' alerts over many batches, so
+// that their runs of IDs fill and start anew and groups hold both: every
+// cursor lists what follows it, one alert reads back by ID only under its
+// subscription, and deleting one subscription leaves the other's alerts
+// as they were.
+func TestAlertsManyBatches(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	a, _ := s.AddSubscription(Subscription{Name: "a", Query: "x", Created: now})
+	b, _ := s.AddSubscription(Subscription{Name: "b", Query: "x", Created: now})
+	var all []Alert
+	for batch := range 30 {
+		var ms []Match
+		for d := batch * 40; d < (batch+1)*40; d++ {
+			ms = append(ms, Match{Subscription: a.ID, Document: docID(d)})
+			if d%3 == 0 {
+				ms = append(ms, Match{Subscription: b.ID, Document: docID(d), Story: docID(d)})
+			}
+		}
+		added, err := s.AddAlerts(ms, now.Add(time.Duration(batch)*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, added...)
+	}
+	of := func(sub string) []Alert {
+		return slices.DeleteFunc(slices.Clone(all), func(x Alert) bool { return x.Subscription != sub })
+	}
+	for _, sub := range []string{"", a.ID, b.ID} {
+		want := all
+		if sub != "" {
+			want = of(sub)
+		}
+		for _, i := range []int{0, 1, 127, 128, 129, 300, len(want) - 2, len(want) - 1} {
+			got, _, err := s.Alerts(sub, want[i].ID, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			end := min(i+1+50, len(want))
+			if !slices.Equal(got, want[i+1:end]) {
+				t.Errorf("subscription %q after %s: got %d alerts from %v, want %d from %v", sub, want[i].ID,
+					len(got), firstID(got), end-i-1, firstID(want[i+1:end]))
+			}
+		}
+	}
+	x := of(b.ID)[5]
+	if got, err := s.Alert(b.ID, x.ID); err != nil || got != x {
+		t.Errorf("alert %s: %+v, %v", x.ID, got, err)
+	}
+	if _, err := s.Alert(a.ID, x.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("alert %s under the other subscription: %v, want ErrNotFound", x.ID, err)
+	}
+	if err := s.DeleteSubscription(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.Alerts("", "", 5000)
+	if err != nil || !slices.Equal(got, of(a.ID)) {
+		t.Errorf("after deleting b: %d alerts, %v; want a's %d", len(got), err, len(of(a.ID)))
+	}
+	if _, err := s.Alert(b.ID, x.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an alert of the deleted subscription: %v, want ErrNotFound", err)
+	}
+}
+
+func firstID(as []Alert) string {
+	if len(as) == 0 {
+		return "nothing"
+	}
+	return as[0].ID
+}
