@@ -36,6 +36,16 @@ func migrateV2(db *bolt.DB, o migrateOptions) error {
 	if o.chunk <= 0 {
 		o.chunk = migrateChunk
 	}
+	old := false
+	err := db.View(func(tx *bolt.Tx) error {
+		for _, name := range alertBucketsV2 {
+			old = old || tx.Bucket(name) != nil
+		}
+		return nil
+	})
+	if err != nil || !old {
+		return err // nothing to convert: no write at every open
+	}
 	txs := 0
 	for _, step := range []func(*bolt.Tx, int) (bool, error){migrateLogChunk, migrateSeenChunk, migrateTitlesChunk} {
 		for done := false; !done; {
