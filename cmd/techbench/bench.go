@@ -31,6 +31,14 @@ type config struct {
 	packages, texts      string
 	dir, reuse           string
 	keep, skipBare       bool
+	// ingest is "crawl" (the whole techintel crawl process, the default)
+	// or "direct" (index.Upsert in batches of batch documents, and the
+	// bare index in batches of as many).
+	ingest string
+	batch  int
+	// profile, when set, is a folder for serve's CPU and heap profiles
+	// of the search mix (serve -cpuprofile, -memprofile).
+	profile string
 }
 
 // report is what one run measured.
@@ -39,6 +47,8 @@ type report struct {
 	Subs       int     `json:"subscriptions"`
 	Corpus     string  `json:"corpus"`
 	Searches   int     `json:"searches"`
+	Ingest     string  `json:"ingest"`
+	DirectSec  float64 `json:"direct_ingest_seconds,omitempty"`
 	CrawlSec   float64 `json:"crawl_seconds,omitempty"`
 	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
@@ -68,6 +78,10 @@ func (r *report) print(w io.Writer) {
 	if r.CrawlSec > 0 {
 		fmt.Fprintf(w, "ingest: techintel crawl %.1f s (%.0f docs/s, peak RSS %.0f MB); bare bleve %.1f s (%.0f docs/s); ratio %.2fx\n",
 			r.CrawlSec, float64(r.Size)/r.CrawlSec, r.CrawlRSSMB, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.CrawlSec)
+	}
+	if r.DirectSec > 0 {
+		fmt.Fprintf(w, "ingest (direct: index.Upsert, not a crawl): %.1f s (%.0f docs/s); bare bleve %.1f s (%.0f docs/s); ratio %.2fx\n",
+			r.DirectSec, float64(r.Size)/r.DirectSec, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.DirectSec)
 	}
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB\n", r.StartSec, r.ServeRSSMB)
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
@@ -111,7 +125,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{Size: cfg.size, Subs: cfg.subs, Searches: cfg.searches,
+	rep := &report{Size: cfg.size, Subs: cfg.subs, Searches: cfg.searches, Ingest: cfg.ingest,
 		Corpus: fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))}
 	if cfg.keep || cfg.reuse != "" {
 		rep.Dir = dir
@@ -132,7 +146,23 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	conf := filepath.Join(dir, "techintel.toml")
 	barePath := filepath.Join(dir, "bare.bleve")
 
-	if cfg.reuse == "" {
+	// A direct run's serve has no sources: the documents did not come
+	// from them, and serve would fetch every feed again at start.
+	feeds := feedCount(cfg.size, cfg.perFeed)
+	if cfg.ingest == "direct" {
+		feeds = 0
+	}
+	if cfg.reuse == "" && cfg.ingest == "direct" {
+		fmt.Fprintf(log, "techbench: direct ingest of %d documents (index.Upsert, %d at a time)\n", cfg.size, cfg.batch)
+		if err := writeConfig(conf, dir, apiAddr, "", 0, cfg.perFeed); err != nil {
+			return nil, err
+		}
+		if rep.DirectSec, err = directIngest(ctx, filepath.Join(dir, "data", "index.bleve"), c, cfg.batch, cfg.perFeed, log); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "techbench: direct ingest done in %.1f s\n", rep.DirectSec)
+	}
+	if cfg.reuse == "" && cfg.ingest == "crawl" {
 		if cfg.subs > 0 {
 			// Subscriptions go in through a serve without sources, so
 			// that nothing is gathered before they exist.
@@ -163,7 +193,11 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if cfg.reuse == "" || !cfg.skipBare {
 		os.RemoveAll(barePath)
 		fmt.Fprintf(log, "techbench: bare bleve ingest of %d documents\n", cfg.size)
-		sec, err := bareIngest(ctx, barePath, c, cfg.perFeed)
+		perBatch := cfg.perFeed
+		if cfg.ingest == "direct" {
+			perBatch = cfg.batch
+		}
+		sec, err := bareIngest(ctx, barePath, c, perBatch, cfg.perFeed)
 		if err != nil {
 			return nil, err
 		}
@@ -177,11 +211,11 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 
 	// serve gets the addresses of this run (the sources ran in the crawl
 	// and are not due for days, so serve only searches).
-	if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feedCount(cfg.size, cfg.perFeed), cfg.perFeed); err != nil {
+	if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feeds, cfg.perFeed); err != nil {
 		return nil, err
 	}
 	mixed := mix(c, cfg.searches+20, 1)
-	if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, log); err != nil {
+	if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
 		return rep, err
 	}
 	if err := searchInProcess(ctx, filepath.Join(dir, "data", "index.bleve"), mixed, rep); err != nil {
@@ -227,9 +261,10 @@ func freeAddr() (string, error) {
 }
 
 // bareIngest indexes the corpus into a new bleve index with techintel's
-// mapping, in batches of perFeed (one per feed, as the crawl gets them),
-// and returns the seconds it took, closing included.
-func bareIngest(ctx context.Context, path string, c *corpus, perFeed int) (float64, error) {
+// mapping, in batches of batch documents (perFeed for a crawl run: one
+// per feed, as the crawl gets them), and returns the seconds it took,
+// closing included.
+func bareIngest(ctx context.Context, path string, c *corpus, batch, perFeed int) (float64, error) {
 	start := time.Now()
 	bi, err := bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
 	if err != nil {
@@ -242,15 +277,12 @@ func bareIngest(ctx context.Context, path string, c *corpus, perFeed int) (float
 			bi.Close()
 			return 0, err
 		}
-		g := c.doc(i)
-		d := index.Document{ID: index.DocID(g.url), URL: g.url, Title: g.title, Body: g.body, Source: fmt.Sprintf("debian-%d", i/perFeed),
-			Published: g.published, Fetched: fetched, Updated: fetched,
-			Components: []string{}, Entities: []string{}, Technologies: []string{}}
+		d := benchDoc(c, i, perFeed, fetched)
 		if err := index.AddToBatch(b, &d); err != nil {
 			bi.Close()
 			return 0, err
 		}
-		if b.Size() >= perFeed || i == c.size-1 {
+		if b.Size() >= batch || i == c.size-1 {
 			if err := bi.Batch(b); err != nil {
 				bi.Close()
 				return 0, fmt.Errorf("bare index: %w", err)

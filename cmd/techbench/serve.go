@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,9 +34,9 @@ type server struct {
 
 // startServe starts serve and waits until it answers a search (or exits,
 // or ctx ends); it returns the time from start to that first answer.
-func startServe(ctx context.Context, bin, conf, addr string) (*server, time.Duration, error) {
+func startServe(ctx context.Context, bin, conf, addr string, extra ...string) (*server, time.Duration, error) {
 	s := &server{out: &bytes.Buffer{}, base: "http://" + addr}
-	s.cmd = exec.Command(bin, "serve", "-config", conf)
+	s.cmd = exec.Command(bin, append([]string{"serve", "-config", conf}, extra...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.start = time.Now()
 	if err := s.cmd.Start(); err != nil {
@@ -128,8 +129,15 @@ func addSubscriptions(ctx context.Context, bin, conf, addr string, c *corpus, n 
 // searchBoth starts serve, measures its start-up, then runs each search
 // of mixed through the API and against the bare index, alternating which
 // goes first; the first 20 warm both up and are not counted.
-func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, log io.Writer) error {
-	s, took, err := startServe(ctx, bin, conf, addr)
+func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, profile string, log io.Writer) error {
+	var extra []string
+	if profile != "" {
+		if err := os.MkdirAll(profile, 0o755); err != nil {
+			return err
+		}
+		extra = []string{"-cpuprofile", filepath.Join(profile, "serve.cpu.pprof"), "-memprofile", filepath.Join(profile, "serve.heap.pprof")}
+	}
+	s, took, err := startServe(ctx, bin, conf, addr, extra...)
 	if err != nil {
 		return err
 	}
