@@ -157,6 +157,16 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		if err := writeConfig(conf, dir, apiAddr, "", 0, cfg.perFeed); err != nil {
 			return nil, err
 		}
+		// serve creates the data directory (the state store beside the
+		// index: serve refuses an index without one as damaged) and
+		// stops; the documents then go into the index it made.
+		s, _, err := startServe(ctx, bin, conf, apiAddr)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.stop(); err != nil {
+			return nil, fmt.Errorf("techintel serve: %w\n%s", err, tail(s.out.String(), 2000))
+		}
 		if rep.DirectSec, err = directIngest(ctx, filepath.Join(dir, "data", "index.bleve"), c, cfg.batch, cfg.perFeed, log); err != nil {
 			return nil, err
 		}
