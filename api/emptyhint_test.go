@@ -85,10 +85,10 @@ func TestEmptyHintCountsInsteadOfSearching(t *testing.T) {
 	}
 	defer empty.Close()
 	for _, tc := range []struct {
-		name        string
-		ix          *index.Index
-		counts      bool
-		empty       bool
+		name         string
+		ix           *index.Index
+		counts       bool
+		empty        bool
 		wantSearches int32
 	}{
 		{"full, counts", full, true, false, 0},
