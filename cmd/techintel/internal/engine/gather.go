@@ -234,6 +234,8 @@ func (g *Gatherer) fetchAndCommit(ctx context.Context, src Source, res *api.RunR
 		return 0, err
 	}
 	seen := 0
+	g.group.begin() // a group commit may wait for this run's batch
+	defer g.group.end()
 	err = g.fetcher.Fetch(ctx, job, func(b gather.Batch) error {
 		if b.Final {
 			seen = b.Seen
