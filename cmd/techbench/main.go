@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.reuse, "reuse", "", "a folder kept by -keep: skip ingest, only start serve and search")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the working folder (it is deleted otherwise)")
 	fs.BoolVar(&cfg.skipBare, "skip-bare-ingest", false, "reuse the bare index of -reuse as is")
+	fs.StringVar(&cfg.crawlProfile, "crawl-profile", "", "write a CPU profile of the techintel crawl to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

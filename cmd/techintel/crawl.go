@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -25,8 +27,16 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	source := fs.String("source", "", "run only this source")
 	verbose := fs.Bool("v", false, "log every page and item")
 	demoWorld := fs.Bool("demo-world", false, "read every source from the bundled offline demo world instead of its URL, into a temporary data directory (to try a config)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole crawl to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	cfg, err := loadConfigFlag(*configPath)
 	if err != nil {
@@ -149,4 +159,22 @@ func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, std
 		return fmt.Errorf("%d of %d sources failed: %s", len(failed), len(names), strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// startCPUProfile starts a CPU profile into path and returns its stop.
+// It is how the README's ingest profile is taken: where a whole crawl's
+// time goes, start-up, journal replay and close included.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
