@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -107,7 +106,7 @@ func TestQuickScan(t *testing.T) {
 	if quick == 0 {
 		t.Errorf("no feed of testdata took the quick path")
 	}
-	if !strings.Contains(string(benchItems(1, 5)[0]), "<rss") || quickScan(benchItems(1, 5)[0], defaultLimits()) == nil {
+	if quickScan(benchItems(1, 500)[0], defaultLimits()) == nil {
 		t.Errorf("the benchmark's feed does not take the quick path")
 	}
 }

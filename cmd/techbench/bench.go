@@ -44,12 +44,12 @@ type report struct {
 	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
 	// Alerts raised in the crawl, and the state store's file growth.
-	Alerts      int   `json:"alerts"`
-	StateGrowth int64 `json:"state_growth_bytes"`
-	StartSec   float64 `json:"serve_start_to_first_search_seconds"`
-	ServeRSSMB float64 `json:"serve_peak_rss_mb"`
-	API        latency `json:"api"`
-	Bare       latency `json:"bare"`
+	Alerts      int     `json:"alerts"`
+	StateGrowth int64   `json:"state_growth_bytes"`
+	StartSec    float64 `json:"serve_start_to_first_search_seconds"`
+	ServeRSSMB  float64 `json:"serve_peak_rss_mb"`
+	API         latency `json:"api"`
+	Bare        latency `json:"bare"`
 	// InProcess is index.Search on serve's index opened by techbench
 	// (serve stopped), and InProcessBleve the request Search builds run
 	// on that index's bleve: what the product's request handling costs
