@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/techintel/techintel/index/store"
 )
@@ -46,9 +47,22 @@ func (r *report) printAlerts(w io.Writer) {
 	if r.CrawlSec == 0 {
 		return
 	}
+	if r.BareCPU > 0 {
+		fmt.Fprintf(w, "ingest CPU: techintel crawl %.1f s, bare bleve %.1f s (the harness's process while it indexed); ratio %.2fx\n",
+			r.CrawlCPU, r.BareCPU, r.BareCPU/r.CrawlCPU)
+	}
 	per := "no alerts"
 	if r.Alerts > 0 {
 		per = fmt.Sprintf("%.0f bytes of file growth per alert", float64(r.StateGrowth)/float64(r.Alerts))
 	}
 	fmt.Fprintf(w, "state store: %d alerts, the file grew %.1f MB over the crawl (%s)\n", r.Alerts, float64(r.StateGrowth)/1e6, per)
+}
+
+// selfCPU is this process's CPU seconds so far, user and system.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

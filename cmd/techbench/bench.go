@@ -44,7 +44,11 @@ type report struct {
 	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
 	// Alerts raised in the crawl, and the state store's file growth.
-	Alerts      int     `json:"alerts"`
+	Alerts int `json:"alerts"`
+	// CPU seconds (user and system) of the crawl process and of the bare
+	// ingest: less swayed than wall time by a busy machine.
+	CrawlCPU    float64 `json:"crawl_cpu_seconds,omitempty"`
+	BareCPU     float64 `json:"bare_cpu_seconds,omitempty"`
 	StateGrowth int64   `json:"state_growth_bytes"`
 	StartSec    float64 `json:"serve_start_to_first_search_seconds"`
 	ServeRSSMB  float64 `json:"serve_peak_rss_mb"`
@@ -167,6 +171,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rep.CrawlRSSMB = float64(ru.Maxrss) / 1024
 		}
+		rep.CrawlCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 		fmt.Fprintf(log, "techbench: crawl done in %.1f s: %s\n", rep.CrawlSec, tail(out.String(), 300))
 		rep.StateGrowth = stateSize(dir) - stateBefore
 		if rep.Alerts, err = countAlerts(dir); err != nil {
@@ -176,11 +181,13 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if cfg.reuse == "" || !cfg.skipBare {
 		os.RemoveAll(barePath)
 		fmt.Fprintf(log, "techbench: bare bleve ingest of %d documents\n", cfg.size)
+		cpu := selfCPU()
 		sec, err := bareIngest(ctx, barePath, c, cfg.perFeed)
 		if err != nil {
 			return nil, err
 		}
 		rep.BareSec = sec
+		rep.BareCPU = selfCPU() - cpu
 	}
 	bare, err := bleve.Open(barePath)
 	if err != nil {
