@@ -104,6 +104,9 @@ type Index struct {
 	// retention drops partitions older than it (Options.Retention).
 	retention Retention
 	log       *slog.Logger
+	// leaving hears the documents of a partition before retention drops
+	// it (SetLeavingHook). Guarded by writeMu.
+	leaving func([]Leaving) error
 
 	// gen advances with every write (writeBatch); facets caches the
 	// facet counts of filter-only searches per generation.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
 )
 
 // Retention is how long documents are kept, by publication date:
@@ -104,6 +106,14 @@ func (ix *Index) ApplyRetention(now time.Time) ([]string, error) {
 func (ix *Index) DropBefore(cutoff time.Time) ([]string, error) {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
+	// Told before searches wait (ix.mu): the hook reads whole partitions.
+	for _, p := range ix.parts {
+		if !p.hi.After(cutoff) {
+			if err := ix.tellLeaving(p); err != nil {
+				return nil, fmt.Errorf("index: retention: %s: %w", p.key, err)
+			}
+		}
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var dropped []string
@@ -130,4 +140,55 @@ func (ix *Index) DropBefore(cutoff time.Time) ([]string, error) {
 	}
 	ix.parts = keep
 	return dropped, nil
+}
+
+// Leaving is a document that leaves the index: retention drops its
+// partition.
+type Leaving struct{ ID, Title, URL string }
+
+// SetLeavingHook makes retention tell keep of every document of a
+// partition, a page at a time, before it drops the partition: the state
+// store keeps what alerts still show of them. An error from keep keeps
+// the partition, for the next ApplyRetention.
+func (ix *Index) SetLeavingHook(keep func([]Leaving) error) {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	ix.leaving = keep
+}
+
+// leavingPage is how many documents tellLeaving reads a search.
+const leavingPage = 2000
+
+// tellLeaving gives the leaving hook every document of p.
+func (ix *Index) tellLeaving(p *partition) error {
+	if ix.leaving == nil {
+		return nil
+	}
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), leavingPage, 0, false)
+		req.SortBy([]string{"_id"})
+		req.Fields = []string{fieldTitle, fieldURL}
+		if after != nil {
+			req.SetSearchAfter(after)
+		}
+		sr, err := p.bi.Search(req)
+		if err != nil {
+			return fmt.Errorf("read the documents leaving: %w", err)
+		}
+		if len(sr.Hits) == 0 {
+			return nil
+		}
+		docs := make([]Leaving, len(sr.Hits))
+		for i, h := range sr.Hits {
+			docs[i] = Leaving{ID: h.ID, Title: str(h.Fields[fieldTitle]), URL: str(h.Fields[fieldURL])}
+		}
+		if err := ix.leaving(docs); err != nil {
+			return fmt.Errorf("keep what alerts show of the documents leaving: %w", err)
+		}
+		if len(sr.Hits) < leavingPage {
+			return nil
+		}
+		after = sr.Hits[len(sr.Hits)-1].Sort
+	}
 }

@@ -81,3 +81,54 @@ func TestRetention(t *testing.T) {
 		t.Errorf("the drop is not logged: %s", logged.String())
 	}
 }
+
+// TestRetentionTellsLeaving: before retention drops a partition, the
+// leaving hook hears each of its documents with its title and URL, and
+// an error from the hook keeps every partition for the next run.
+func TestRetentionTellsLeaving(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := openDisk(t, Options{})
+	defer ix.Close()
+	docs := monthDocs(jan, 4, 3)
+	if _, err := ix.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	ix.SetRetention(Retention{Months: 2}, nil)
+	now := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
+	ix.SetLeavingHook(func([]Leaving) error { return errors.New("disk full") })
+	if _, err := ix.ApplyRetention(now); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("a failing hook: %v, want its error", err)
+	}
+	if n, _ := ix.Count(); n != uint64(len(docs)) {
+		t.Fatalf("count %d after a failed hook, want %d (nothing dropped)", n, len(docs))
+	}
+	told := map[string]Leaving{}
+	ix.SetLeavingHook(func(ls []Leaving) error {
+		for _, l := range ls {
+			told[l.ID] = l
+		}
+		return nil
+	})
+	if _, err := ix.ApplyRetention(now); err != nil {
+		t.Fatal(err)
+	}
+	gone := 0
+	for _, d := range docs {
+		_, err := ix.Get(ctx, d.ID)
+		l, ok := told[d.ID]
+		switch {
+		case errors.Is(err, ErrNotFound):
+			gone++
+			if !ok || l.Title != d.Title || l.URL != d.URL {
+				t.Errorf("%s left the index; the hook heard %+v, want its title %q and URL %q", d.ID, l, d.Title, d.URL)
+			}
+		case err != nil:
+			t.Fatal(err)
+		case ok:
+			t.Errorf("%s is still indexed but the hook heard it leave", d.ID)
+		}
+	}
+	if gone == 0 || len(told) != gone {
+		t.Errorf("%d documents left, the hook heard %d", gone, len(told))
+	}
+}

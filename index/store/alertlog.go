@@ -2,60 +2,69 @@ package store
 
 import (
 	"bytes"
-	"container/heap"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"time"
+	"slices"
+	"sort"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// Alerts are stored compactly: an alert is a reference to its document,
-// not a copy, and a few dozen bytes. A saved search alerts on thousands of
-// documents, and a thousand saved searches on the same documents, so what
-// is stored per alert is what the store grows by.
+// Alerts are stored as references: an alert names its subscription, its
+// document and when it was raised, in a few bytes, and copies nothing of
+// the document. A saved search alerts on thousands of documents and a
+// thousand saved searches on the same documents, so what is stored per
+// alert, and how it fills bbolt's pages, is what the store grows by.
 //
-//	alert_log:  sub (8 bytes) → bucket: seq (8) → doc ref (uvarint) + created (uvarint, Unix seconds)
-//	alert_seen: sub (8) → bucket: kind + ref (4) → nothing: what the subscription
-//	            alerted on, a document (kindDoc), a story (kindStory) or both (kindBoth)
-//	alert_refs: document or story ID → ref (uvarint)
-//	alert_docs: ref (4) → ID, title and URL: what an alert shows of a document
-//	            that is no longer in the index
+//	alert_subno:   sub key (8) → its number (uvarint), given at its first alert
+//	alert_subof:   number (4) → sub key (8)
+//	alert_groups:  first seq (8) → a group: the alerts of one AddAlerts call,
+//	               each a seq delta, a subscription number and an index into
+//	               the group's table of document IDs (see groupEncoder)
+//	alert_bysub:   number (4) + seq (8) → uvarint deltas of the sub's next
+//	               seqs: a subscription's alerts, a run of up to bySubRun bytes
+//	alert_docsubs: document or story ID (idKey) → the subscriptions that
+//	               alerted on it, as a document, a story or both
+//	alert_kept:    document ID (idKey) → title and URL, saved when the
+//	               document leaves the index while alerts refer to it
 //
-// A subscription ID is 16 hex digits, stored as its 8 bytes; a document
-// ID is 32 hex digits, stored as its 16. Documents and stories share refs
-// (a story's ID is its first document's), each stored once however many
-// subscriptions alert on it. The alert ID is the sequence number, unique
-// across subscriptions; alerts of all subscriptions are listed in its order
-// by merging the subscriptions' logs.
-//
-// Each subscription has a bucket of its own in alert_log and alert_seen:
-// an ingest batch adds a few alerts to each of many subscriptions, and in
-// one shared bucket those inserts land all over its pages, splitting
-// them half empty (a quarter full, measured); in a subscription's own
-// bucket they are appends, and its pages fill.
+// The alert ID is the sequence number, unique across subscriptions;
+// alerts are listed in its order. Groups are written at the end of their
+// bucket (seqs only grow) and so fill their pages; a group holds each of
+// its documents' IDs once however many subscriptions alert on it.
+// alert_docsubs is keyed by hashes, so its inserts land all over it: one
+// record a document, not one an alert.
 var (
-	bucketLog     = []byte("alert_log")
-	bucketSeen    = []byte("alert_seen")
-	bucketRefs    = []byte("alert_refs")
-	bucketRefDocs = []byte("alert_docs")
-	alertBuckets  = [][]byte{bucketLog, bucketSeen, bucketRefs, bucketRefDocs}
+	bucketSubNo   = []byte("alert_subno")
+	bucketSubOf   = []byte("alert_subof")
+	bucketGroups  = []byte("alert_groups")
+	bucketBySub   = []byte("alert_bysub")
+	bucketDocSubs = []byte("alert_docsubs")
+	bucketKept    = []byte("alert_kept")
+	alertBuckets  = [][]byte{bucketSubNo, bucketSubOf, bucketGroups, bucketBySub, bucketDocSubs, bucketKept}
 )
 
-// What a subscription alerted on (the kind byte of alert_seen keys).
+// What a subscription alerted on, the low bits of alert_docsubs entries.
 const (
-	kindDoc   = 'd'
-	kindStory = 's'
-	kindBoth  = 'b' // a document that is its own story
+	bitDoc   = 1 // an alert refers to the document
+	bitStory = 2 // the subscription alerted on a document of the story
 )
 
-// maxAlertTitle bounds the title kept for an alert, in bytes: enough to
-// recognise the document when the index no longer has it.
-const maxAlertTitle = 200
+// Size bounds of the layout.
+const (
+	// maxAlertTitle bounds the title kept for an alert, in bytes: enough
+	// to recognise the document when the index no longer has it.
+	maxAlertTitle = 200
+	// maxGroup bounds the alerts of one group, so that reading one alert
+	// decodes at most a few dozen kilobytes.
+	maxGroup = 4096
+	// bySubRun bounds a run of a subscription's seqs in alert_bysub: a
+	// run is extended in place until then (one key per run, not per
+	// alert), and read whole to list from inside it.
+	bySubRun = 256
+)
 
 // subKey is the 8 bytes of a subscription ID; ok is false for anything
 // AddSubscription does not make.
@@ -97,364 +106,216 @@ func idOfKey(k []byte) string {
 	return ""
 }
 
-func refKey(ref uint64) []byte { return binary.BigEndian.AppendUint32(nil, uint32(ref)) }
+func seqBytes(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
-func seenKey(kind byte, ref uint64) []byte { return append([]byte{kind}, refKey(ref)...) }
+func numBytes(num uint32) []byte { return binary.BigEndian.AppendUint32(nil, num) }
 
-// alertTx is one transaction's view of the alert buckets.
-type alertTx struct {
-	log, seen, refs, docs *bolt.Bucket
+// groupAlert is one alert of a group.
+type groupAlert struct {
+	seq     uint64
+	sub     uint32
+	doc     []byte // idKey
+	created int64  // Unix seconds
 }
 
-// subBuckets returns a subscription's log and seen buckets, made if
-// create is set (else nil when it has none).
-func (a alertTx) subBuckets(sub []byte, create bool) (log, seen *bolt.Bucket, err error) {
-	if !create {
-		return a.log.Bucket(sub), a.seen.Bucket(sub), nil
-	}
-	if log, err = a.log.CreateBucketIfNotExists(sub); err != nil {
-		return nil, nil, err
-	}
-	if seen, err = a.seen.CreateBucketIfNotExists(sub); err != nil {
-		return nil, nil, err
-	}
-	// Seqs and most refs only grow: the pages of one subscription's
-	// buckets are appended to, and split full.
-	log.FillPercent, seen.FillPercent = 1.0, 0.9
-	return log, seen, nil
+// A group is encoded as
+//
+//	uvarint created of its first alert (Unix seconds)
+//	uvarint number of documents, then each: uvarint length + idKey
+//	per alert: uvarint seq delta << 1 | created changed,
+//	           [zigzag varint created delta], uvarint sub, uvarint doc index
+//
+// The first alert's seq delta is 0: its seq is the group's key.
+type groupEncoder struct {
+	first, last       uint64
+	created0, created int64
+	n                 int
+	docs              map[string]uint64
+	table, body       []byte
 }
 
-func openAlertTx(tx *bolt.Tx) (alertTx, error) {
-	var bs [4]*bolt.Bucket
-	for i, name := range alertBuckets {
-		b, err := tx.CreateBucketIfNotExists(name)
-		if err != nil {
-			return alertTx{}, err
-		}
-		bs[i] = b
+func (g *groupEncoder) add(a groupAlert) {
+	if g.n == 0 {
+		g.first, g.last, g.created0, g.created = a.seq, a.seq, a.created, a.created
+		g.docs = map[string]uint64{}
+		g.table, g.body = g.table[:0], g.body[:0]
 	}
-	a := alertTx{log: bs[0], seen: bs[1], refs: bs[2], docs: bs[3]}
-	a.docs.FillPercent = 1.0 // refs only grow
-	return a, nil
+	idx, ok := g.docs[string(a.doc)]
+	if !ok {
+		idx = uint64(len(g.docs))
+		g.docs[string(a.doc)] = idx
+		g.table = binary.AppendUvarint(g.table, uint64(len(a.doc)))
+		g.table = append(g.table, a.doc...)
+	}
+	delta := (a.seq - g.last) << 1
+	if a.created != g.created {
+		delta |= 1
+	}
+	g.body = binary.AppendUvarint(g.body, delta)
+	if a.created != g.created {
+		g.body = binary.AppendVarint(g.body, a.created-g.created)
+		g.created = a.created
+	}
+	g.body = binary.AppendUvarint(g.body, uint64(a.sub))
+	g.body = binary.AppendUvarint(g.body, idx)
+	g.last = a.seq
+	g.n++
 }
 
-// ref returns the ref of a document or story ID, 0 when it has none.
-func (a alertTx) ref(id string) uint64 {
-	v := a.refs.Get(idKey(id))
-	if v == nil {
-		return 0
-	}
-	r, _ := binary.Uvarint(v)
-	return r
+// encode returns the group's key and value.
+func (g *groupEncoder) encode() (key, value []byte) {
+	v := binary.AppendUvarint(nil, uint64(max(g.created0, 0)))
+	v = binary.AppendUvarint(v, uint64(len(g.docs)))
+	v = append(append(v, g.table...), g.body...)
+	return seqBytes(g.first), v
 }
 
-// ensureRef returns the ref of id, making one if needed; a title or URL
-// given is kept with it unless it has them already.
-func (a alertTx) ensureRef(id, title, url string) (uint64, error) {
-	r := a.ref(id)
-	if r == 0 {
-		next, err := a.refs.NextSequence()
-		if err != nil {
-			return 0, err
-		}
-		r = next
-		if err := a.refs.Put(idKey(id), binary.AppendUvarint(nil, r)); err != nil {
-			return 0, err
-		}
-	} else if title == "" && url == "" {
-		return r, nil
-	} else if _, t, u := decodeRefDoc(a.docs.Get(refKey(r))); t != "" || u != "" {
-		return r, nil
+// flush writes the group, if it holds alerts, and empties g.
+func (g *groupEncoder) flush(b *bolt.Bucket) error {
+	if g.n == 0 {
+		return nil
 	}
-	if len(title) > maxAlertTitle {
-		title = title[:maxAlertTitle]
-	}
-	k := idKey(id)
-	v := binary.AppendUvarint(nil, uint64(len(k)))
-	v = append(v, k...)
-	v = binary.AppendUvarint(v, uint64(len(title)))
-	v = append(append(v, title...), url...)
-	return r, a.docs.Put(refKey(r), v)
+	k, v := g.encode()
+	g.n = 0
+	return b.Put(k, v)
 }
 
-func decodeRefDoc(v []byte) (id, title, url string) {
-	n, w := binary.Uvarint(v)
-	if w <= 0 || uint64(len(v)-w) < n {
-		return "", "", ""
+// encodeGroup encodes alerts (in seq order) as one group.
+func encodeGroup(alerts []groupAlert) (key, value []byte) {
+	var g groupEncoder
+	for _, a := range alerts {
+		g.add(a)
 	}
-	id, v = idOfKey(v[w:w+int(n)]), v[w+int(n):]
-	n, w = binary.Uvarint(v)
-	if w <= 0 || uint64(len(v)-w) < n {
-		return id, "", ""
-	}
-	return id, string(v[w : w+int(n)]), string(v[w+int(n):])
+	return g.encode()
 }
 
-// seenAny: the subscription (its seen bucket) alerted on ref as one of
-// kinds.
-func seenAny(seen *bolt.Bucket, ref uint64, kinds ...byte) bool {
-	if ref == 0 || seen == nil {
-		return false
-	}
-	c := seen.Cursor()
-	for _, kind := range kinds {
-		// The keys hold no value, and bbolt's Get returns nil for an
-		// empty one: Seek tells a key that is there.
-		want := seenKey(kind, ref)
-		if k, _ := c.Seek(want); bytes.Equal(k, want) {
-			return true
-		}
-	}
-	return false
-}
-
-// alerted says whether m raised an alert already in the subscription whose
-// seen bucket this is: its document, or another document of its story.
-func (a alertTx) alerted(seen *bolt.Bucket, m Match) bool {
-	if seenAny(seen, a.ref(m.Document), kindDoc, kindBoth) {
-		return true
-	}
-	return m.Story != "" && seenAny(seen, a.ref(m.Story), kindStory, kindBoth)
-}
-
-// add records the alert seq of m in its subscription's buckets.
-func (a alertTx) add(log, seen *bolt.Bucket, seq uint64, m Match, created time.Time) error {
-	doc, err := a.ensureRef(m.Document, m.Title, m.URL)
-	if err != nil {
-		return err
-	}
-	v := binary.AppendUvarint(nil, doc)
-	v = binary.AppendUvarint(v, uint64(max(created.Unix(), 0)))
-	if err := log.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
-		return err
-	}
+// seekFloor positions c at the greatest key at most key.
+func seekFloor(c *bolt.Cursor, key []byte) ([]byte, []byte) {
+	k, v := c.Seek(key)
 	switch {
-	case m.Story == m.Document:
-		return seen.Put(seenKey(kindBoth, doc), nil)
-	case m.Story != "":
-		story, err := a.ensureRef(m.Story, "", "")
-		if err != nil {
-			return err
-		}
-		if err := seen.Put(seenKey(kindStory, story), nil); err != nil {
-			return err
-		}
+	case bytes.Equal(k, key):
+		return k, v
+	case k == nil:
+		return c.Last()
 	}
-	return seen.Put(seenKey(kindDoc, doc), nil)
+	return c.Prev()
 }
 
-// alertOf decodes a log entry of subscription sub.
-func alertOf(docs *bolt.Bucket, sub, k, v []byte) (Alert, error) {
+var errDamagedGroup = errors.New("damaged alert group")
+
+// decodeGroup decodes a group stored under key k.
+func decodeGroup(k, v []byte) ([]groupAlert, error) {
 	if len(k) != 8 {
-		return Alert{}, fmt.Errorf("alert key %x: not a sequence", k)
+		return nil, fmt.Errorf("alert group key %x: %w", k, errDamagedGroup)
 	}
 	seq := binary.BigEndian.Uint64(k)
-	ref, w := binary.Uvarint(v)
-	created, w2 := binary.Uvarint(v[max(w, 0):])
-	if w <= 0 || w2 <= 0 {
-		return Alert{}, fmt.Errorf("alert %d: damaged record %x", seq, v)
-	}
-	id, title, url := decodeRefDoc(docs.Get(refKey(ref)))
-	if id == "" {
-		return Alert{}, fmt.Errorf("alert %d: document ref %d unknown", seq, ref)
-	}
-	return Alert{ID: strconv.FormatUint(seq, 10), Subscription: hex.EncodeToString(sub),
-		Document: id, Created: time.Unix(int64(created), 0).UTC(), Title: title, URL: url}, nil
-}
-
-// listAlerts returns up to limit alerts with a sequence of at least from,
-// of one subscription (sub, 8 bytes) or, with sub nil, of every one in
-// subs, merged in sequence order.
-func listAlerts(tx *bolt.Tx, sub []byte, subs [][]byte, from uint64, limit int) ([]Alert, error) {
-	log, docs := tx.Bucket(bucketLog), tx.Bucket(bucketRefDocs)
-	out := []Alert{}
-	if log == nil || docs == nil {
-		return out, nil
-	}
-	if sub != nil {
-		subs = [][]byte{sub}
-	}
-	var h logHeap
-	for _, s := range subs {
-		b := log.Bucket(s)
-		if b == nil {
-			continue
+	uv := func() (uint64, bool) {
+		x, w := binary.Uvarint(v)
+		if w <= 0 {
+			return 0, false
 		}
-		c := b.Cursor()
-		if k, v := c.Seek(binary.BigEndian.AppendUint64(nil, from)); k != nil {
-			h = append(h, logCursor{c: c, sub: s, k: k, v: v})
-		}
+		v = v[w:]
+		return x, true
 	}
-	heap.Init(&h)
-	for len(h) > 0 && len(out) < limit {
-		top := &h[0]
-		a, err := alertOf(docs, top.sub, top.k, top.v)
-		if err != nil {
-			return nil, err
+	created, ok1 := uv()
+	ndocs, ok2 := uv()
+	if !ok1 || !ok2 || ndocs > uint64(len(v)) {
+		return nil, fmt.Errorf("alert group %d: %w", seq, errDamagedGroup)
+	}
+	docs := make([][]byte, 0, ndocs)
+	for range ndocs {
+		n, ok := uv()
+		if !ok || n > uint64(len(v)) {
+			return nil, fmt.Errorf("alert group %d: %w", seq, errDamagedGroup)
 		}
-		out = append(out, a)
-		top.k, top.v = top.c.Next()
-		if top.k == nil {
-			heap.Pop(&h)
-		} else {
-			heap.Fix(&h, 0)
+		docs, v = append(docs, v[:n:n]), v[n:]
+	}
+	at := int64(created)
+	var out []groupAlert
+	for len(v) > 0 {
+		delta, ok := uv()
+		if !ok {
+			return nil, fmt.Errorf("alert group %d: %w", seq, errDamagedGroup)
 		}
+		if delta&1 != 0 {
+			d, w := binary.Varint(v)
+			if w <= 0 {
+				return nil, fmt.Errorf("alert group %d: %w", seq, errDamagedGroup)
+			}
+			at, v = at+d, v[w:]
+		}
+		seq += delta >> 1
+		sub, ok1 := uv()
+		idx, ok2 := uv()
+		if !ok1 || !ok2 || idx >= uint64(len(docs)) || sub > 1<<32-1 {
+			return nil, fmt.Errorf("alert group %d: %w", seq, errDamagedGroup)
+		}
+		out = append(out, groupAlert{seq: seq, sub: uint32(sub), doc: docs[idx], created: at})
 	}
 	return out, nil
 }
 
-// logCursor walks one subscription's log.
-type logCursor struct {
-	c    *bolt.Cursor
-	sub  []byte
-	k, v []byte
+// subSet is what alert_docsubs holds for one document or story: the
+// subscriptions that alerted on it with their bits, by number.
+type subSet []subBits
+
+type subBits struct {
+	sub  uint32
+	bits byte
 }
 
-// logHeap orders the subscriptions' cursors by the sequence they are at.
-type logHeap []logCursor
-
-func (h logHeap) Len() int { return len(h) }
-func (h logHeap) Less(i, j int) bool {
-	return binary.BigEndian.Uint64(h[i].k) < binary.BigEndian.Uint64(h[j].k)
-}
-func (h logHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *logHeap) Push(x any)   { *h = append(*h, x.(logCursor)) }
-func (h *logHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// deleteAlertsOf forgets a subscription's alerts and what it alerted on,
-// returning the alerts' sequence keys (8 bytes each).
-func deleteAlertsOf(tx *bolt.Tx, sub []byte) ([][]byte, error) {
-	var seqs [][]byte
-	if log := tx.Bucket(bucketLog); log != nil && log.Bucket(sub) != nil {
-		err := log.Bucket(sub).ForEach(func(k, _ []byte) error {
-			seqs = append(seqs, bytes.Clone(k))
-			return nil
-		})
-		if err != nil {
-			return nil, err
+func decodeSubSet(v []byte) (subSet, error) {
+	var out subSet
+	var sub uint64
+	for len(v) > 0 {
+		x, w := binary.Uvarint(v)
+		// Numbers start at 1 and strictly increase; each has a bit.
+		if w <= 0 || x&3 == 0 || x>>2 == 0 || sub+x>>2 > 1<<32-1 {
+			return nil, errors.New("damaged alert record")
 		}
+		sub += x >> 2
+		out, v = append(out, subBits{sub: uint32(sub), bits: byte(x & 3)}), v[w:]
 	}
-	for _, name := range [][]byte{bucketLog, bucketSeen} {
-		if b := tx.Bucket(name); b != nil && b.Bucket(sub) != nil {
-			if err := b.DeleteBucket(sub); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return seqs, nil
+	return out, nil
 }
 
-// The layout before compact alerts: a JSON copy of each alert's fields by
-// sequence, and two indexes of full IDs.
-var (
-	bucketAlertsV1    = []byte("alerts")     // seq (8 bytes) → Alert as JSON
-	bucketSubAlertsV1 = []byte("sub_alerts") // sub ID + 0 + seq → nothing
-	bucketAlertedV1   = []byte("alerted")    // sub ID + 0 + doc ID, or sub ID + 0 + 1 + story → seq
-)
+func (s subSet) encode() []byte {
+	var v []byte
+	var prev uint32
+	for _, e := range s {
+		v = binary.AppendUvarint(v, uint64(e.sub-prev)<<2|uint64(e.bits))
+		prev = e.sub
+	}
+	return v
+}
 
-// migrateAlerts moves alerts stored before compact alerts into the
-// compact layout, keeping their IDs (so webhook deliveries still find
-// them) and what each subscription alerted on. It runs when the store
-// opens, once: the old buckets are gone afterwards.
-func migrateAlerts(tx *bolt.Tx) (int, error) {
-	old := tx.Bucket(bucketAlertsV1)
-	if old == nil {
-		return 0, nil
-	}
-	a, err := openAlertTx(tx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	err = old.ForEach(func(k, v []byte) error {
-		var al Alert
-		if err := json.Unmarshal(v, &al); err != nil {
-			return fmt.Errorf("alert %x: %w", k, err)
+func (s subSet) find(sub uint32) (int, bool) {
+	return sort.Find(len(s), func(i int) int {
+		switch {
+		case sub < s[i].sub:
+			return -1
+		case sub > s[i].sub:
+			return 1
 		}
-		sub, ok := subKey(al.Subscription)
-		if !ok || len(k) != 8 {
-			return nil // not made by this store: nothing can list it
-		}
-		log, _, err := a.subBuckets(sub, true)
-		if err != nil {
-			return err
-		}
-		doc, err := a.ensureRef(al.Document, "", "")
-		if err != nil {
-			return err
-		}
-		v2 := binary.AppendUvarint(nil, doc)
-		v2 = binary.AppendUvarint(v2, uint64(max(al.Created.Unix(), 0)))
-		n++
-		return log.Put(k, v2)
+		return 0
 	})
-	if err != nil {
-		return 0, err
-	}
-	if err := a.log.SetSequence(max(a.log.Sequence(), old.Sequence())); err != nil {
-		return 0, err
-	}
-	if alerted := tx.Bucket(bucketAlertedV1); alerted != nil {
-		err := alerted.ForEach(func(k, _ []byte) error {
-			subID, rest, ok := bytes.Cut(k, []byte{0})
-			sub, okSub := subKey(string(subID))
-			if !ok || !okSub {
-				return nil
-			}
-			kind := byte(kindDoc)
-			if len(rest) > 0 && rest[0] == 1 {
-				kind, rest = kindStory, rest[1:]
-			}
-			_, seen, err := a.subBuckets(sub, true)
-			if err != nil {
-				return err
-			}
-			ref, err := a.ensureRef(string(rest), "", "")
-			if err != nil {
-				return err
-			}
-			return seen.Put(seenKey(kind, ref), nil)
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	for _, name := range [][]byte{bucketAlertsV1, bucketSubAlertsV1, bucketAlertedV1} {
-		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-			return 0, err
-		}
-	}
-	return n, nil
 }
 
-// Alert returns one alert of a subscription, or an error wrapping
-// ErrNotFound.
-func (s *Store) Alert(subID, alertID string) (Alert, error) {
-	var a Alert
-	err := s.db.View(func(tx *bolt.Tx) error {
-		sub, ok := subKey(subID)
-		seq, err := seqKey(alertID)
-		if !ok || err != nil {
-			return ErrNotFound
-		}
-		log, docs := tx.Bucket(bucketLog), tx.Bucket(bucketRefDocs)
-		if log == nil || docs == nil || log.Bucket(sub) == nil {
-			return ErrNotFound
-		}
-		v := log.Bucket(sub).Get(seq)
-		if v == nil {
-			return ErrNotFound
-		}
-		a, err = alertOf(docs, sub, seq, v)
-		return err
-	})
-	if err != nil {
-		return Alert{}, fmt.Errorf("store: alert %s of subscription %s: %w", alertID, subID, err)
+func (s subSet) has(sub uint32, bit byte) bool {
+	i, ok := s.find(sub)
+	return ok && s[i].bits&bit != 0
+}
+
+func (s *subSet) set(sub uint32, bits byte) {
+	i, ok := s.find(sub)
+	if ok {
+		(*s)[i].bits |= bits
+		return
 	}
-	return a, nil
+	*s = slices.Insert(*s, i, subBits{sub: sub, bits: bits})
+}
+
+// anyDoc: an alert of some subscription refers to the document.
+func (s subSet) anyDoc() bool {
+	return slices.ContainsFunc(s, func(e subBits) bool { return e.bits&bitDoc != 0 })
 }

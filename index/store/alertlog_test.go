@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -100,12 +99,12 @@ func TestAlertsMigrate(t *testing.T) {
 		{Subscription: subA, Document: docID(1)},
 		{Subscription: subB, Document: docID(2), Story: "story-1"},
 		{Subscription: subA, Document: "not-a-hex-id"},
-		{Subscription: subB, Document: docID(3), Title: "Three", URL: "https://x.example/3"},
+		{Subscription: subB, Document: docID(3)},
 	}, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(added) != 1 || added[0].ID != "4" || added[0].Document != docID(3) || added[0].Title != "Three" {
+	if len(added) != 1 || added[0].ID != "4" || added[0].Document != docID(3) {
 		t.Fatalf("added %+v, want only alert 4 for document 3", added)
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -143,8 +142,7 @@ func TestAlertsCompactListing(t *testing.T) {
 	for d := range 10 {
 		for i, sub := range subs {
 			if (d+i)%2 == 0 {
-				ms = append(ms, Match{Subscription: sub.ID, Document: docID(d), Story: docID(d - d%3),
-					Title: fmt.Sprintf("Document %d", d), URL: fmt.Sprintf("https://x.example/%d", d)})
+				ms = append(ms, Match{Subscription: sub.ID, Document: docID(d), Story: docID(d - d%3)})
 			}
 		}
 	}
@@ -166,7 +164,7 @@ func TestAlertsCompactListing(t *testing.T) {
 	if !slices.Equal(all, added) {
 		t.Fatalf("listed\n %+v\nadded\n %+v", all, added)
 	}
-	if added[0].Created != now.Truncate(time.Second) || added[0].Title != "Document 0" || added[0].URL != "https://x.example/0" {
+	if added[0].Created != now.Truncate(time.Second) || added[0].Title != "" || added[0].URL != "" {
 		t.Errorf("first alert %+v", added[0])
 	}
 	if a, err := s.Alert(added[3].Subscription, added[3].ID); err != nil || a != added[3] {
@@ -196,85 +194,4 @@ func TestAlertsCompactListing(t *testing.T) {
 	if left, _, _ := s.Alerts("", "", 1000); len(left) != len(added)-len(one) {
 		t.Errorf("%d alerts left, want %d", len(left), len(added)-len(one))
 	}
-}
-
-// BenchmarkAlertStoreGrowth measures what an alert adds to the state file:
-// 1,000 subscriptions alerting on 20,000 documents in 40 batches, each
-// subscription on a random 0.5% of them (about 100,000 alerts), every
-// document its own story, as most are.
-func BenchmarkAlertStoreGrowth(b *testing.B) {
-	const subsN, docs, batches = 1000, 20000, 40
-	var alerts int
-	var grown, perDoc, inUse, alloc float64
-	for b.Loop() {
-		path := filepath.Join(b.TempDir(), "state.db")
-		s, err := Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var subs []Subscription
-		for i := range subsN {
-			sub, err := s.AddSubscription(Subscription{Name: fmt.Sprint(i), Query: "x"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			subs = append(subs, sub)
-		}
-		before := fileSize(b, path)
-		alerts = 0
-		docsAlerted := map[int]bool{}
-		var x uint64 = 1
-		for batch := range batches {
-			var ms []Match
-			for d := batch * docs / batches; d < (batch+1)*docs/batches; d++ {
-				for _, sub := range subs {
-					x ^= x << 13
-					x ^= x >> 7
-					x ^= x << 17
-					if x%200 == 0 {
-						docsAlerted[d] = true
-						ms = append(ms, Match{Subscription: sub.ID, Document: docID(d), Story: docID(d),
-							Title: "A title of sixty characters or so, as news titles have them",
-							URL:   fmt.Sprintf("https://news.example.com/2026/11/some-news-item-%d", d)})
-					}
-				}
-			}
-			added, err := s.AddAlerts(ms, time.Now())
-			if err != nil {
-				b.Fatal(err)
-			}
-			alerts += len(added)
-		}
-		// The pages the alert buckets take, and the bytes of them in use.
-		inUse, alloc = 0, 0
-		err = s.db.View(func(tx *bolt.Tx) error {
-			for _, name := range alertBuckets {
-				st := tx.Bucket(name).Stats()
-				inUse += float64(st.BranchInuse + st.LeafInuse)
-				alloc += float64(st.BranchAlloc + st.LeafAlloc)
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-		grown = float64(fileSize(b, path) - before)
-		perDoc = float64(len(docsAlerted))
-	}
-	b.ReportMetric(float64(alerts), "alerts")
-	b.ReportMetric(grown/float64(alerts), "file-bytes/alert")
-	b.ReportMetric(alloc/float64(alerts), "page-bytes/alert")
-	b.ReportMetric(inUse/float64(alerts), "inuse-bytes/alert")
-	b.ReportMetric(float64(alerts)/perDoc, "alerts/doc")
-}
-
-func fileSize(b *testing.B, path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return fi.Size()
 }

@@ -59,7 +59,7 @@ func Check(path string) (holdsState bool, err error) {
 		if first != nil {
 			return first
 		}
-		for _, name := range [][]byte{bucketSubs, bucketLog, bucketAlertsV1, bucketSources} {
+		for _, name := range [][]byte{bucketSubs, bucketGroups, bucketLog, bucketAlertsV1, bucketSources} {
 			if b := tx.Bucket(name); b != nil {
 				if k, _ := b.Cursor().First(); k != nil {
 					holdsState = true

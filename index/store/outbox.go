@@ -159,8 +159,9 @@ func (s *Store) NextDelivery() (next time.Time, ok bool, err error) {
 	return next, ok, nil
 }
 
-// Delivery returns the delivery of an alert, or an error wrapping
-// ErrNotFound when it has none (no webhook, or its subscription is gone).
+// Delivery returns the pending delivery of an alert, or an error wrapping
+// ErrNotFound when it has none (no webhook, its subscription is gone, or
+// it was settled: delivered or given up).
 func (s *Store) Delivery(alertID string) (Delivery, error) {
 	seq, err := seqKey(alertID)
 	if err != nil {
@@ -185,7 +186,7 @@ func (s *Store) Delivery(alertID string) (Delivery, error) {
 }
 
 // RecordAttempt records the outcome of an attempt to deliver an alert and
-// returns the delivery as it now is. Only a pending delivery takes an
+// returns the delivery as it now is; a settled one leaves the outbox. Only a pending delivery takes an
 // outcome; for one that is gone (its subscription was deleted) or already
 // settled, the error wraps ErrNotFound.
 func (s *Store) RecordAttempt(alertID string, a Attempt) (Delivery, error) {
@@ -226,7 +227,14 @@ func (s *Store) RecordAttempt(alertID string, a Attempt) (Delivery, error) {
 				return err
 			}
 		}
-		if err := putDelivery(tx, seq, d); err != nil {
+		// A settled delivery leaves the outbox: nothing sends or reads it
+		// again, its subscription's counts keep the outcome, and kept it
+		// would grow the store by a JSON record an alert.
+		write := func() error { return tx.Bucket(bucketOutbox).Delete(seq) }
+		if d.Status == DeliveryPending {
+			write = func() error { return putDelivery(tx, seq, d) }
+		}
+		if err := write(); err != nil {
 			return err
 		}
 		return updateStats(tx, d.Subscription, func(st *DeliveryStats) {

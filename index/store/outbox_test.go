@@ -131,7 +131,13 @@ func TestOutboxAttempts(t *testing.T) {
 	if d, err := s.RecordAttempt(b, store.Attempt{At: retry, Err: "HTTP 410"}); err != nil || d.Status != store.DeliveryFailed {
 		t.Fatalf("failed: %+v, %v", d, err)
 	}
-	// A settled delivery takes no further outcome: it is never sent twice.
+	// Settled deliveries leave the outbox (their counts stay) and take
+	// no further outcome: never sent twice.
+	for _, id := range []string{a, b} {
+		if _, err := s.Delivery(id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("settled delivery %s still in the outbox: %v", id, err)
+		}
+	}
 	if _, err := s.RecordAttempt(a, store.Attempt{At: retry}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("recording a delivered one again: %v, want ErrNotFound", err)
 	}

@@ -31,7 +31,10 @@ type Store struct {
 
 // Open opens or creates the store at path. If another process holds it,
 // Open fails after a second with an error wrapping ErrLocked.
-func Open(path string) (*Store, error) {
+func Open(path string) (*Store, error) { return openWith(path, migrateOptions{}) }
+
+// openWith is Open with the conversion's options (tests).
+func openWith(path string, mo migrateOptions) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("store: open %s: %w", path, ErrLocked)
@@ -48,6 +51,9 @@ func Open(path string) (*Store, error) {
 		_, err := migrateAlerts(tx)
 		return err
 	})
+	if err == nil {
+		err = migrateV2(db, mo)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)

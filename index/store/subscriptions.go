@@ -43,9 +43,9 @@ type Subscription struct {
 }
 
 // Alert says that a document matched a subscription. It refers to the
-// document; Title and URL are what the document had when it first alerted,
-// to show when the index no longer has it (empty for alerts stored before
-// compact alerts).
+// document; Title and URL are what the document had when it left the
+// index (KeepGone), to show when the index no longer has it, and empty
+// while the index has it.
 type Alert struct {
 	ID           string    `json:"id"` // the sequence number, in decimal: alerts sort by it
 	Subscription string    `json:"subscription"`
@@ -177,9 +177,6 @@ type Match struct {
 	// Story, if set, is the document's story: a subscription alerts once
 	// per story, so the same news from a second source raises nothing.
 	Story string
-	// Title and URL are kept with the alert (once per document), for
-	// when the index no longer has the document.
-	Title, URL string
 }
 
 // AddAlerts records an alert for each match that has none yet, in one
@@ -219,13 +216,6 @@ func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) 
 			if !ok {
 				continue
 			}
-			_, seen, err := at.subBuckets(sub, false)
-			if err != nil {
-				return err
-			}
-			if at.alerted(seen, m) {
-				continue
-			}
 			hook, known := webhook[m.Subscription]
 			if !known {
 				if subs == nil {
@@ -242,23 +232,25 @@ func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) 
 				hook = sub.WebhookURL != ""
 				webhook[m.Subscription] = hook
 			}
-			seq, err := at.log.NextSequence()
+			num, err := at.subNum(sub, true)
 			if err != nil {
 				return err
 			}
-			log, seen, err := at.subBuckets(sub, true)
+			if seen, err := at.alerted(num, m); err != nil || seen {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			seq, err := at.groups.NextSequence()
 			if err != nil {
 				return err
 			}
-			if err := at.add(log, seen, seq, m, created); err != nil {
+			if err := at.add(num, seq, m, created.Unix()); err != nil {
 				return err
-			}
-			title := m.Title
-			if len(title) > maxAlertTitle {
-				title = title[:maxAlertTitle]
 			}
 			a := Alert{ID: strconv.FormatUint(seq, 10), Subscription: m.Subscription, Document: m.Document,
-				Created: created, Title: title, URL: m.URL}
+				Created: created}
 			if hook {
 				if err := enqueue(tx, binary.BigEndian.AppendUint64(nil, seq), a); err != nil {
 					return err
@@ -267,7 +259,7 @@ func (s *Store) addAlerts(matches []Match, now time.Time, before func(*bolt.Tx) 
 			}
 			added = append(added, a)
 		}
-		return nil
+		return at.flush()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: add %d alerts: %w", len(matches), err)
@@ -295,28 +287,16 @@ func (s *Store) Alerts(sub, after string, limit int) (alerts []Alert, next strin
 		}
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if sub != "" {
-			key, ok := subKey(sub)
-			if !ok {
-				alerts = []Alert{}
-				return nil
-			}
-			alerts, err = listAlerts(tx, key, nil, from+1, limit)
+		if sub == "" {
+			alerts, err = listAll(tx, from+1, limit)
 			return err
 		}
-		var all [][]byte
-		if b := tx.Bucket(bucketSubs); b != nil {
-			err := b.ForEach(func(k, _ []byte) error {
-				if key, ok := subKey(string(k)); ok {
-					all = append(all, key)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
+		key, ok := subKey(sub)
+		if !ok {
+			alerts = []Alert{}
+			return nil
 		}
-		alerts, err = listAlerts(tx, nil, all, from+1, limit)
+		alerts, err = listSub(tx, key, from+1, limit)
 		return err
 	})
 	if err != nil {

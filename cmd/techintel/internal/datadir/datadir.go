@@ -58,6 +58,15 @@ func Open(path string) (*Dir, error) {
 	// The story clusterer's signatures live in the state store, so that
 	// the first write after a start restores it in one pass.
 	d.Index.SetSignatureStore(d.Store)
+	// An alert refers to its document: what it shows of one that
+	// retention drops is saved as the document leaves.
+	d.Index.SetLeavingHook(func(ls []index.Leaving) error {
+		docs := make([]store.GoneDoc, len(ls))
+		for i, l := range ls {
+			docs[i] = store.GoneDoc(l)
+		}
+		return d.Store.KeepGone(docs)
+	})
 	return d, nil
 }
 

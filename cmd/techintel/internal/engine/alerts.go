@@ -136,7 +136,7 @@ func (a *Alerter) CreateSubscription(ctx context.Context, r api.SubscriptionRequ
 				return api.Subscription{}, err
 			}
 			for _, h := range res.Hits {
-				matches = append(matches, store.Match{Document: h.ID, Title: h.Title, URL: h.URL})
+				matches = append(matches, store.Match{Document: h.ID})
 			}
 			if res.Next == "" {
 				break
@@ -292,7 +292,8 @@ func (a *Alerter) Alerts(ctx context.Context, sub, after string, limit int) ([]a
 		d, err := a.index.Get(ctx, al.Document)
 		switch {
 		case errors.Is(err, index.ErrNotFound):
-			// Gone from the index: the alert kept its title and URL.
+			// Gone from the index: the store kept its title and URL
+			// as it left (retention's leaving hook).
 			hit = index.GoneHit(al.Document, al.URL, al.Title)
 		case err != nil:
 			return nil, "", err
@@ -351,7 +352,7 @@ func (a *Alerter) percolate(ctx context.Context, docs []index.Document) (int, er
 		since := created[subID].Truncate(time.Second)
 		for _, id := range ids {
 			if d := byID[id]; !d.Fetched.Before(since) {
-				matches = append(matches, store.Match{Subscription: subID, Document: id, Story: d.Story, Title: d.Title, URL: d.URL})
+				matches = append(matches, store.Match{Subscription: subID, Document: id, Story: d.Story})
 			}
 		}
 	}

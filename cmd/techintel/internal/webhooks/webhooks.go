@@ -255,7 +255,8 @@ func (w *Worker) deliver(sub store.Subscription, d store.Delivery) (retryAt time
 	if err == nil {
 		hit = index.HitOf(doc)
 	} else if errors.Is(err, index.ErrNotFound) {
-		// The alert kept the document's title and URL: enough to send.
+		// The store kept its title and URL as it left the index: enough
+		// to send.
 		if a, aerr := w.store.Alert(d.Subscription, d.Alert); aerr == nil && a.URL != "" {
 			hit, err = index.GoneHit(a.Document, a.URL, a.Title), nil
 		}
