@@ -89,7 +89,8 @@ func (gc *groupCommitter) signal() {
 }
 
 // submit queues req and returns once it is committed, with its error.
-// The caller is between begin and end.
+// The caller is between begin and end (a run's fetch, a cluster
+// indexer's batches of one source).
 func (gc *groupCommitter) submit(req *commitReq, commit func([]*commitReq)) error {
 	req.done = make(chan struct{})
 	gc.mu.Lock()
