@@ -216,15 +216,60 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 func (ix *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
 	sr, err := ix.bleveSearch(ctx, req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("index: search: %w", ctx.Err())
-		}
-		if isQueryError(err) {
-			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-		}
-		return nil, fmt.Errorf("index: search: %w", err)
+		return nil, searchError(ctx, err)
 	}
 	return sr, nil
+}
+
+// searchError is err of a bleve search as Search returns it: the
+// context's error, a bad query, or a failure.
+func searchError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("index: search: %w", ctx.Err())
+	}
+	if isQueryError(err) {
+		return fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	return fmt.Errorf("index: search: %w", err)
+}
+
+// searchHolding runs req, a query restricted to the documents of hits,
+// on the partitions that hold those hits only (each hit's Index names its
+// partition). Through search, req would go to every partition its dates
+// overlap and, found, be run again on the holding ones to load the stored
+// fields and highlights (fetchPage): with a month per partition that was
+// a dozen searches of the query, each building its term searchers, for a
+// page found in two or three months. A hit of a partition dropped since
+// (retention) sends req through search.
+func (ix *Index) searchHolding(ctx context.Context, req *bleve.SearchRequest, hits []*search.DocumentMatch) (*bleve.SearchResult, error) {
+	ix.mu.RLock()
+	var sel []*partition
+	for _, p := range ix.parts {
+		if slices.ContainsFunc(hits, func(h *search.DocumentMatch) bool { return h.Index == p.key }) {
+			sel = append(sel, p)
+		}
+	}
+	held := 0
+	for _, h := range hits {
+		if slices.ContainsFunc(sel, func(p *partition) bool { return p.key == h.Index }) {
+			held++
+		}
+	}
+	if held < len(hits) {
+		ix.mu.RUnlock()
+		return ix.search(ctx, req)
+	}
+	defer ix.mu.RUnlock()
+	out := &bleve.SearchResult{Request: req, Status: &bleve.SearchStatus{}}
+	for _, p := range sel {
+		sr, err := p.bi.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, searchError(ctx, err)
+		}
+		out.Hits = append(out.Hits, sr.Hits...)
+		out.Total += sr.Total
+	}
+	return out, nil
 }
 
 // collapseChunk is how many hits searchCollapsed reads at a time while it
@@ -351,7 +396,7 @@ func (ix *Index) highlight(ctx context.Context, q query.Query, hl *bleve.Highlig
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
 	req.Highlight, req.Fields = hl, fields
-	sr, err := ix.search(ctx, req)
+	sr, err := ix.searchHolding(ctx, req, hits)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,14 @@ import (
 // that words repeat, phrases recur and bodies have several fragments.
 func requestCorpus(t *testing.T, n int) *Index {
 	t.Helper()
+	return requestCorpusEvery(t, n, time.Hour)
+}
+
+// requestCorpusEvery is requestCorpus with every second document published
+// step after the one before: a day or more spreads them over several
+// month partitions.
+func requestCorpusEvery(t *testing.T, n int, step time.Duration) *Index {
+	t.Helper()
 	sentences := []string{
 		"Nokia and Vodafone trial network slicing on a standalone 5G core in Newbury.",
 		"The open radio access network alliance published its security specification.",
@@ -46,7 +54,7 @@ func requestCorpus(t *testing.T, n int) *Index {
 		docs = append(docs, Document{ID: DocID(u), URL: u, Source: fmt.Sprintf("s%d", i%4),
 			Title: strings.TrimSuffix(sentences[i%len(sentences)], "."), Body: b.String(),
 			// Some documents share a publication second, as items of one feed do.
-			Published:  base.Add(time.Duration(i/2) * time.Hour),
+			Published:  base.Add(time.Duration(i/2) * step),
 			Components: []string{Components[i%len(Components)]}, Entities: []string{e}, Technologies: []string{},
 			Evidence: []Evidence{{Entity: e, Field: fieldBody, Matched: e, Excerpt: "said " + e + " today"}}})
 	}
@@ -66,7 +74,19 @@ func requestCorpus(t *testing.T, n int) *Index {
 // be what the single bleve request it replaces gives: the same hits in the
 // same order, the same snippets, the same totals and facet counts.
 func TestSearchMatchesSingleRequest(t *testing.T) {
-	ix := requestCorpus(t, 300)
+	t.Run("one partition", func(t *testing.T) { testSearchMatchesSingleRequest(t, requestCorpus(t, 300)) })
+	// 150 days: five months, so that the page's hits come from several
+	// partitions and are highlighted in those alone (searchHolding).
+	t.Run("five partitions", func(t *testing.T) {
+		ix := requestCorpusEvery(t, 300, 24*time.Hour)
+		if ps, err := ix.Partitions(); err != nil || len(ps) != 5 {
+			t.Fatalf("partitions %+v, %v; want five months", ps, err)
+		}
+		testSearchMatchesSingleRequest(t, ix)
+	})
+}
+
+func testSearchMatchesSingleRequest(t *testing.T, ix *Index) {
 	ctx := context.Background()
 	may := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 	for _, q := range []Query{

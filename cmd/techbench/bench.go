@@ -32,6 +32,14 @@ type config struct {
 	dir, reuse           string
 	keep, skipBare       bool
 	crawlProfile         string // -crawl-profile: crawl's -cpuprofile
+	// ingest is "crawl" (the whole techintel crawl process, the default)
+	// or "direct" (index.Upsert in batches of batch documents, and the
+	// bare index in batches of as many).
+	ingest string
+	batch  int
+	// profile, when set, is a folder for serve's CPU and heap profiles
+	// of the search mix (serve -cpuprofile, -memprofile).
+	profile string
 }
 
 // report is what one run measured.
@@ -40,6 +48,8 @@ type report struct {
 	Subs       int     `json:"subscriptions"`
 	Corpus     string  `json:"corpus"`
 	Searches   int     `json:"searches"`
+	Ingest     string  `json:"ingest"`
+	DirectSec  float64 `json:"direct_ingest_seconds,omitempty"`
 	CrawlSec   float64 `json:"crawl_seconds,omitempty"`
 	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
@@ -55,11 +65,13 @@ type report struct {
 	API         latency `json:"api"`
 	Bare        latency `json:"bare"`
 	// InProcess is index.Search on serve's index opened by techbench
-	// (serve stopped), and InProcessBleve the request Search builds run
-	// on that index's bleve: what the product's request handling costs
-	// without HTTP, and what the index's own content costs.
+	// (serve stopped), InProcessBleve the request Search builds run on
+	// all that index's partitions at once (ix.Bleve(), an IndexAlias),
+	// and InProcessBare the same request on the bare index in the same
+	// loop: the API's comparison without HTTP and a second process.
 	InProcess      latency   `json:"in_process"`
 	InProcessBleve latency   `json:"in_process_bleve"`
+	InProcessBare  latency   `json:"in_process_bare"`
 	IndexBytes     int64     `json:"index_bytes"`
 	BareBytes      int64     `json:"bare_bytes"`
 	Hits           [2]uint64 `json:"total_hits"` // summed totals, API and bare: the same documents match
@@ -77,12 +89,17 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "ingest: techintel crawl %.1f s (%.0f docs/s, peak RSS %.0f MB); bare bleve %.1f s (%.0f docs/s); ratio %.2fx\n",
 			r.CrawlSec, float64(r.Size)/r.CrawlSec, r.CrawlRSSMB, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.CrawlSec)
 	}
+	if r.DirectSec > 0 {
+		fmt.Fprintf(w, "ingest (direct: index.Upsert, not a crawl): %.1f s (%.0f docs/s); bare bleve %.1f s (%.0f docs/s); ratio %.2fx\n",
+			r.DirectSec, float64(r.Size)/r.DirectSec, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.DirectSec)
+	}
 	r.printAlerts(w)
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB\n", r.StartSec, r.ServeRSSMB)
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
 		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
-	fmt.Fprintf(w, "in process on serve's index: index.Search p50 %.1f / p99 %.1f ms; its bleve request alone p50 %.1f / p99 %.1f ms\n",
-		r.InProcess.P50, r.InProcess.P99, r.InProcessBleve.P50, r.InProcessBleve.P99)
+	fmt.Fprintf(w, "in process (serve stopped): index.Search p50 %.1f / p99 %.1f ms; its bleve request on all partitions (IndexAlias) p50 %.1f / p99 %.1f ms; on the bare index p50 %.1f / p99 %.1f ms; index.Search/bare p50 %.2fx, p99 %.2fx\n",
+		r.InProcess.P50, r.InProcess.P99, r.InProcessBleve.P50, r.InProcessBleve.P99, r.InProcessBare.P50, r.InProcessBare.P99,
+		r.InProcess.P50/r.InProcessBare.P50, r.InProcess.P99/r.InProcessBare.P99)
 	fmt.Fprintf(w, "matches summed over the searches: API %d, bare %d\n", r.Hits[0], r.Hits[1])
 	fmt.Fprintf(w, "disk: index %.0f MB (%.0f bytes/doc); bare bleve %.0f MB (%.0f bytes/doc); ratio %.2fx\n",
 		float64(r.IndexBytes)/1e6, float64(r.IndexBytes)/float64(r.Size), float64(r.BareBytes)/1e6, float64(r.BareBytes)/float64(r.Size),
@@ -120,7 +137,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{Size: cfg.size, Subs: cfg.subs, Searches: cfg.searches,
+	rep := &report{Size: cfg.size, Subs: cfg.subs, Searches: cfg.searches, Ingest: cfg.ingest,
 		Corpus: fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))}
 	if cfg.keep || cfg.reuse != "" {
 		rep.Dir = dir
@@ -141,7 +158,33 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	conf := filepath.Join(dir, "techintel.toml")
 	barePath := filepath.Join(dir, "bare.bleve")
 
-	if cfg.reuse == "" {
+	// A direct run's serve has no sources: the documents did not come
+	// from them, and serve would fetch every feed again at start.
+	feeds := feedCount(cfg.size, cfg.perFeed)
+	if cfg.ingest == "direct" {
+		feeds = 0
+	}
+	if cfg.reuse == "" && cfg.ingest == "direct" {
+		fmt.Fprintf(log, "techbench: direct ingest of %d documents (index.Upsert, %d at a time)\n", cfg.size, cfg.batch)
+		if err := writeConfig(conf, dir, apiAddr, "", 0, cfg.perFeed); err != nil {
+			return nil, err
+		}
+		// serve creates the data directory (the state store beside the
+		// index: serve refuses an index without one as damaged) and
+		// stops; the documents then go into the index it made.
+		s, _, err := startServe(ctx, bin, conf, apiAddr)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.stop(); err != nil {
+			return nil, fmt.Errorf("techintel serve: %w\n%s", err, tail(s.out.String(), 2000))
+		}
+		if rep.DirectSec, err = directIngest(ctx, filepath.Join(dir, "data", "index.bleve"), c, cfg.batch, cfg.perFeed, log); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "techbench: direct ingest done in %.1f s\n", rep.DirectSec)
+	}
+	if cfg.reuse == "" && cfg.ingest == "crawl" {
 		if cfg.subs > 0 {
 			// Subscriptions go in through a serve without sources, so
 			// that nothing is gathered before they exist.
@@ -181,8 +224,12 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if cfg.reuse == "" || !cfg.skipBare {
 		os.RemoveAll(barePath)
 		fmt.Fprintf(log, "techbench: bare bleve ingest of %d documents\n", cfg.size)
+		perBatch := cfg.perFeed
+		if cfg.ingest == "direct" {
+			perBatch = cfg.batch
+		}
 		cpu := selfCPU()
-		sec, err := bareIngest(ctx, barePath, c, cfg.perFeed)
+		sec, err := bareIngest(ctx, barePath, c, perBatch, cfg.perFeed)
 		if err != nil {
 			return nil, err
 		}
@@ -197,14 +244,14 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 
 	// serve gets the addresses of this run (the sources ran in the crawl
 	// and are not due for days, so serve only searches).
-	if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feedCount(cfg.size, cfg.perFeed), cfg.perFeed); err != nil {
+	if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feeds, cfg.perFeed); err != nil {
 		return nil, err
 	}
 	mixed := mix(c, cfg.searches+20, 1)
-	if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, log); err != nil {
+	if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
 		return rep, err
 	}
-	if err := searchInProcess(ctx, filepath.Join(dir, "data", "index.bleve"), mixed, rep); err != nil {
+	if err := searchInProcess(ctx, filepath.Join(dir, "data", "index.bleve"), bare, mixed, rep); err != nil {
 		return rep, err
 	}
 	rep.IndexBytes = du(filepath.Join(dir, "data", "index.bleve"))
@@ -247,9 +294,10 @@ func freeAddr() (string, error) {
 }
 
 // bareIngest indexes the corpus into a new bleve index with techintel's
-// mapping, in batches of perFeed (one per feed, as the crawl gets them),
-// and returns the seconds it took, closing included.
-func bareIngest(ctx context.Context, path string, c *corpus, perFeed int) (float64, error) {
+// mapping, in batches of batch documents (perFeed for a crawl run: one
+// per feed, as the crawl gets them), and returns the seconds it took,
+// closing included.
+func bareIngest(ctx context.Context, path string, c *corpus, batch, perFeed int) (float64, error) {
 	start := time.Now()
 	bi, err := bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
 	if err != nil {
@@ -262,15 +310,12 @@ func bareIngest(ctx context.Context, path string, c *corpus, perFeed int) (float
 			bi.Close()
 			return 0, err
 		}
-		g := c.doc(i)
-		d := index.Document{ID: index.DocID(g.url), URL: g.url, Title: g.title, Body: g.body, Source: fmt.Sprintf("debian-%d", i/perFeed),
-			Published: g.published, Fetched: fetched, Updated: fetched,
-			Components: []string{}, Entities: []string{}, Technologies: []string{}}
+		d := benchDoc(c, i, perFeed, fetched)
 		if err := index.AddToBatch(b, &d); err != nil {
 			bi.Close()
 			return 0, err
 		}
-		if b.Size() >= perFeed || i == c.size-1 {
+		if b.Size() >= batch || i == c.size-1 {
 			if err := bi.Batch(b); err != nil {
 				bi.Close()
 				return 0, fmt.Errorf("bare index: %w", err)

@@ -57,12 +57,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.reuse, "reuse", "", "a folder kept by -keep: skip ingest, only start serve and search")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the working folder (it is deleted otherwise)")
 	fs.BoolVar(&cfg.skipBare, "skip-bare-ingest", false, "reuse the bare index of -reuse as is")
+	fs.StringVar(&cfg.ingest, "ingest", "crawl", "how the product's index is built: crawl (the whole techintel crawl process, from feeds on loopback) or direct (index.Upsert of -batch documents at a time: no fetching, parsing or tagging; for 1M and more)")
+	fs.IntVar(&cfg.batch, "batch", 5000, "with -ingest direct: documents per Upsert and per bare bleve batch")
+	fs.StringVar(&cfg.profile, "profile", "", "a folder for serve's CPU profile of the search mix and its heap profile at the stop (serve.cpu.pprof, serve.heap.pprof)")
 	fs.StringVar(&cfg.crawlProfile, "crawl-profile", "", "write a CPU profile of the techintel crawl to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if cfg.size < 1 || cfg.searches < 1 || cfg.perFeed < 1 || cfg.subs < 0 {
-		return errors.New("-size, -searches and -per-feed must be at least 1, -subs not negative")
+	if cfg.size < 1 || cfg.searches < 1 || cfg.perFeed < 1 || cfg.subs < 0 || cfg.batch < 1 {
+		return errors.New("-size, -searches, -per-feed and -batch must be at least 1, -subs not negative")
+	}
+	if cfg.ingest != "crawl" && cfg.ingest != "direct" {
+		return fmt.Errorf("-ingest %q: must be crawl or direct", cfg.ingest)
+	}
+	if cfg.ingest == "direct" && cfg.subs > 0 {
+		return errors.New("-subs needs -ingest crawl: a direct ingest percolates nothing")
 	}
 	rep, err := bench(ctx, cfg, stderr)
 	if rep != nil {

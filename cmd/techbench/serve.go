@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,9 +34,9 @@ type server struct {
 
 // startServe starts serve and waits until it answers a search (or exits,
 // or ctx ends); it returns the time from start to that first answer.
-func startServe(ctx context.Context, bin, conf, addr string) (*server, time.Duration, error) {
+func startServe(ctx context.Context, bin, conf, addr string, extra ...string) (*server, time.Duration, error) {
 	s := &server{out: &bytes.Buffer{}, base: "http://" + addr}
-	s.cmd = exec.Command(bin, "serve", "-config", conf)
+	s.cmd = exec.Command(bin, append([]string{"serve", "-config", conf}, extra...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.start = time.Now()
 	if err := s.cmd.Start(); err != nil {
@@ -128,8 +129,15 @@ func addSubscriptions(ctx context.Context, bin, conf, addr string, c *corpus, n 
 // searchBoth starts serve, measures its start-up, then runs each search
 // of mixed through the API and against the bare index, alternating which
 // goes first; the first 20 warm both up and are not counted.
-func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, log io.Writer) error {
-	s, took, err := startServe(ctx, bin, conf, addr)
+func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, profile string, log io.Writer) error {
+	var extra []string
+	if profile != "" {
+		if err := os.MkdirAll(profile, 0o755); err != nil {
+			return err
+		}
+		extra = []string{"-cpuprofile", filepath.Join(profile, "serve.cpu.pprof"), "-memprofile", filepath.Join(profile, "serve.heap.pprof")}
+	}
+	s, took, err := startServe(ctx, bin, conf, addr, extra...)
 	if err != nil {
 		return err
 	}
@@ -197,34 +205,55 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 }
 
 // searchInProcess opens serve's index (serve has stopped) and runs the
-// mix through index.Search and through the bleve request it builds,
-// alternating, the first 20 uncounted.
-func searchInProcess(ctx context.Context, path string, mixed []search, rep *report) error {
+// mix through index.Search, through the bleve request it builds on all
+// the index's partitions at once (an IndexAlias: what the request costs
+// without the product's partition pruning and page loading), and on the
+// bare index, in turn, the first 20 uncounted. index.Search beside the
+// bare index is the API's comparison without HTTP and without a second
+// process.
+func searchInProcess(ctx context.Context, path string, bare bleve.Index, mixed []search, rep *report) error {
 	ix, err := index.Open(path)
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
-	var sT, bT []time.Duration
-	for i, q := range mixed {
+	alias := ix.Bleve()
+	var sT, aT, bT []time.Duration
+	timed := func(f func() error) (time.Duration, error) {
 		t := time.Now()
-		if _, err := ix.Search(ctx, q.query()); err != nil {
+		err := f()
+		return time.Since(t), err
+	}
+	for i, q := range mixed {
+		d1, err := timed(func() error {
+			_, err := ix.Search(ctx, q.query())
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("in-process search %q: %w", q.q, err)
 		}
-		d1 := time.Since(t)
-		t = time.Now()
-		req, err := index.BuildRequest(q.query())
-		if err != nil {
-			return err
+		viaBleve := func(bi bleve.Index) func() error {
+			return func() error {
+				req, err := index.BuildRequest(q.query())
+				if err != nil {
+					return err
+				}
+				_, err = bi.SearchInContext(ctx, req)
+				return err
+			}
 		}
-		if _, err := ix.Bleve().SearchInContext(ctx, req); err != nil {
+		d2, err := timed(viaBleve(alias))
+		if err != nil {
 			return fmt.Errorf("in-process bleve search %q: %w", q.q, err)
 		}
-		d2 := time.Since(t)
+		d3, err := timed(viaBleve(bare))
+		if err != nil {
+			return fmt.Errorf("in-process bare search %q: %w", q.q, err)
+		}
 		if i >= 20 {
-			sT, bT = append(sT, d1), append(bT, d2)
+			sT, aT, bT = append(sT, d1), append(aT, d2), append(bT, d3)
 		}
 	}
-	rep.InProcess, rep.InProcessBleve = percentiles(sT), percentiles(bT)
+	rep.InProcess, rep.InProcessBleve, rep.InProcessBare = percentiles(sT), percentiles(aT), percentiles(bT)
 	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -20,24 +18,25 @@ import (
 
 // cmdCrawl runs every source, or one, once and prints a summary. It exits
 // non-zero if any source failed, saying which and why.
-func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	stdout = &syncWriter{w: stdout} // sources run, and print, at once
 	fs := newFlags("crawl", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
 	source := fs.String("source", "", "run only this source")
 	verbose := fs.Bool("v", false, "log every page and item")
 	demoWorld := fs.Bool("demo-world", false, "read every source from the bundled offline demo world instead of its URL, into a temporary data directory (to try a config)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole crawl to this file (go tool pprof)")
+	var prof profiles // only the CPU profile: of the whole crawl, start-up and close included
+	fs.StringVar(&prof.cpuPath, "cpuprofile", "", "write a CPU profile of the whole crawl to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	if err := prof.open(); err != nil {
+		return err
 	}
+	if err := prof.startCPU(); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, prof.stop()) }()
 	cfg, err := loadConfigFlag(*configPath)
 	if err != nil {
 		return err
@@ -159,22 +158,4 @@ func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, std
 		return fmt.Errorf("%d of %d sources failed: %s", len(failed), len(names), strings.Join(failed, "; "))
 	}
 	return nil
-}
-
-// startCPUProfile starts a CPU profile into path and returns its stop.
-// It is how the README's ingest profile is taken: where a whole crawl's
-// time goes, start-up, journal replay and close included.
-func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("-cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("-cpuprofile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }

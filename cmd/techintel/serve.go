@@ -26,6 +26,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	configPath := fs.String("config", "", "config file (TOML)")
 	replica := fs.Bool("replica", false, "a search replica of a cluster: index the documents stream, serve reads, run nothing")
 	repair := fs.Bool("repair", false, "move a damaged index or state store aside and start afresh, rebuilding what can be")
+	var prof profiles
+	fs.StringVar(&prof.cpuPath, "cpuprofile", "", "write a CPU profile of serving (from listening to stopping) to this file (go tool pprof)")
+	fs.StringVar(&prof.memPath, "memprofile", "", "write a heap profile to this file when serve stops (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,7 +57,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.Consume = engine.ConsumeBatches(conn, consumerName(cfg.Cluster, *replica), o.Metrics)
 		clusterGauges(o.Metrics, conn, consumerName(cfg.Cluster, *replica))
 	}
-	return serve(ctx, cfg, engine.New(o), log, nil)
+	if err := prof.open(); err != nil {
+		return err
+	}
+	ready := func(string) {
+		if err := prof.startCPU(); err != nil {
+			log.Warn("cpu profile", slog.Any("error", err))
+		}
+	}
+	err = serve(ctx, cfg, engine.New(o), log, ready)
+	if perr := prof.stop(); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return err
 }
 
 // serve opens e (the scheduler and the webhook worker with it unless it
