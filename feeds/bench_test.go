@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strings"
@@ -74,4 +75,87 @@ func BenchmarkFetchFull(b *testing.B) {
 			b.Fatalf("%d documents", len(docs))
 		}
 	}
+}
+
+// benchItems is n RSS feeds of perFeed items each, shaped as techbench
+// serves them: a title, link, guid, date and an escaped description of
+// about 2.5 KB per item.
+func benchItems(n, perFeed int) [][]byte {
+	words := strings.Fields("the package provides a library for parsing and writing documents with support for " +
+		"plugins, command line tools, bindings & <examples> of use in \"several\" languages; it is maintained upstream")
+	out := make([][]byte, n)
+	for k := range n {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Packages %d</title><link>http://bench.example/</link><description>generated</description>`, k)
+		for i := range perFeed {
+			fmt.Fprintf(&b, "<item><title>package-%d-%d ", k, i)
+			xml.EscapeText(&b, []byte(words[i%len(words)]))
+			fmt.Fprintf(&b, "</title><link>http://bench.example/p/%d/%d</link><guid>http://bench.example/p/%d/%d</guid><pubDate>Tue, 05 Mar 2024 09:30:00 +0000</pubDate><description>", k, i, k, i)
+			var body strings.Builder
+			for j := 0; body.Len() < 2500; j++ {
+				body.WriteString(words[(i*7+j*3)%len(words)])
+				body.WriteByte(' ')
+			}
+			xml.EscapeText(&b, []byte(body.String()))
+			b.WriteString("</description></item>")
+		}
+		b.WriteString("</channel></rss>")
+		out[k] = b.Bytes()
+	}
+	return out
+}
+
+// BenchmarkParse20000 parses 20,000 items (40 feeds of 500) with the
+// quick pre-scan (gofeed's parse is the only XML parse) and with the full
+// encoding/xml scan before gofeed (the path before quickScan), feed by
+// feed, alternating which goes first; it reports each side's seconds per
+// 20,000 items and their ratio, and the same for the scans alone
+// (quickScan against scanXML on the same bytes). Parsing runs on one
+// goroutine, so its time is its CPU time when the machine is not
+// oversubscribed.
+func BenchmarkParse20000(b *testing.B) {
+	feeds := benchItems(40, 500)
+	lims := [2]limits{defaultLimits(), defaultLimits()}
+	lims[1].fullScan = true
+	var took, scans [2]time.Duration
+	items, round := 0, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		round++
+		for _, body := range feeds {
+			for k := range 2 {
+				side := (k + round) % 2
+				start := time.Now()
+				f, err := parse(body, "http://bench.example/feed.xml", "application/rss+xml", lims[side])
+				took[side] += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if side == 0 {
+					items += len(f.Items)
+				}
+			}
+			for k := range 2 {
+				side := (k + round) % 2
+				start := time.Now()
+				if side == 0 {
+					if quickScan(body, lims[0]) == nil {
+						b.Fatal("quickScan gave up on the benchmark's feed")
+					}
+				} else if _, err := scanXML(body, nil, lims[1]); err != nil {
+					b.Fatal(err)
+				}
+				scans[side] += time.Since(start)
+			}
+		}
+	}
+	if items == 0 {
+		b.Fatal("no items")
+	}
+	per := func(d time.Duration) float64 { return d.Seconds() / float64(items) * 20000 }
+	b.ReportMetric(per(took[0]), "quick-s/20k")
+	b.ReportMetric(per(took[1]), "full-s/20k")
+	b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "quick/full")
+	b.ReportMetric(per(scans[0]), "quickScan-s/20k")
+	b.ReportMetric(per(scans[1]), "scanXML-s/20k")
 }

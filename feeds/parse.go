@@ -157,8 +157,13 @@ func parseFeed(body []byte, feedURL, contentType string, lim limits) (*Feed, err
 			return nil, htmlPage(feedURL, contentType)
 		}
 		b = stripInvalidXMLChars(fixDeclaration(b))
-		if scan, err = scanXML(b, docBase, lim); err != nil {
-			return nil, err
+		if !lim.fullScan {
+			scan = quickScan(b, lim)
+		}
+		if scan == nil {
+			if scan, err = scanXML(b, docBase, lim); err != nil {
+				return nil, err
+			}
 		}
 		if gf, err = parseXML(scan, feedURL, contentType); err != nil {
 			return nil, err

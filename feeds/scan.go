@@ -29,8 +29,12 @@ const (
 	MaxElements = 100000
 )
 
-// limits carries the bounds, so that tests can use small ones.
-type limits struct{ items, depth, elements int }
+// limits carries the bounds, so that tests can use small ones; fullScan
+// turns quickScan off (tests and benchmarks of the scan it spares).
+type limits struct {
+	items, depth, elements int
+	fullScan               bool
+}
 
 func defaultLimits() limits { return limits{items: MaxItems, depth: MaxDepth, elements: MaxElements} }
 

@@ -63,6 +63,9 @@ type Document struct {
 	// Salience explains Salient: one entry per tagged entity and
 	// technology, most salient first.
 	Salience []Salience `json:"salience,omitempty"`
+
+	// prep is what Prepare computed ahead of Upsert; nil if nothing.
+	prep *prepared
 }
 
 // Salience is how much a document is about one of its entities or

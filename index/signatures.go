@@ -227,8 +227,8 @@ func sortedTime(h *search.DocumentMatch) time.Time {
 
 // assignStories gives each of docs without a story one, in their order,
 // and returns their records. The signatures, most of the work (about
-// 36 µs a document), are computed on all cores first; the assignments
-// follow one by one, as they depend on each other.
+// 36 µs a document), come from Prepare, or else are computed on all cores
+// first; the assignments follow one by one, as they depend on each other.
 func (ix *Index) assignStories(docs []*Document) []story.Record {
 	var need []*Document
 	for _, d := range docs {
@@ -238,7 +238,7 @@ func (ix *Index) assignStories(docs []*Document) []story.Record {
 	}
 	recs := make([]story.Record, len(need))
 	parallel(len(need), func(i int) {
-		recs[i].Sig = story.Fingerprint(need[i].Title, need[i].Body)
+		recs[i].Sig = need[i].signature()
 	})
 	for i, d := range need {
 		d.Story = ix.stories.Add(d.ID, recs[i].Sig, d.Published)

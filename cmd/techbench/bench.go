@@ -31,6 +31,7 @@ type config struct {
 	packages, texts      string
 	dir, reuse           string
 	keep, skipBare       bool
+	crawlProfile         string // -crawl-profile: crawl's -cpuprofile
 	// ingest is "crawl" (the whole techintel crawl process, the default)
 	// or "direct" (index.Upsert in batches of batch documents, and the
 	// bare index in batches of as many).
@@ -52,10 +53,17 @@ type report struct {
 	CrawlSec   float64 `json:"crawl_seconds,omitempty"`
 	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
-	StartSec   float64 `json:"serve_start_to_first_search_seconds"`
-	ServeRSSMB float64 `json:"serve_peak_rss_mb"`
-	API        latency `json:"api"`
-	Bare       latency `json:"bare"`
+	// Alerts raised in the crawl, and the state store's file growth.
+	Alerts int `json:"alerts"`
+	// CPU seconds (user and system) of the crawl process and of the bare
+	// ingest: less swayed than wall time by a busy machine.
+	CrawlCPU    float64 `json:"crawl_cpu_seconds,omitempty"`
+	BareCPU     float64 `json:"bare_cpu_seconds,omitempty"`
+	StateGrowth int64   `json:"state_growth_bytes"`
+	StartSec    float64 `json:"serve_start_to_first_search_seconds"`
+	ServeRSSMB  float64 `json:"serve_peak_rss_mb"`
+	API         latency `json:"api"`
+	Bare        latency `json:"bare"`
 	// InProcess is index.Search on serve's index opened by techbench
 	// (serve stopped), InProcessBleve the request Search builds run on
 	// all that index's partitions at once (ix.Bleve(), an IndexAlias),
@@ -85,6 +93,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "ingest (direct: index.Upsert, not a crawl): %.1f s (%.0f docs/s); bare bleve %.1f s (%.0f docs/s); ratio %.2fx\n",
 			r.DirectSec, float64(r.Size)/r.DirectSec, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.DirectSec)
 	}
+	r.printAlerts(w)
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB\n", r.StartSec, r.ServeRSSMB)
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
 		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
@@ -190,8 +199,12 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 			return nil, err
 		}
 		fmt.Fprintf(log, "techbench: techintel crawl of %d documents in %d feeds\n", cfg.size, feedCount(cfg.size, cfg.perFeed))
+		stateBefore := stateSize(dir)
 		start := time.Now()
 		cmd := exec.CommandContext(ctx, bin, "crawl", "-config", conf)
+		if cfg.crawlProfile != "" {
+			cmd.Args = append(cmd.Args, "-cpuprofile", cfg.crawlProfile)
+		}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
@@ -201,7 +214,12 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rep.CrawlRSSMB = float64(ru.Maxrss) / 1024
 		}
+		rep.CrawlCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 		fmt.Fprintf(log, "techbench: crawl done in %.1f s: %s\n", rep.CrawlSec, tail(out.String(), 300))
+		rep.StateGrowth = stateSize(dir) - stateBefore
+		if rep.Alerts, err = countAlerts(dir); err != nil {
+			return nil, fmt.Errorf("counting alerts: %w", err)
+		}
 	}
 	if cfg.reuse == "" || !cfg.skipBare {
 		os.RemoveAll(barePath)
@@ -210,11 +228,13 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		if cfg.ingest == "direct" {
 			perBatch = cfg.batch
 		}
+		cpu := selfCPU()
 		sec, err := bareIngest(ctx, barePath, c, perBatch, cfg.perFeed)
 		if err != nil {
 			return nil, err
 		}
 		rep.BareSec = sec
+		rep.BareCPU = selfCPU() - cpu
 	}
 	bare, err := bleve.Open(barePath)
 	if err != nil {

@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.ingest, "ingest", "crawl", "how the product's index is built: crawl (the whole techintel crawl process, from feeds on loopback) or direct (index.Upsert of -batch documents at a time: no fetching, parsing or tagging; for 1M and more)")
 	fs.IntVar(&cfg.batch, "batch", 5000, "with -ingest direct: documents per Upsert and per bare bleve batch")
 	fs.StringVar(&cfg.profile, "profile", "", "a folder for serve's CPU profile of the search mix and its heap profile at the stop (serve.cpu.pprof, serve.heap.pprof)")
+	fs.StringVar(&cfg.crawlProfile, "crawl-profile", "", "write a CPU profile of the techintel crawl to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

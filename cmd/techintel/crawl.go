@@ -18,16 +18,25 @@ import (
 
 // cmdCrawl runs every source, or one, once and prints a summary. It exits
 // non-zero if any source failed, saying which and why.
-func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	stdout = &syncWriter{w: stdout} // sources run, and print, at once
 	fs := newFlags("crawl", stderr)
 	configPath := fs.String("config", "", "config file (TOML)")
 	source := fs.String("source", "", "run only this source")
 	verbose := fs.Bool("v", false, "log every page and item")
 	demoWorld := fs.Bool("demo-world", false, "read every source from the bundled offline demo world instead of its URL, into a temporary data directory (to try a config)")
+	var prof profiles // only the CPU profile: of the whole crawl, start-up and close included
+	fs.StringVar(&prof.cpuPath, "cpuprofile", "", "write a CPU profile of the whole crawl to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := prof.open(); err != nil {
+		return err
+	}
+	if err := prof.startCPU(); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, prof.stop()) }()
 	cfg, err := loadConfigFlag(*configPath)
 	if err != nil {
 		return err

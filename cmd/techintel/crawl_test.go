@@ -74,3 +74,35 @@ url = "%s/second"
 		t.Errorf("want both sources, in config order, each fetching its item:\n%s", out)
 	}
 }
+
+// TestCrawlCPUProfile: -cpuprofile writes a profile of the crawl, and a
+// path that cannot be written fails before anything runs, naming the
+// flag.
+func TestCrawlCPUProfile(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title><item><title>a</title><link>https://news.example/a</link></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	cfg := fmt.Sprintf("data_dir = \"data\"\n[http]\nallow_private_networks = true\n[[sources]]\nname = \"f\"\ntype = \"feed\"\nurl = \"%s/f\"\n", srv.URL)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prof := filepath.Join(dir, "crawl.pprof")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"crawl", "-config", path, "-cpuprofile", prof}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("profile: %v, %v", fi, err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	bad := filepath.Join(dir, "no-such-dir", "crawl.pprof")
+	if code := run(context.Background(), []string{"crawl", "-config", path, "-cpuprofile", bad}, &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), "-cpuprofile") {
+		t.Errorf("exit code %d for an unwritable profile; stderr %q", code, stderr.String())
+	}
+}

@@ -124,7 +124,9 @@ func commitSideBySide(ctx context.Context, g *Gatherer, ds []cluster.Delivery, m
 	errs := make([]error, 0, len(bySource))
 	var mu sync.Mutex
 	for _, sds := range bySource {
+		g.group.begin() // each source's batches come to group commit as a run's do
 		wg.Go(func() {
+			defer g.group.end()
 			for _, d := range sds {
 				if err := g.commitDelivery(ctx, d, m); err != nil {
 					mu.Lock()

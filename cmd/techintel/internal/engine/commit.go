@@ -4,16 +4,27 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
 )
 
-// maxGroupDocs bounds the documents of one group commit: enough that a
-// refresh of thousands of small feeds writes few index segments and
-// bbolt commits, small enough that a group stays one Upsert of at most
-// two bleve batches (index.Upsert writes 1,000 documents a batch).
-const maxGroupDocs = 2000
+// Group sizes. A bleve batch has a fixed cost (a segment, merged later
+// at the price of rewriting it), so bigger groups index faster: when
+// runs deliver faster than the index writes, batches queue during a
+// commit and the next group takes up to maxGroupDocs of them. A group
+// of fewer than minGroupDocs waits for runs still fetching, at most
+// maxLinger, so that runs finishing close together share a batch; a
+// lone run (quiet ingest) never waits, and an alert is late by at most
+// maxLinger.
+const (
+	// maxGroupDocs: one Upsert of one bleve batch per partition
+	// (index.Upsert writes up to 5,000 documents or 16 MB a batch).
+	maxGroupDocs = 5000
+	minGroupDocs = 1000
+	maxLinger    = 250 * time.Millisecond
+)
 
 // commitReq is one fetched batch, tagged, waiting to be committed: its
 // documents, and the state to record once they are indexed.
@@ -34,28 +45,71 @@ type commitReq struct {
 
 // groupCommitter commits the batches that arrive while a commit is in
 // progress together: one journal entry, one Upsert, one percolation and
-// one bbolt transaction for the state of them all. It
-// owns no goroutine: the first caller to find no commit in progress
-// commits for everyone queued until the queue is empty, and the others
-// wait for theirs.
+// one bbolt transaction for the state of them all. It owns no
+// goroutine: the first caller to find no commit in progress commits for
+// everyone queued until the queue is empty, and the others wait for
+// theirs.
 type groupCommitter struct {
 	mu      sync.Mutex
 	queue   []*commitReq
 	leading bool
+	// fetching counts the runs that may submit a batch soon: between
+	// begin and end, except while they wait in submit.
+	fetching int
+	// wake tells a lingering leader that a batch arrived or a run ended.
+	wake chan struct{}
+	// linger is how long a small group waits for runs still fetching;
+	// zero means maxLinger (tests set it).
+	linger time.Duration
+}
+
+// begin registers a run that will submit batches; end, its end.
+func (gc *groupCommitter) begin() {
+	gc.mu.Lock()
+	gc.fetching++
+	gc.mu.Unlock()
+}
+
+func (gc *groupCommitter) end() {
+	gc.mu.Lock()
+	gc.fetching--
+	gc.signal()
+	gc.mu.Unlock()
+}
+
+// signal wakes a lingering leader. gc.mu is held.
+func (gc *groupCommitter) signal() {
+	if gc.wake == nil {
+		gc.wake = make(chan struct{}, 1)
+	}
+	select {
+	case gc.wake <- struct{}{}:
+	default:
+	}
 }
 
 // submit queues req and returns once it is committed, with its error.
+// The caller is between begin and end (a run's fetch, a cluster
+// indexer's batches of one source).
 func (gc *groupCommitter) submit(req *commitReq, commit func([]*commitReq)) error {
 	req.done = make(chan struct{})
 	gc.mu.Lock()
 	gc.queue = append(gc.queue, req)
+	gc.fetching--
+	defer func() {
+		gc.mu.Lock()
+		gc.fetching++
+		gc.mu.Unlock()
+	}()
 	if gc.leading {
+		gc.signal()
 		gc.mu.Unlock()
 		<-req.done // a journaled batch is committed whole, so no ctx here
 		return req.err
 	}
 	gc.leading = true
 	for len(gc.queue) > 0 {
+		gc.lingerLocked()
 		group := gc.take()
 		gc.mu.Unlock()
 		commit(group)
@@ -67,6 +121,44 @@ func (gc *groupCommitter) submit(req *commitReq, commit func([]*commitReq)) erro
 	gc.leading = false
 	gc.mu.Unlock()
 	return req.err
+}
+
+// lingerLocked waits, at most gc.linger, while the queue holds fewer
+// than minGroupDocs documents and some run is still fetching. gc.mu is
+// held, and released while waiting.
+func (gc *groupCommitter) lingerLocked() {
+	limit := gc.linger
+	if limit <= 0 {
+		limit = maxLinger
+	}
+	var timer *time.Timer
+	for gc.fetching > 0 && gc.queuedDocs() < minGroupDocs {
+		if timer == nil {
+			timer = time.NewTimer(limit)
+			defer timer.Stop()
+		}
+		if gc.wake == nil {
+			gc.wake = make(chan struct{}, 1)
+		}
+		wake := gc.wake
+		gc.mu.Unlock()
+		select {
+		case <-wake:
+			gc.mu.Lock()
+		case <-timer.C:
+			gc.mu.Lock()
+			return
+		}
+	}
+}
+
+// queuedDocs is the documents in the queue. gc.mu is held.
+func (gc *groupCommitter) queuedDocs() int {
+	n := 0
+	for _, r := range gc.queue {
+		n += len(r.docs)
+	}
+	return n
 }
 
 // take removes the next group from the queue: at least one batch, then

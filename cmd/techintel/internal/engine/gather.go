@@ -234,6 +234,8 @@ func (g *Gatherer) fetchAndCommit(ctx context.Context, src Source, res *api.RunR
 		return 0, err
 	}
 	seen := 0
+	g.group.begin() // a group commit may wait for this run's batch
+	defer g.group.end()
 	err = g.fetcher.Fetch(ctx, job, func(b gather.Batch) error {
 		if b.Final {
 			seen = b.Seen
@@ -282,12 +284,15 @@ func (g *Gatherer) commit(ctx context.Context, src Source, b gather.Batch, res *
 			}
 		}
 	}
-	// Tagged here, on the run's goroutine; indexed and recorded with
-	// the batches of other runs that arrive meanwhile (commit.go).
+	// Tagged and fingerprinted here, on the run's goroutine (the runs of
+	// the pool are the workers); indexed and recorded with the batches of
+	// other runs that arrive meanwhile (commit.go), by one writer that
+	// then only builds and applies the bleve batches.
 	tagger := g.watch.get().tagger
 	for i := range docs {
 		tagger.Tag(&docs[i], src.Components)
 	}
+	index.Prepare(docs)
 	req := &commitReq{ctx: ctx, source: src.Name, docs: docs, gone: b.Gone, items: itemIDs}
 	if v := b.Validators; v != nil {
 		req.validators = &[2]string{v.ETag, v.LastModified}
