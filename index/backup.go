@@ -27,7 +27,7 @@ func (ix *Index) Backup(dir string) error {
 	if err := EmptyDir(dir); err != nil {
 		return fmt.Errorf("index: backup to %s: %w", dir, err)
 	}
-	layout, _, err := openLayout(dir)
+	layout, _, _, err := openLayout(dir)
 	if err != nil {
 		return fmt.Errorf("index: backup to %s: %w", dir, err)
 	}

@@ -60,18 +60,27 @@ const (
 // it).
 var setClauseLimit sync.Once
 
-// Index is a bleve index of Documents, one bleve index per month of the
-// documents' publication dates (partition.go). It is safe for concurrent
-// use.
+// Index is a bleve index of Documents, one bleve index per span of
+// months of the documents' publication dates (partition.go). It is safe
+// for concurrent use.
 type Index struct {
-	// mu guards parts and each partition's bi: readers share it, a bleve
-	// write, a reopen and adding or dropping a partition hold it alone
-	// (see writeguard.go for why).
+	// mu guards parts: readers share it, adding or dropping a partition
+	// (and reopening them all) holds it alone; a bleve write shares it and
+	// holds its partition's own mu alone, so that only the searches of
+	// that partition wait for it (see writeguard.go for why they wait).
 	mu    sync.RWMutex
 	parts []*partition // oldest month first
 	path  string
 	// layout is the layout file (partition.go); nil in memory.
-	layout *bolt.DB
+	// layoutVersion is its version. Guarded by writeMu.
+	layout        *bolt.DB
+	layoutVersion string
+	// partDocs is Options.PartitionDocs.
+	partDocs int
+	// beforeBatch, for tests, hears each bleve write begin.
+	beforeBatch func(partition string)
+	// empty answers the searches no partition overlaps (emptyIndex).
+	empty lazyIndex
 	// mapping is every partition's mapping.
 	mapping mapping.IndexMapping
 	// writeErr is the last failed write, until a probe write succeeds;
@@ -123,6 +132,14 @@ type Options struct {
 	// Logger hears the migration's progress and the partitions retention
 	// drops; nil logs nowhere.
 	Logger *slog.Logger
+	// PartitionDocs is the number of documents past which a partition
+	// takes no more months (partition_assign.go); 0 means
+	// DefaultPartitionDocs.
+	PartitionDocs int
+
+	// For tests: beforeBatch hears each bleve write begin, holding the
+	// partition's write lock.
+	beforeBatch func(partition string)
 
 	// For tests of the migration: documents per page (0: migratePage),
 	// and a kill after that many pages (0: none).
@@ -147,12 +164,12 @@ func OpenWith(path string, o Options) (*Index, error) {
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	layout, _, err := openLayout(path)
+	layout, version, _, err := openLayout(path)
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{path: path, layout: layout, mapping: NewMapping(), stories: story.NewClusterer(),
-		retention: o.Retention, log: o.Logger}
+	ix := &Index{path: path, layout: layout, layoutVersion: version, mapping: NewMapping(), stories: story.NewClusterer(),
+		retention: o.Retention, log: o.Logger, partDocs: o.PartitionDocs, beforeBatch: o.beforeBatch}
 	if err := ix.openPartitions(); err != nil {
 		ix.closeAll()
 		return nil, err
@@ -171,10 +188,13 @@ func OpenWith(path string, o Options) (*Index, error) {
 // OpenMem returns an index held in memory only, for tests and benchmarks.
 // Its partitions use the scorch engine like the on-disk index
 // (bleve.NewMemOnly would use the older, slower upside_down engine).
-func OpenMem() (*Index, error) {
+func OpenMem() (*Index, error) { return openMem(Options{}) }
+
+// openMem is OpenMem with o's PartitionDocs and test hooks.
+func openMem(o Options) (*Index, error) {
 	configure()
 	return &Index{mapping: NewMapping(), stories: story.NewClusterer(), storiesLoaded: true,
-		log: slog.New(slog.DiscardHandler)}, nil
+		log: slog.New(slog.DiscardHandler), partDocs: o.PartitionDocs, beforeBatch: o.beforeBatch}, nil
 }
 
 // openConfig is scorch's runtime configuration.
@@ -212,6 +232,12 @@ func (ix *Index) closeAll() error {
 		}
 	}
 	ix.parts = nil
+	if ix.empty.bi != nil {
+		if err := ix.empty.bi.Close(); err != nil && first == nil {
+			first = err
+		}
+		ix.empty.bi, ix.empty.err = nil, errors.New("index: closed")
+	}
 	if ix.layout != nil {
 		if err := ix.layout.Close(); err != nil && first == nil {
 			first = err
@@ -226,7 +252,7 @@ func (ix *Index) Count() (uint64, error) {
 	defer ix.mu.RUnlock()
 	var n uint64
 	for _, p := range ix.parts {
-		c, err := p.bi.DocCount()
+		c, err := p.docCount()
 		if err != nil {
 			return 0, fmt.Errorf("index: count %s: %w", p.key, err)
 		}
@@ -397,10 +423,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		d.Gone = time.Time{} // fetched again: it is back
 		// A known document stays in the partition that holds it
 		// (partition.go says why).
-		key := old.Part
-		if !exists {
-			key = monthKey(d.Published)
-		}
+		key := old.Part // "" for a new document: place assigns it
 		write, hashes, keys, fresh = append(write, d), append(hashes, h), append(keys, key), append(fresh, isNew)
 	}
 	recs := ix.assignStories(write)
@@ -415,7 +438,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 	}
 	var w partWrites
 	for i, d := range write {
-		pw, err := w.batch(ix, keys[i])
+		pw, err := w.place(ix, keys[i], d.Published, now)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,9 @@ import (
 // time.
 const migratePage = 1000
 
+// migrateOrder is the order the migration reads the old index in.
+func migrateOrder() []string { return []string{fieldPublished, "_id"} }
+
 // errMigrateKilled stands for a kill in the migration's tests.
 var errMigrateKilled = errors.New("index: migration stopped (test)")
 
@@ -25,12 +28,14 @@ var errMigrateKilled = errors.New("index: migration stopped (test)")
 const singleIndexMeta = "index_meta.json"
 
 // migrateSingle splits an index of the single-index layout (a bleve index
-// at ix.path itself, from a release before partitions) into monthly
-// partitions beside it, without re-fetching anything. It reads the old
-// index in ID order, a page at a time, writes each page to the partitions
-// of its documents' publication dates, and records the last ID written in
-// the layout file, so that a migration killed half-way resumes there (the
-// page written again lands on the same documents: Batch replaces by ID).
+// at ix.path itself, from a release before partitions) into partitions
+// beside it, without re-fetching anything. It reads the old index in
+// publication order (then ID), a page at a time, writes each page to the
+// partitions its documents' dates assign them to (so that the partitions
+// fill in time order, each up to PartitionDocs documents), and records
+// the last sort key written in the layout file, so that a migration
+// killed half-way resumes there (the page written again lands on the same
+// documents: each goes back to the partition that holds it).
 // Once every document is in a partition, the old index's files are
 // removed: its store first, its index_meta.json last, so that a kill in
 // between leaves an empty old index that the next open migrates in no
@@ -64,9 +69,14 @@ func (ix *Index) migrateSingle(o Options) error {
 		if err := json.Unmarshal(v, &after); err != nil {
 			return fmt.Errorf("index: split %s: the saved progress is unreadable: %w", ix.path, err)
 		}
+		if len(after) != len(migrateOrder()) {
+			// Saved by the release that read in ID order: start again
+			// (what was moved goes back where it is).
+			after = nil
+		}
 	}
 	start := time.Now()
-	ix.log.Info("index: splitting the single index into monthly partitions", "path", ix.path, "docs", total,
+	ix.log.Info("index: splitting the single index into partitions", "path", ix.path, "docs", total,
 		"resumed_after", len(after) > 0)
 	page := migratePage
 	if o.migratePage > 0 {
@@ -79,7 +89,7 @@ func (ix *Index) migrateSingle(o Options) error {
 		}
 		pages++
 		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), page, 0, false)
-		req.SortBy([]string{"_id"})
+		req.SortBy(migrateOrder())
 		req.Fields = []string{"*"}
 		if after != nil {
 			req.SetSearchAfter(after)
@@ -122,14 +132,14 @@ func (ix *Index) migrateSingle(o Options) error {
 		return fmt.Errorf("index: split %s: %w", ix.path, err)
 	}
 	parts, _ := ix.Partitions()
-	ix.log.Info("index: split into monthly partitions", "path", ix.path, "moved", moved, "partitions", len(parts),
+	ix.log.Info("index: split into partitions", "path", ix.path, "moved", moved, "partitions", len(parts),
 		"took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
 
 // migratePage writes one page of the old index's documents, each to the
-// partition that holds it already (a resumed page) or else to the month
-// of its publication date.
+// partition that holds it already (a resumed page) or else to the one its
+// publication date assigns it to.
 func (ix *Index) migratePage(sr *bleve.SearchResult) error {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
@@ -142,6 +152,7 @@ func (ix *Index) migratePage(sr *bleve.SearchResult) error {
 		return err
 	}
 	var w partWrites
+	now := time.Now()
 	for _, h := range sr.Hits {
 		d, hash, err := documentFromHit(h.ID, h.Fields)
 		if err != nil {
@@ -150,11 +161,7 @@ func (ix *Index) migratePage(sr *bleve.SearchResult) error {
 		if d.Published.IsZero() {
 			d.Published = d.Fetched
 		}
-		key := monthKey(d.Published)
-		if m, ok := existing[d.ID]; ok {
-			key = m.Part
-		}
-		pw, err := w.batch(ix, key)
+		pw, err := w.place(ix, existing[d.ID].Part, d.Published, now)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -16,25 +17,36 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The index is one bleve index per month (a partition), so that a search
-// with a date filter reads only the months it overlaps, date order reads
-// the newest months first and stops when it has the page, retention drops
-// whole months as directories, and a write touches only the month of its
-// documents. The directory given to Open holds:
+// The index is a few bleve indexes (partitions), each holding the
+// documents published in a contiguous span of months, so that a search
+// with a date filter reads only the partitions it overlaps, date order
+// reads the newest first and stops when it has the page, retention drops
+// whole partitions as directories, and a write touches only the
+// partitions of its documents. The directory given to Open holds:
 //
 //	techintel-layout.bolt   the layout version, the lock, a migration's progress
-//	2026-11/                one bleve (scorch) index per month
-//	2026-12/
+//	2026-01/                one bleve (scorch) index per partition, named
+//	2026-07/                after the first month it took documents for
 //
-// A partition's key is the month (UTC) of a document's publication date
-// (which Upsert sets to the first fetch when the document has none) when
-// the document is first indexed. The key is stable: Upsert looks every
+// Partitions are sized by documents, as Elasticsearch rolls an index over
+// by size: a partition takes the documents of the months it covers
+// (partition_assign.go), and widens its span to a month next to it while
+// it holds fewer than Options.PartitionDocs documents; past that, a new
+// partition starts at the present end of time. So 20,000 documents over a
+// year are one bleve index, a million a handful, and a feed of dates
+// spread over decades cannot multiply partitions (an older date widens the
+// oldest partition, a future one counts as the time of indexing). The
+// months of different partitions never overlap, and an index written by
+// the release that kept one partition per month (each a span of one
+// month) opens as it is.
+//
+// A document stays where it was first indexed: Upsert looks every
 // document up by ID in all partitions first and writes a known document
 // back into the partition that holds it, even when its publication date
-// changed since, so that a document is never in two partitions. The
-// partition then records the wider span of dates it holds (spanKey,
-// written in the same batch as the document), and date pruning and the
-// newest-first walk go by those spans, not by the month's name.
+// changed since, so that a document is never in two partitions. A
+// partition records the range of publication dates it holds (spanKey,
+// written in the same batch as the documents), and date pruning and the
+// newest-first walk go by those ranges, not by the months it covers.
 
 const (
 	// layoutFile is the bolt file beside the partitions. Its lock is the
@@ -42,7 +54,13 @@ const (
 	layoutFile = "techintel-layout.bolt"
 	// layoutVersion names this layout; a different one in the file is a
 	// layout of another release, refused rather than misread.
-	layoutVersion = "monthly-1"
+	// monthlyVersion is the layout of the release before spans, whose
+	// partitions each covered one month: this release reads it as it is
+	// and marks the file with layoutVersion before a partition first
+	// covers more than one month, which that release would misread (it
+	// would start a partition for a month another one covers).
+	layoutVersion  = "spans-1"
+	monthlyVersion = "monthly-1"
 	// spanKey is a partition's internal key holding the range of
 	// publication dates of its documents.
 	spanKey = "techintel_span"
@@ -58,17 +76,28 @@ const (
 	mappingVersionKey = "techintel_mapping"
 )
 
-// partition is one month's bleve index.
+// partition is one bleve index of the documents of a span of months.
 type partition struct {
-	key string // the month, "2006-01"
-	bi  bleve.Index
+	key string // its directory: the first month it covered, "2006-01"
+	// mu: a bleve write (and the reopen after a failed one) holds it
+	// alone, searches of bi share it (writeguard.go). bi is replaced only
+	// under mu, or under Index.mu held alone.
+	mu sync.RWMutex
+	bi bleve.Index
+	// spanMu guards lo, hi, first and last, which only the writer (under
+	// writeMu) changes, for the other readers; held for no longer than a
+	// copy, so that a write never waits for searches to end.
+	spanMu sync.RWMutex
 	// lo and hi bound the publication dates of its documents: lo <= p < hi.
-	// They start as the month's bounds and only widen.
+	// They only widen; they may be wider than its documents, never
+	// narrower.
 	lo, hi time.Time
+	// first and last are the first days of the first and last months it
+	// takes new documents for.
+	first, last time.Time
+	// saved is what its spanKey holds. Guarded by writeMu.
+	saved span
 }
-
-// monthKey is the partition key of a publication date.
-func monthKey(t time.Time) string { return t.UTC().Format(monthFormat) }
 
 // monthSpan is the span of the month key names; ok is false for a name
 // that is not a month key.
@@ -80,10 +109,25 @@ func monthSpan(key string) (lo, hi time.Time, ok bool) {
 	return t, t.AddDate(0, 1, 0), true
 }
 
-// span is the stored form of a partition's date range.
+// span is the stored form of a partition's date range and months (a
+// partition of the monthly layout has no months: it covers its key's).
 type span struct {
-	Lo time.Time `json:"lo"`
-	Hi time.Time `json:"hi"`
+	Lo    time.Time `json:"lo"`
+	Hi    time.Time `json:"hi"`
+	First string    `json:"first,omitempty"`
+	Last  string    `json:"last,omitempty"`
+}
+
+// dates returns lo and hi, for a reader that is not the writer.
+func (p *partition) dates() (lo, hi time.Time) {
+	p.spanMu.RLock()
+	defer p.spanMu.RUnlock()
+	return p.lo, p.hi
+}
+
+// current is the span p records now. The caller holds writeMu.
+func (p *partition) current() span {
+	return span{Lo: p.lo, Hi: p.hi, First: p.first.Format(monthFormat), Last: p.last.Format(monthFormat)}
 }
 
 // loadSpan reads p's stored span, keeping the month's bounds if it has
@@ -101,6 +145,15 @@ func (p *partition) loadSpan() error {
 		return fmt.Errorf("read the date span of %s: %w", p.key, err)
 	}
 	p.lo, p.hi = minTime(p.lo, s.Lo), maxTime(p.hi, s.Hi)
+	if s.First != "" || s.Last != "" {
+		first, _, ok1 := monthSpan(s.First)
+		last, _, ok2 := monthSpan(s.Last)
+		if !ok1 || !ok2 || last.Before(first) {
+			return fmt.Errorf("read the date span of %s: months %q to %q are not a span of months", p.key, s.First, s.Last)
+		}
+		p.first, p.last = first, last
+	}
+	p.saved = s
 	return nil
 }
 
@@ -128,14 +181,15 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // openLayout opens (creating) the layout file of the index at path and
-// checks its version. fresh says whether the file had no version yet.
-func openLayout(path string) (db *bolt.DB, fresh bool, err error) {
+// checks its version, which it returns. fresh says whether the file had
+// no version yet.
+func openLayout(path string) (db *bolt.DB, version string, fresh bool, err error) {
 	db, err = bolt.Open(filepath.Join(path, layoutFile), 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, false, fmt.Errorf("index: open %s: %w", path, ErrLocked)
+		return nil, "", false, fmt.Errorf("index: open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("index: open %s: %w", path, err)
+		return nil, "", false, fmt.Errorf("index: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(layoutBucket))
@@ -144,18 +198,33 @@ func openLayout(path string) (db *bolt.DB, fresh bool, err error) {
 		}
 		switch v := b.Get([]byte(layoutVersionKey)); {
 		case v == nil:
-			fresh = true
+			fresh, version = true, layoutVersion
 			return b.Put([]byte(layoutVersionKey), []byte(layoutVersion))
-		case string(v) != layoutVersion:
-			return fmt.Errorf("the index layout is %q, this techintel reads %q: it was written by another release", v, layoutVersion)
+		case string(v) != layoutVersion && string(v) != monthlyVersion:
+			return fmt.Errorf("the index layout is %q, this techintel reads %q or %q: it was written by another release", v, layoutVersion, monthlyVersion)
+		default:
+			version = string(v)
 		}
 		return nil
 	})
 	if err != nil {
 		db.Close()
-		return nil, false, fmt.Errorf("index: open %s: %w", path, err)
+		return nil, "", false, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return db, fresh, nil
+	return db, version, fresh, nil
+}
+
+// markSpans records in the layout file that a partition may cover more
+// than one month, before one does. The caller holds writeMu.
+func (ix *Index) markSpans() error {
+	if ix.layout == nil || ix.layoutVersion == layoutVersion {
+		return nil
+	}
+	if err := ix.layoutPut(layoutVersionKey, []byte(layoutVersion)); err != nil {
+		return fmt.Errorf("index: mark the layout %q: %w", layoutVersion, err)
+	}
+	ix.layoutVersion = layoutVersion
+	return nil
 }
 
 // layoutGet reads a key of the layout file (nil in memory or when unset).
@@ -218,7 +287,7 @@ func (ix *Index) openPartitions() error {
 			}
 			return fmt.Errorf("index: open %s: %w", dir, err)
 		}
-		p := &partition{key: e.Name(), bi: bi, lo: lo, hi: hi}
+		p := &partition{key: e.Name(), bi: bi, lo: lo, hi: hi, first: lo, last: lo}
 		bi.SetName(p.key)
 		ix.parts = append(ix.parts, p) // before the checks, so that closeAll closes it
 		if v, _ := bi.GetInternal([]byte(mappingVersionKey)); len(v) == 0 {
@@ -237,24 +306,24 @@ func (ix *Index) openPartitions() error {
 			return fmt.Errorf("index: open %s: %w", dir, err)
 		}
 	}
-	slices.SortFunc(ix.parts, func(a, b *partition) int { return cmp.Compare(a.key, b.key) })
+	slices.SortFunc(ix.parts, byFirst)
 	return nil
 }
 
-// partitionFor returns the partition of key, creating it if needed. The
-// caller holds writeMu (not mu).
-func (ix *Index) partitionFor(key string) (*partition, error) {
-	ix.mu.RLock()
-	for _, p := range ix.parts {
-		if p.key == key {
-			ix.mu.RUnlock()
-			return p, nil
-		}
+// byFirst orders partitions by their months: their spans never overlap.
+func byFirst(a, b *partition) int {
+	if c := a.first.Compare(b.first); c != 0 {
+		return c
 	}
-	ix.mu.RUnlock()
-	lo, hi, ok := monthSpan(key)
-	if !ok {
-		return nil, fmt.Errorf("index: %q is not a partition key", key)
+	return cmp.Compare(a.key, b.key)
+}
+
+// newPartition creates the partition covering the months first to
+// last, named after first. The caller holds writeMu (not mu).
+func (ix *Index) newPartition(first, last time.Time) (*partition, error) {
+	key := first.Format(monthFormat)
+	if ix.partitionByKey(key) != nil {
+		return nil, fmt.Errorf("index: create partition %s: it exists", key)
 	}
 	dir := ""
 	if ix.path != "" {
@@ -272,10 +341,13 @@ func (ix *Index) partitionFor(key string) (*partition, error) {
 		return nil, fmt.Errorf("index: create partition %s: %w", key, err)
 	}
 	bi.SetName(key)
-	p := &partition{key: key, bi: bi, lo: lo, hi: hi}
+	// Its dates start empty at first and widen with its documents: a
+	// partition started for old documents is as old as they are, for
+	// retention.
+	p := &partition{key: key, bi: bi, lo: first, hi: first, first: first, last: last}
 	ix.mu.Lock()
 	ix.parts = append(ix.parts, p)
-	slices.SortFunc(ix.parts, func(a, b *partition) int { return cmp.Compare(a.key, b.key) })
+	slices.SortFunc(ix.parts, byFirst)
 	ix.mu.Unlock()
 	return p, nil
 }
@@ -307,11 +379,22 @@ func checkMapping(bi bleve.Index, path string) error {
 
 // PartitionInfo describes one partition of the index.
 type PartitionInfo struct {
-	Key  string // the month, "2006-01"
+	Key  string // its name: the first month it covered, "2006-01"
 	Docs uint64
+	// FirstMonth and LastMonth are the months whose new documents it
+	// takes ("2006-01").
+	FirstMonth, LastMonth string
 	// From and Until bound its documents' publication dates:
 	// From <= published < Until.
 	From, Until time.Time
+}
+
+// docCount is p's number of documents, once a write in progress is done.
+// The caller holds Index.mu for reading.
+func (p *partition) docCount() (uint64, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.bi.DocCount()
 }
 
 // Partitions lists the partitions, oldest first, with their document
@@ -321,11 +404,14 @@ func (ix *Index) Partitions() ([]PartitionInfo, error) {
 	defer ix.mu.RUnlock()
 	out := make([]PartitionInfo, 0, len(ix.parts))
 	for _, p := range ix.parts {
-		n, err := p.bi.DocCount()
+		n, err := p.docCount()
 		if err != nil {
 			return nil, fmt.Errorf("index: count %s: %w", p.key, err)
 		}
-		out = append(out, PartitionInfo{Key: p.key, Docs: n, From: p.lo, Until: p.hi})
+		p.spanMu.RLock()
+		out = append(out, PartitionInfo{Key: p.key, Docs: n, From: p.lo, Until: p.hi,
+			FirstMonth: p.first.Format(monthFormat), LastMonth: p.last.Format(monthFormat)})
+		p.spanMu.RUnlock()
 	}
 	return out, nil
 }
@@ -335,6 +421,9 @@ type partWrite struct {
 	p     *partition
 	b     *bleve.Batch
 	dates []time.Time // the publication dates of its documents
+	// docs is how many documents p held when the write began; added, how
+	// many new ones the write assigned to it.
+	docs, added uint64
 	// news and updated: what Upsert reports once the batch is written.
 	news, updated []string
 }
@@ -351,33 +440,60 @@ func (pw *partWrite) add(d *Document, hash string) error {
 // partWrites gathers a write's batches, one per partition.
 type partWrites []*partWrite
 
-// batch returns the batch of partition key, creating the partition if
-// needed. The caller holds writeMu.
+// errPartitionGone: a write named a partition that retention dropped.
+var errPartitionGone = errors.New("index: the partition was dropped")
+
+// batch returns the batch of the open partition key. The caller holds
+// writeMu.
 func (w *partWrites) batch(ix *Index, key string) (*partWrite, error) {
 	for _, pw := range *w {
 		if pw.p.key == key {
 			return pw, nil
 		}
 	}
-	p, err := ix.partitionFor(key)
-	if err != nil {
-		return nil, err
+	p := ix.partitionByKey(key)
+	if p == nil {
+		return nil, fmt.Errorf("%w: %s", errPartitionGone, key)
 	}
-	pw := &partWrite{p: p, b: p.bi.NewBatch()}
+	return w.of(p)
+}
+
+// of returns the batch of p. The caller holds writeMu.
+func (w *partWrites) of(p *partition) (*partWrite, error) {
+	for _, pw := range *w {
+		if pw.p == p {
+			return pw, nil
+		}
+	}
+	n, err := p.bi.DocCount() // no batch runs: the caller is the writer
+	if err != nil {
+		return nil, fmt.Errorf("index: count %s: %w", p.key, err)
+	}
+	pw := &partWrite{p: p, b: p.bi.NewBatch(), docs: n}
 	*w = append(*w, pw)
 	return pw, nil
+}
+
+// place returns the batch of a document: that of partition key if it has
+// one (a document already indexed), else that of the partition its
+// publication date assigns it to (partition_assign.go).
+func (w *partWrites) place(ix *Index, key string, published, now time.Time) (*partWrite, error) {
+	if key != "" {
+		return w.batch(ix, key)
+	}
+	return w.assign(ix, published, now)
 }
 
 // write writes the batches, oldest partition first, each durable before
 // the next; done, if set, hears each one written. The caller holds
 // writeMu.
 func (w partWrites) write(ix *Index, done func(*partWrite)) error {
-	slices.SortFunc(w, func(a, b *partWrite) int { return cmp.Compare(a.p.key, b.p.key) })
+	slices.SortFunc(w, func(a, b *partWrite) int { return byFirst(a.p, b.p) })
 	for _, pw := range w {
 		if pw.b.Size() == 0 {
 			continue
 		}
-		if err := ix.writeBatch(pw.p, pw.b, pw.dates); err != nil {
+		if err := ix.writeBatch(pw); err != nil {
 			return fmt.Errorf("index: write batch of %d to %s: %w", pw.b.Size(), pw.p.key, err)
 		}
 		if done != nil {

@@ -29,6 +29,22 @@ func benchDocs(b *testing.B) int {
 	return 12000
 }
 
+// benchPartitionDocs is the partitioned index's Options.PartitionDocs:
+// TECHINTEL_PARTITION_SIZE, default 0 (DefaultPartitionDocs, so that up to
+// 250,000 documents are one partition); a small size measures the cost of
+// searching several partitions.
+func benchPartitionDocs(b *testing.B) int {
+	v := os.Getenv("TECHINTEL_PARTITION_SIZE")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("TECHINTEL_PARTITION_SIZE=%q: want a number of documents", v)
+	}
+	return n
+}
+
 // zipfDocs makes n documents of Zipf-like words over 12 months from
 // 2026-01, in publication order.
 func zipfDocs(n int) []Document {
@@ -55,8 +71,9 @@ func zipfDocs(n int) []Document {
 	return docs
 }
 
-// BenchmarkPartitions compares a partitioned index (one bleve index per
-// month, searched through Index's execution path) with one unpartitioned
+// BenchmarkPartitions compares a partitioned index (partitions of
+// TECHINTEL_PARTITION_SIZE documents, searched through Index's execution
+// path) with one unpartitioned
 // bleve index of the same documents and mapping, on the same requests:
 // no date filter, a month, a quarter, and date order. It also reports the
 // write cost: the seconds to ingest the documents, in batches of 1,000 in
@@ -81,12 +98,15 @@ func BenchmarkPartitions(b *testing.B) {
 		}
 		return time.Since(start)
 	}
-	parted, err := Open(filepath.Join(dir, "parted"))
+	parted, err := OpenWith(filepath.Join(dir, "parted"), Options{PartitionDocs: benchPartitionDocs(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer parted.Close()
 	partedTook := ingest(parted, cloneDocs(docs))
+	if ps, err := parted.Partitions(); err == nil {
+		b.Logf("%d documents in %d partitions", n, len(ps))
+	}
 
 	oneMonth := cloneDocs(docs)
 	for i := range oneMonth {

@@ -3,10 +3,13 @@ package index
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/numeric"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -40,9 +43,21 @@ func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (*bl
 	defer ix.mu.RUnlock()
 	lo, hi := publishedBounds(req.Query)
 	sel := overlapping(ix.parts, lo, hi)
+	// Only a write to one of these partitions makes the search wait
+	// (writeguard.go); sel is in ix.parts's order, as every reader locks.
+	for _, p := range sel {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+	}
 	switch {
 	case len(sel) == 0:
-		return emptyResult(req), nil
+		// Nothing can match, but the query is checked as with data: a
+		// bad one fails the same way.
+		empty, err := ix.emptyIndex()
+		if err != nil {
+			return nil, err
+		}
+		return empty.SearchInContext(ctx, req)
 	case len(sel) == 1:
 		return sel[0].bi.SearchInContext(ctx, req)
 	}
@@ -137,10 +152,18 @@ func partitionError(sr *bleve.SearchResult) error {
 	return sr.Status.Errors[names[0]]
 }
 
-// emptyResult answers a request no partition can match.
-func emptyResult(req *bleve.SearchRequest) *bleve.SearchResult {
-	return &bleve.SearchResult{Status: &bleve.SearchStatus{}, Request: req, Hits: search.DocumentMatchCollection{},
-		Facets: search.FacetResults{}}
+// emptyIndex is an empty in-memory index with the partitions' mapping,
+// created at its first use: a search no partition can answer runs on it,
+// so that it checks the query (a bad regular expression, a fuzziness
+// over 2) and answers with the shape of an empty result.
+func (ix *Index) emptyIndex() (bleve.Index, error) {
+	ix.empty.once.Do(func() {
+		ix.empty.bi, ix.empty.err = bleve.NewUsing("", ix.mapping, scorch.Name, scorch.Name, nil)
+		if ix.empty.err != nil {
+			ix.empty.err = fmt.Errorf("index: create the empty index: %w", ix.empty.err)
+		}
+	})
+	return ix.empty.bi, ix.empty.err
 }
 
 // overlapping returns the partitions whose span meets [lo, hi) (zero
@@ -148,10 +171,11 @@ func emptyResult(req *bleve.SearchRequest) *bleve.SearchResult {
 func overlapping(parts []*partition, lo, hi time.Time) []*partition {
 	out := make([]*partition, 0, len(parts))
 	for _, p := range parts {
-		if !lo.IsZero() && !p.hi.After(lo) {
+		plo, phi := p.dates()
+		if !lo.IsZero() && !phi.After(lo) {
 			continue
 		}
-		if !hi.IsZero() && !p.lo.Before(hi) {
+		if !hi.IsZero() && !plo.Before(hi) {
 			continue
 		}
 		out = append(out, p)
@@ -224,7 +248,9 @@ func sortTime(v string) (time.Time, bool) {
 func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (res *bleve.SearchResult, walked int, err error) {
 	order := slices.Clone(sel)
 	slices.SortFunc(order, func(a, b *partition) int {
-		if c := b.hi.Compare(a.hi); c != 0 {
+		_, ahi := a.dates()
+		_, bhi := b.dates()
+		if c := bhi.Compare(ahi); c != 0 {
 			return c
 		}
 		return cmp.Compare(b.key, a.key)
@@ -245,12 +271,13 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 	var hits search.DocumentMatchCollection
 	var counted []*partition
 	for i, p := range order {
-		if !after.IsZero() && p.lo.After(after) {
+		plo, phi := p.dates()
+		if !after.IsZero() && plo.After(after) {
 			counted = append(counted, p)
 			continue
 		}
 		if len(hits) >= need && need > 0 {
-			if t, ok := sortTime(hits[need-1].Sort[0]); ok && !t.Before(p.hi) {
+			if t, ok := sortTime(hits[need-1].Sort[0]); ok && !t.Before(phi) {
 				counted = append(counted, order[i:]...)
 				break
 			}
@@ -297,4 +324,11 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 	}
 	res.Hits = hits
 	return res, walked, nil
+}
+
+// lazyIndex is an index created at its first use (emptyIndex).
+type lazyIndex struct {
+	once sync.Once
+	bi   bleve.Index
+	err  error
 }

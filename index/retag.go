@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -60,6 +61,10 @@ func (ix *Index) retagPartition(ctx context.Context, key string, tag func(*Docum
 		ix.writeMu.Lock()
 		var w partWrites
 		pw, err := w.batch(ix, key)
+		if errors.Is(err, errPartitionGone) {
+			ix.writeMu.Unlock()
+			return nil // dropped by retention meanwhile
+		}
 		if err != nil {
 			ix.writeMu.Unlock()
 			return err

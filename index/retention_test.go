@@ -45,7 +45,7 @@ func TestRetention(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	ix, path := openDisk(t, Options{})
+	ix, path := openDisk(t, monthly())
 	if _, err := ix.Upsert(ctx, monthDocs(jan, 4, 2)); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestRetention(t *testing.T) {
 // an error from the hook keeps every partition for the next run.
 func TestRetentionTellsLeaving(t *testing.T) {
 	ctx := context.Background()
-	ix, _ := openDisk(t, Options{})
+	ix, _ := openDisk(t, monthly())
 	defer ix.Close()
 	docs := monthDocs(jan, 4, 3)
 	if _, err := ix.Upsert(ctx, docs); err != nil {

@@ -260,6 +260,10 @@ func (ix *Index) searchHolding(ctx context.Context, req *bleve.SearchRequest, hi
 		return ix.search(ctx, req)
 	}
 	defer ix.mu.RUnlock()
+	for _, p := range sel { // a write to p makes the search wait (writeguard.go)
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+	}
 	out := &bleve.SearchResult{Request: req, Status: &bleve.SearchStatus{}}
 	for _, p := range sel {
 		sr, err := p.bi.SearchInContext(ctx, req)

@@ -58,7 +58,7 @@ func requestCorpusEvery(t *testing.T, n int, step time.Duration) *Index {
 			Components: []string{Components[i%len(Components)]}, Entities: []string{e}, Technologies: []string{},
 			Evidence: []Evidence{{Entity: e, Field: fieldBody, Matched: e, Excerpt: "said " + e + " today"}}})
 	}
-	ix, err := OpenMem()
+	ix, err := openMem(monthly()) // a partition a month
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 )
@@ -25,8 +24,9 @@ import (
 // reproduces it with a file size limit.
 //
 // So the index:
-//   - runs each bleve write alone, with no search in flight (mu), so that
-//     no reader can meet the closed segment;
+//   - runs each bleve write with no search of its partition in flight
+//     (the partition's mu), so that no reader can meet the closed
+//     segment; searches of the other partitions go on;
 //   - after a failed write, reopens bleve from disk before any reader
 //     runs again: the failed batch's segment is gone, everything written
 //     before it is there (each batch waits for its own persistence);
@@ -51,38 +51,64 @@ const minFreeBytes = 4 << 20
 const probeName = ".techintel-write-probe"
 
 // readParts runs fn on the current partitions, alongside other readers
-// but never during a write, a reopen or a partition's creation or drop.
+// but never during a write to any of them, a reopen or a partition's
+// creation or drop.
 func (ix *Index) readParts(fn func(parts []*partition) error) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	for _, p := range ix.parts {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+	}
 	return fn(ix.parts)
 }
 
-// writeBatch writes b to p, recording the wider date span its documents
-// need in the same batch. The caller holds writeMu.
-func (ix *Index) writeBatch(p *partition, b *bleve.Batch, dates []time.Time) error {
+// writeBatch writes pw's batch to its partition, recording the partition's
+// wider date range and months in the same batch. Only that partition's
+// searches wait for it: the partition's mu is held alone, Index.mu only
+// shared. The caller holds writeMu.
+func (ix *Index) writeBatch(pw *partWrite) error {
+	p, b := pw.p, pw.b
 	if err := ix.writable(b.TotalDocsSize()); err != nil {
 		return err
 	}
-	lo, hi, wider := p.lo, p.hi, false
-	for _, t := range dates {
-		var w bool
-		lo, hi, w = p.widen(lo, hi, t)
-		wider = wider || w
+	lo, hi := p.lo, p.hi
+	for _, t := range pw.dates {
+		lo, hi, _ = p.widen(lo, hi, t)
 	}
-	if wider {
-		v, err := json.Marshal(span{Lo: lo, Hi: hi})
+	if !lo.Equal(p.lo) || !hi.Equal(p.hi) {
+		// Published before the documents land, so that no search
+		// prunes a partition that holds a match; a range wider than
+		// the documents (the batch then fails) costs nothing but a
+		// search of a partition that has none.
+		p.spanMu.Lock()
+		p.lo, p.hi = lo, hi
+		p.spanMu.Unlock()
+	}
+	want := p.current()
+	if want != p.saved {
+		if want.First != want.Last {
+			if err := ix.markSpans(); err != nil {
+				return err
+			}
+		}
+		v, err := json.Marshal(want)
 		if err != nil {
 			return err
 		}
 		b.SetInternal([]byte(spanKey), v)
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ix.beforeBatch != nil {
+		ix.beforeBatch(p.key)
+	}
 	ix.gen.Add(1) // before the write lands: cached facets are stale from now
 	err := p.bi.Batch(b)
 	if err == nil {
-		p.lo, p.hi = lo, hi
+		p.saved = want
 		return nil
 	}
 	if ix.path == "" {
@@ -135,7 +161,7 @@ func (ix *Index) writable(size uint64) error {
 // reopenLocked closes p's bleve index and opens it again from disk,
 // read-only if it cannot be opened for writing (a read-only directory),
 // so that searches go on; then the whole index counts as read-only. The
-// caller holds mu for writing.
+// caller holds writeMu, and mu for writing or p.mu for writing.
 func (ix *Index) reopenLocked(p *partition) error {
 	_ = p.bi.Close() // also stops the persister retrying the failed write
 	dir := filepath.Join(ix.path, p.key)
