@@ -45,8 +45,8 @@ type Config struct {
 
 // DataConfig is the [data] table.
 type DataConfig struct {
-	// Retention drops the index's monthly partitions whose documents
-	// were all published longer ago than it (index.ParseRetention: "730d",
+	// Retention drops the index's partitions whose documents were all
+	// published longer ago than it (index.ParseRetention: "730d",
 	// "24 months"); empty keeps everything.
 	Retention string `toml:"retention"`
 }

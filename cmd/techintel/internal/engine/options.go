@@ -35,7 +35,7 @@ type Settings struct {
 	Digest       Digest
 	// SearchTimeout cuts a search through the API that runs longer.
 	SearchTimeout time.Duration
-	// Retention drops the index's monthly partitions older than it, at
+	// Retention drops the index's partitions older than it, at
 	// open and daily with Schedule (data.retention); zero keeps
 	// everything.
 	Retention index.Retention
