@@ -19,8 +19,14 @@ const DefaultPartitionDocs = 250_000
 // date still widens the partition's date range, which pruning uses):
 //
 //   - a month a partition covers goes to that partition, however full;
-//   - a month before every span widens the oldest partition back to it,
-//     so that old or hostile dates never add partitions;
+//   - a month before every span widens the oldest partition back to it
+//     while that one holds fewer than PartitionDocs documents; otherwise
+//     a new partition starts, covering the months from the document's to
+//     the one before the oldest's first: an archive read newest first (a
+//     feed lists its newest item first, so a first crawl of a deep
+//     archive arrives so) is cut into partitions as live news is, and
+//     old or hostile dates add partitions only as documents fill them,
+//     never by how far back they reach;
 //   - a month after every span widens the newest partition to it while
 //     that one holds fewer than PartitionDocs documents; otherwise a new
 //     partition starts, covering the months from the newest one's last to
@@ -66,12 +72,21 @@ func (w *partWrites) assign(ix *Index, published, now time.Time) (*partWrite, er
 	maxSpan := ix.retentionSpan()
 	switch {
 	case m.Before(oldest.first):
+		pw, isFull, err := full(oldest)
+		if err != nil {
+			return nil, err
+		}
+		if isFull {
+			// An archive read newest first (a feed's order) fills
+			// partitions backwards as live news fills them forwards.
+			return w.create(ix, m, oldest.first.AddDate(0, -1, 0))
+		}
 		if maxSpan > 0 && months(m, oldest.last) > maxSpan && oldest.hi.After(ix.retention.Cutoff(now)) {
 			// Retention drops whole partitions: one that held both
 			// months would keep this document as long as the newest.
 			return w.create(ix, m, oldest.first.AddDate(0, -1, 0))
 		}
-		return w.widen(ix, oldest, m, oldest.last)
+		return w.widen(ix, pw.p, m, oldest.last)
 	case m.After(newest.last):
 		pw, isFull, err := full(newest)
 		if err != nil {

@@ -103,61 +103,123 @@ func TestPartitionsSizedByDocuments(t *testing.T) {
 	}
 }
 
-// TestHostileDatesAddNoPartitions: dates decades old widen the oldest
-// partition however full, a future date counts as now for the choice of
-// partition; searches by date still find them all.
-func TestHostileDatesAddNoPartitions(t *testing.T) {
+// TestHostileDatesAddPartitionsOnlyAsTheyFill: dates decades old go to
+// partitions before the oldest, which start only when the oldest is full,
+// so that a century of dates adds partitions by the number of documents,
+// not by the months they reach back; a future date counts as now for the
+// choice of partition; searches by date still find them all.
+func TestHostileDatesAddPartitionsOnlyAsTheyFill(t *testing.T) {
+	const partDocs = 4
+	for _, order := range []string{"oldest first", "newest first"} {
+		t.Run(order, func(t *testing.T) {
+			ctx := context.Background()
+			ix, _ := openDisk(t, Options{PartitionDocs: partDocs})
+			now := time.Now().UTC()
+			recent := []time.Time{now.AddDate(0, -2, 0), now.AddDate(0, -2, 0), now.AddDate(0, -2, 0), now.AddDate(0, -2, 0),
+				now.AddDate(0, -1, 0), now.AddDate(0, -1, 0)}
+			if _, err := ix.Upsert(ctx, datedDocs("recent", recent...)); err != nil {
+				t.Fatal(err)
+			}
+			if before := partSpans(t, ix); len(before) != 2 {
+				t.Fatalf("partitions %q, want one full and one of two documents", before)
+			}
+			var old []time.Time
+			for y := 1900; y < 2000; y += 3 {
+				old = append(old, time.Date(y, time.Month(1+y%12), 10, 0, 0, 0, 0, time.UTC))
+			}
+			if order == "newest first" {
+				slices.Reverse(old)
+			}
+			far := now.AddDate(50, 0, 0)
+			docs := datedDocs("old", old...)
+			docs = append(docs, datedDocs("future", far, now.AddDate(0, 0, 40), now.AddDate(5, 0, 0))...)
+			if _, err := ix.Upsert(ctx, docs); err != nil {
+				t.Fatal(err)
+			}
+			ps, err := ix.Partitions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			spans := partSpans(t, ix)
+			// At most one partition per partDocs old documents (plus one
+			// partly filled), and the future dates in the newest or in a
+			// new one for this month.
+			if most := 2 + (len(old)+partDocs-1)/partDocs + 1; len(ps) > most {
+				t.Fatalf("%d dates over a century and the future opened %d partitions, want at most %d: %q", len(docs), len(ps), most, spans)
+			}
+			var oldDocs uint64
+			for _, p := range ps {
+				if p.LastMonth < now.AddDate(0, -2, 0).Format(monthFormat) {
+					oldDocs += p.Docs
+				}
+			}
+			if ps[0].FirstMonth != slices.MinFunc(old, time.Time.Compare).Format(monthFormat) || oldDocs != uint64(len(old)) {
+				t.Errorf("the old dates are not in partitions of their own before the recent ones: %q", spans)
+			}
+			if order == "oldest first" && len(ps) > 4 {
+				// The oldest date comes first and covers the century.
+				t.Errorf("old dates in ascending order opened more than one partition: %q", spans)
+			}
+			if last := ps[len(ps)-1].LastMonth; last != now.Format(monthFormat) {
+				t.Errorf("the newest partition covers months to %s, want this month %s: %q", last, now.Format(monthFormat), spans)
+			}
+			for _, c := range []struct {
+				name         string
+				since, until time.Time
+				want         uint64
+			}{
+				{"the 1900s", time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), uint64(len(old))},
+				{"50 years ahead", far.AddDate(0, 0, -1), far.AddDate(0, 0, 1), 1},
+				{"the future", now.AddDate(0, 0, 1), time.Time{}, 3},
+				{"everything", time.Time{}, time.Time{}, uint64(len(recent) + len(docs))},
+			} {
+				res, err := ix.Search(ctx, Query{Q: "sparrow", Since: c.since, Until: c.until, Limit: 100})
+				if err != nil {
+					t.Errorf("%s: %v", c.name, err)
+				} else if res.Total != c.want {
+					t.Errorf("%s: %d hits, want %d", c.name, res.Total, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestArchiveNewestFirstIsPartitioned: a year read newest first (a feed
+// lists its newest item first, so a first crawl of a deep archive comes
+// so) is cut into partitions of about PartitionDocs, as the same year in
+// time order is, and searches of a month find the month's documents.
+func TestArchiveNewestFirstIsPartitioned(t *testing.T) {
 	ctx := context.Background()
-	ix, _ := openDisk(t, Options{PartitionDocs: 2})
-	now := time.Now().UTC()
-	if _, err := ix.Upsert(ctx, datedDocs("recent", now.AddDate(0, -2, 0), now.AddDate(0, -2, 0), now.AddDate(0, -1, 0),
-		now.AddDate(0, -1, 0))); err != nil {
+	docs := monthDocs(jan, 12, 4)
+	slices.Reverse(docs)
+	ix, path := openDisk(t, Options{PartitionDocs: 10})
+	for chunk := range slices.Chunk(docs, 7) { // several Upserts, as runs commit them
+		if _, err := ix.Upsert(ctx, chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"2026-01 2026-01..2026-03 12", "2026-04 2026-04..2026-06 12", "2026-07 2026-07..2026-09 12", "2026-10 2026-10..2026-12 12"}
+	// The key of a partition is its first month at creation: a partition
+	// started by December and widened back to October keeps December's.
+	got := partSpans(t, ix)
+	for i := range got {
+		if len(want) != len(got) || !strings.HasSuffix(got[i], want[i][len("2026-01"):]) {
+			t.Fatalf("partitions %q, want spans %q", got, want)
+		}
+	}
+	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
-	before := partSpans(t, ix)
-	if len(before) != 2 {
-		t.Fatalf("partitions %q, want two of two documents", before)
-	}
-	var old []time.Time
-	for y := 1900; y < 2000; y += 3 {
-		old = append(old, time.Date(y, time.Month(1+y%12), 10, 0, 0, 0, 0, time.UTC))
-	}
-	far := now.AddDate(50, 0, 0)
-	docs := datedDocs("old", old...)
-	docs = append(docs, datedDocs("future", far, now.AddDate(0, 0, 40), now.AddDate(5, 0, 0))...)
-	if _, err := ix.Upsert(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := ix.Partitions()
+	ix, err := OpenWith(path, Options{PartitionDocs: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	spans := partSpans(t, ix)
-	// The future dates go to the partition of this month: the newest, or
-	// a new one for this month if the newest is full.
-	if len(ps) > 3 {
-		t.Fatalf("%d dates over a century and the future opened partitions: %q", len(docs), spans)
-	}
-	if ps[0].FirstMonth != old[0].Format(monthFormat) || ps[0].Docs != 2+uint64(len(old)) {
-		t.Errorf("the old dates did not widen the oldest partition: %q", spans)
-	}
-	if last := ps[len(ps)-1].LastMonth; last != now.Format(monthFormat) {
-		t.Errorf("the newest partition covers months to %s, want this month %s: %q", last, now.Format(monthFormat), spans)
-	}
-	for _, c := range []struct {
-		name         string
-		since, until time.Time
-		want         uint64
-	}{
-		{"the 1900s", time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), uint64(len(old))},
-		{"50 years ahead", far.AddDate(0, 0, -1), far.AddDate(0, 0, 1), 1},
-		{"the future", now.AddDate(0, 0, 1), time.Time{}, 3},
-	} {
-		res, err := ix.Search(ctx, Query{Q: "sparrow", Since: c.since, Until: c.until, Limit: 100})
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-		} else if res.Total != c.want {
-			t.Errorf("%s: %d hits, want %d", c.name, res.Total, c.want)
+	defer ix.Close()
+	for m := range 12 {
+		since := time.Date(2026, time.Month(1+m), 1, 0, 0, 0, 0, time.UTC)
+		res, err := ix.Search(ctx, Query{Q: "radio", Since: since, Until: since.AddDate(0, 1, 0), Limit: 100})
+		if err != nil || res.Total != 4 {
+			t.Fatalf("month %d: %d hits, %v; want 4", m+1, res.Total, err)
 		}
 	}
 }
@@ -253,7 +315,7 @@ func TestMonthlyLayoutOpensUnchanged(t *testing.T) {
 
 // TestRetentionDropsWholeSpans: retention drops a partition only when its
 // whole span is older than the cutoff, and a date older than every
-// partition left widens the oldest.
+// partition left starts a partition before the oldest, which is full.
 func TestRetentionDropsWholeSpans(t *testing.T) {
 	ctx := context.Background()
 	ix, _ := openDisk(t, Options{PartitionDocs: 10})
@@ -270,7 +332,7 @@ func TestRetentionDropsWholeSpans(t *testing.T) {
 	if _, err := ix.Upsert(ctx, datedDocs("late", jan.AddDate(0, 1, 0))); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := partSpans(t, ix), []string{"2026-04 2026-02..2026-06 13"}; !slices.Equal(got, want) {
+	if got, want := partSpans(t, ix), []string{"2026-02 2026-02..2026-03 1", "2026-04 2026-04..2026-06 12"}; !slices.Equal(got, want) {
 		t.Errorf("partitions %q, want %q", got, want)
 	}
 }

@@ -37,6 +37,12 @@ type config struct {
 	// bare index in batches of as many).
 	ingest string
 	batch  int
+	// sizes are the checkpoints of a direct run, ascending, the last
+	// being size: both indexes grow to each in turn and are measured
+	// there (-sizes).
+	sizes []int
+	// newestFirst writes the documents newest first (-newest-first).
+	newestFirst bool
 	// profile, when set, is a folder for serve's CPU and heap profiles
 	// of the search mix (serve -cpuprofile, -memprofile).
 	profile string
@@ -62,8 +68,21 @@ type report struct {
 	StateGrowth int64   `json:"state_growth_bytes"`
 	StartSec    float64 `json:"serve_start_to_first_search_seconds"`
 	ServeRSSMB  float64 `json:"serve_peak_rss_mb"`
+	// ServeAnonMB is the most anonymous memory (RssAnon: the heap and
+	// stacks, not the index's segment files the kernel maps and may
+	// drop) serve held at any search of the mix.
+	ServeAnonMB float64 `json:"serve_peak_anon_rss_mb"`
 	API         latency `json:"api"`
 	Bare        latency `json:"bare"`
+	// The same, split: searches with a month or quarter filter, and
+	// those without.
+	APIFiltered    latency `json:"api_date_filtered"`
+	APIUnfiltered  latency `json:"api_unfiltered"`
+	BareFiltered   latency `json:"bare_date_filtered"`
+	BareUnfiltered latency `json:"bare_unfiltered"`
+	// Partitions is how many partitions the product's index has.
+	Partitions int    `json:"partitions"`
+	Order      string `json:"order"`
 	// InProcess is index.Search on serve's index opened by techbench
 	// (serve stopped), InProcessBleve the request Search builds run on
 	// all that index's partitions at once (ix.Bleve(), an IndexAlias),
@@ -94,9 +113,17 @@ func (r *report) print(w io.Writer) {
 			r.DirectSec, float64(r.Size)/r.DirectSec, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.DirectSec)
 	}
 	r.printAlerts(w)
-	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB\n", r.StartSec, r.ServeRSSMB)
+	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB (anonymous at most %.0f MB, the rest mapped index files); %d partitions (documents written %s)\n",
+		r.StartSec, r.ServeRSSMB, r.ServeAnonMB, r.Partitions, r.Order)
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
 		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
+	for _, x := range []struct {
+		name      string
+		api, bare latency
+	}{{"with a month or quarter filter", r.APIFiltered, r.BareFiltered}, {"without a date filter", r.APIUnfiltered, r.BareUnfiltered}} {
+		fmt.Fprintf(w, "  %s: API p50 %.1f / p90 %.1f / p99 %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f ms; ratio p99 %.2fx\n",
+			x.name, x.api.P50, x.api.P90, x.api.P99, x.bare.P50, x.bare.P90, x.bare.P99, x.api.P99/x.bare.P99)
+	}
 	fmt.Fprintf(w, "in process (serve stopped): index.Search p50 %.1f / p99 %.1f ms; its bleve request on all partitions (IndexAlias) p50 %.1f / p99 %.1f ms; on the bare index p50 %.1f / p99 %.1f ms; index.Search/bare p50 %.2fx, p99 %.2fx\n",
 		r.InProcess.P50, r.InProcess.P99, r.InProcessBleve.P50, r.InProcessBleve.P99, r.InProcessBare.P50, r.InProcessBare.P99,
 		r.InProcess.P50/r.InProcessBare.P50, r.InProcess.P99/r.InProcessBare.P99)
@@ -111,23 +138,25 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "json: %s\n", b)
 }
 
-func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
+// bench runs cfg and prints the report of each checkpoint to out as it
+// is measured (a long run's first figures survive a stop).
+func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 	bin, err := filepath.Abs(cfg.bin)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("-bin: %w (build it: go build -o techintel ./cmd/techintel)", err)
+		return fmt.Errorf("-bin: %w (build it: go build -o techintel ./cmd/techintel)", err)
 	}
 	dir := cfg.reuse
 	if dir == "" {
 		dir = cfg.dir
 		if dir == "" {
 			if dir, err = os.MkdirTemp("", "techbench-"); err != nil {
-				return nil, err
+				return err
 			}
 		} else if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if !cfg.keep && cfg.reuse == "" {
@@ -135,28 +164,36 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	}
 	c, err := newCorpus(ctx, cfg.packages, cfg.texts, cfg.size)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rep := &report{Size: cfg.size, Subs: cfg.subs, Searches: cfg.searches, Ingest: cfg.ingest,
-		Corpus: fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))}
-	if cfg.keep || cfg.reuse != "" {
-		rep.Dir = dir
+	c.newestFirst = cfg.newestFirst
+	corpusName := fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))
+	fmt.Fprintf(log, "techbench: %s in %s\n", corpusName, dir)
+	newReport := func(size int) *report {
+		rep := &report{Size: size, Subs: cfg.subs, Searches: cfg.searches, Ingest: cfg.ingest, Corpus: corpusName, Order: "oldest first"}
+		if cfg.newestFirst {
+			rep.Order = "newest first"
+		}
+		if cfg.keep || cfg.reuse != "" {
+			rep.Dir = dir
+		}
+		return rep
 	}
-	fmt.Fprintf(log, "techbench: %s in %s\n", rep.Corpus, dir)
 
 	feedLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	feedSrv := &http.Server{Handler: feedHandler(c, cfg.perFeed), ReadHeaderTimeout: time.Minute}
 	go feedSrv.Serve(feedLn)
 	defer feedSrv.Close()
 	apiAddr, err := freeAddr()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	conf := filepath.Join(dir, "techintel.toml")
 	barePath := filepath.Join(dir, "bare.bleve")
+	indexPath := filepath.Join(dir, "data", "index.bleve")
 
 	// A direct run's serve has no sources: the documents did not come
 	// from them, and serve would fetch every feed again at start.
@@ -164,39 +201,81 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if cfg.ingest == "direct" {
 		feeds = 0
 	}
+	// measure starts serve on the index of the first size documents and
+	// runs the mix through it and the bare index, then in process.
+	measure := func(rep *report) error {
+		bare, err := bleve.Open(barePath)
+		if err != nil {
+			return fmt.Errorf("bare index: %w", err)
+		}
+		defer bare.Close()
+		// serve gets the addresses of this run (the sources ran in the
+		// crawl and are not due for days, so serve only searches).
+		if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feeds, cfg.perFeed); err != nil {
+			return err
+		}
+		mixed := mix(c, cfg.searches+20, 1, rep.Size)
+		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
+			return err
+		}
+		if err := searchInProcess(ctx, indexPath, bare, mixed, rep); err != nil {
+			return err
+		}
+		rep.IndexBytes = du(indexPath)
+		rep.BareBytes = du(barePath)
+		return nil
+	}
+
 	if cfg.reuse == "" && cfg.ingest == "direct" {
-		fmt.Fprintf(log, "techbench: direct ingest of %d documents (index.Upsert, %d at a time)\n", cfg.size, cfg.batch)
 		if err := writeConfig(conf, dir, apiAddr, "", 0, cfg.perFeed); err != nil {
-			return nil, err
+			return err
 		}
 		// serve creates the data directory (the state store beside the
 		// index: serve refuses an index without one as damaged) and
 		// stops; the documents then go into the index it made.
 		s, _, err := startServe(ctx, bin, conf, apiAddr)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := s.stop(); err != nil {
-			return nil, fmt.Errorf("techintel serve: %w\n%s", err, tail(s.out.String(), 2000))
+			return fmt.Errorf("techintel serve: %w\n%s", err, tail(s.out.String(), 2000))
 		}
-		if rep.DirectSec, err = directIngest(ctx, filepath.Join(dir, "data", "index.bleve"), c, cfg.batch, cfg.perFeed, log); err != nil {
-			return nil, err
+		from := 0
+		for _, size := range cfg.sizes {
+			rep := newReport(size)
+			fmt.Fprintf(log, "techbench: direct ingest of documents %d to %d (index.Upsert, %d at a time)\n", from, size, cfg.batch)
+			if rep.DirectSec, err = directIngest(ctx, indexPath, c, from, size, cfg.batch, cfg.perFeed, log); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "techbench: direct ingest done in %.1f s; bare bleve ingest of documents %d to %d\n", rep.DirectSec, from, size)
+			cpu := selfCPU()
+			if rep.BareSec, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
+				return err
+			}
+			rep.BareCPU = selfCPU() - cpu
+			if err := measure(rep); err != nil {
+				rep.print(out)
+				return err
+			}
+			rep.print(out)
+			from = size
 		}
-		fmt.Fprintf(log, "techbench: direct ingest done in %.1f s\n", rep.DirectSec)
+		return nil
 	}
+	rep := newReport(cfg.size)
 	if cfg.reuse == "" && cfg.ingest == "crawl" {
 		if cfg.subs > 0 {
 			// Subscriptions go in through a serve without sources, so
 			// that nothing is gathered before they exist.
 			if err := writeConfig(conf, dir, apiAddr, "", 0, cfg.perFeed); err != nil {
-				return nil, err
+				return err
 			}
 			if err := addSubscriptions(ctx, bin, conf, apiAddr, c, cfg.subs, log); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feedCount(cfg.size, cfg.perFeed), cfg.perFeed); err != nil {
-			return nil, err
+			return err
 		}
 		fmt.Fprintf(log, "techbench: techintel crawl of %d documents in %d feeds\n", cfg.size, feedCount(cfg.size, cfg.perFeed))
 		stateBefore := stateSize(dir)
@@ -208,7 +287,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("techintel crawl: %w\n%s", err, tail(out.String(), 2000))
+			return fmt.Errorf("techintel crawl: %w\n%s", err, tail(out.String(), 2000))
 		}
 		rep.CrawlSec = time.Since(start).Seconds()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -218,7 +297,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		fmt.Fprintf(log, "techbench: crawl done in %.1f s: %s\n", rep.CrawlSec, tail(out.String(), 300))
 		rep.StateGrowth = stateSize(dir) - stateBefore
 		if rep.Alerts, err = countAlerts(dir); err != nil {
-			return nil, fmt.Errorf("counting alerts: %w", err)
+			return fmt.Errorf("counting alerts: %w", err)
 		}
 	}
 	if cfg.reuse == "" || !cfg.skipBare {
@@ -229,34 +308,14 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 			perBatch = cfg.batch
 		}
 		cpu := selfCPU()
-		sec, err := bareIngest(ctx, barePath, c, perBatch, cfg.perFeed)
-		if err != nil {
-			return nil, err
+		if rep.BareSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
+			return err
 		}
-		rep.BareSec = sec
 		rep.BareCPU = selfCPU() - cpu
 	}
-	bare, err := bleve.Open(barePath)
-	if err != nil {
-		return nil, fmt.Errorf("bare index: %w", err)
-	}
-	defer bare.Close()
-
-	// serve gets the addresses of this run (the sources ran in the crawl
-	// and are not due for days, so serve only searches).
-	if err := writeConfig(conf, dir, apiAddr, feedLn.Addr().String(), feeds, cfg.perFeed); err != nil {
-		return nil, err
-	}
-	mixed := mix(c, cfg.searches+20, 1)
-	if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
-		return rep, err
-	}
-	if err := searchInProcess(ctx, filepath.Join(dir, "data", "index.bleve"), bare, mixed, rep); err != nil {
-		return rep, err
-	}
-	rep.IndexBytes = du(filepath.Join(dir, "data", "index.bleve"))
-	rep.BareBytes = du(barePath)
-	return rep, nil
+	err = measure(rep)
+	rep.print(out)
+	return err
 }
 
 // writeConfig writes the techintel config of the run: one feed source per
@@ -293,19 +352,26 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// bareIngest indexes the corpus into a new bleve index with techintel's
-// mapping, in batches of batch documents (perFeed for a crawl run: one
-// per feed, as the crawl gets them), and returns the seconds it took,
-// closing included.
-func bareIngest(ctx context.Context, path string, c *corpus, batch, perFeed int) (float64, error) {
+// bareIngest indexes documents from to to of the corpus into a bleve
+// index with techintel's mapping (new when from is 0, else the one at
+// path), in batches of batch documents (perFeed for a crawl run: one per
+// feed, as the crawl gets them), and returns the seconds it took, opening
+// and closing included.
+func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (float64, error) {
 	start := time.Now()
-	bi, err := bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
+	var bi bleve.Index
+	var err error
+	if from == 0 {
+		bi, err = bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
+	} else {
+		bi, err = bleve.Open(path)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("bare index: %w", err)
 	}
 	fetched := time.Now().UTC()
 	b := bi.NewBatch()
-	for i := range c.size {
+	for i := from; i < to; i++ {
 		if err := ctx.Err(); err != nil {
 			bi.Close()
 			return 0, err
@@ -315,7 +381,7 @@ func bareIngest(ctx context.Context, path string, c *corpus, batch, perFeed int)
 			bi.Close()
 			return 0, err
 		}
-		if b.Size() >= batch || i == c.size-1 {
+		if b.Size() >= batch || i == to-1 {
 			if err := bi.Batch(b); err != nil {
 				bi.Close()
 				return 0, fmt.Errorf("bare index: %w", err)
@@ -353,6 +419,9 @@ func tail(s string, n int) string {
 
 // percentiles fills a latency from durations.
 func percentiles(d []time.Duration) latency {
+	if len(d) == 0 {
+		return latency{}
+	}
 	slices.Sort(d)
 	at := func(p float64) float64 {
 		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000

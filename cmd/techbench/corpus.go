@@ -38,6 +38,20 @@ type corpus struct {
 	size      int
 	end       time.Time // the newest document's publication time
 	span      time.Duration
+	// newestFirst numbers the documents from the newest (a feed's order,
+	// as a first crawl of an archive reads them); by default document 0
+	// is the oldest, as live news arrives.
+	newestFirst bool
+}
+
+// covered is the time the first n documents span.
+func (c *corpus) covered(n int) (lo, hi time.Time) {
+	part := time.Duration(float64(c.span) * float64(min(n, c.size)) / float64(max(c.size, 1)))
+	if c.newestFirst {
+		return c.end.Add(-part), c.end
+	}
+	start := c.end.Add(-c.span)
+	return start, start.Add(part)
 }
 
 // doc is one generated document.
@@ -227,7 +241,7 @@ func englishLike(s string) bool {
 // once per round of len(pkgs) documents, with its round after the first);
 // bodies are the description, the package's neighbours' descriptions and
 // tags, and article sentences; publication dates spread evenly over the
-// year before c.end, newest first.
+// year before c.end, in time order (newest first with c.newestFirst).
 func (c *corpus) doc(i int) doc {
 	h := fnv.New64a()
 	fmt.Fprint(h, i)
@@ -257,6 +271,9 @@ func (c *corpus) doc(i int) doc {
 	}
 	step := c.span / time.Duration(max(c.size, 1))
 	pub := c.end.Add(-time.Duration(i)*step - time.Duration(r.Int64N(int64(step)+1)))
+	if !c.newestFirst {
+		pub = c.end.Add(-c.span + time.Duration(i)*step + time.Duration(r.Int64N(int64(step)+1)))
+	}
 	return doc{
 		url:       fmt.Sprintf("http://bench.example/%s/%s/%d", sectionSlug(p.section), p.name, round),
 		title:     title,

@@ -105,7 +105,7 @@ func TestMixShapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &corpus{pkgs: pkgs, size: 1000, end: testEnd, span: testSpan}
-	ms := mix(c, 24, 1)
+	ms := mix(c, 24, 1, c.size)
 	if len(ms) != 24 {
 		t.Fatalf("%d searches, want 24", len(ms))
 	}
@@ -129,5 +129,54 @@ func TestMixShapes(t *testing.T) {
 	}
 	if phrases != 6 || required != 6 || dated != 12 {
 		t.Errorf("%d phrases, %d +a +b, %d dated; want 6, 6, 12", phrases, required, dated)
+	}
+}
+
+// TestMixWithinCheckpoint: at a checkpoint of a -sizes run, the date
+// filters fall in the months the documents written so far span, in
+// either order, and the documents' dates follow the order asked.
+func TestMixWithinCheckpoint(t *testing.T) {
+	pkgs, err := readPackages(strings.NewReader(testPackages(400)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, newestFirst := range []bool{false, true} {
+		c := &corpus{pkgs: pkgs, size: 3000, end: testEnd, span: testSpan, newestFirst: newestFirst}
+		first, last := c.doc(0).published, c.doc(c.size-1).published
+		if newestFirst != first.After(last) {
+			t.Errorf("newest first %v: document 0 at %v, the last at %v", newestFirst, first, last)
+		}
+		lo, hi := c.covered(1000)
+		for i := range 1000 {
+			if p := c.doc(i).published; p.Before(lo.Add(-time.Second)) || p.After(hi) {
+				t.Fatalf("newest first %v: document %d at %v, outside the first thousand's %v..%v", newestFirst, i, p, lo, hi)
+			}
+		}
+		if d := hi.Sub(lo); d < testSpan/3-time.Hour || d > testSpan/3+time.Hour {
+			t.Errorf("newest first %v: a third of the documents cover %v of %v", newestFirst, d, testSpan)
+		}
+		months, quarters := 0, 0
+		for _, s := range mix(c, 60, 1, 1000) {
+			if !s.filtered() {
+				continue
+			}
+			if s.since.Before(lo) {
+				t.Errorf("newest first %v: %q from %v, before the documents written (%v)", newestFirst, s.q, s.since, lo)
+			}
+			switch s.until {
+			case s.since.AddDate(0, 1, 0):
+				months++
+				if s.until.After(hi) {
+					t.Errorf("newest first %v: a month to %v, past the documents written (%v)", newestFirst, s.until, hi)
+				}
+			case s.since.AddDate(0, 3, 0):
+				quarters++
+			default:
+				t.Errorf("%q: %v..%v is neither a month nor a quarter", s.q, s.since, s.until)
+			}
+		}
+		if months != 20 || quarters != 10 {
+			t.Errorf("%d months and %d quarters, want 20 and 10", months, quarters)
+		}
 	}
 }

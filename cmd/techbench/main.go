@@ -16,6 +16,7 @@
 //	go build -o techintel ./cmd/techintel
 //	go run ./cmd/techbench -bin ./techintel -size 100000 [-searches 200] [-subs 0] [-texts DIR] [-dir DIR] [-keep]
 //	go run ./cmd/techbench -bin ./techintel -reuse DIR -size 100000   # searches only, on a kept run
+//	go run ./cmd/techbench -bin ./techintel -ingest direct -sizes 1000000,3000000 -texts DIR -dir DIR   # measured at each size
 //
 // It is a benchmark, not a test: it loads the machine for minutes and
 // needs about 12 KB of disk per document (both indexes).
@@ -29,6 +30,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -61,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.batch, "batch", 5000, "with -ingest direct: documents per Upsert and per bare bleve batch")
 	fs.StringVar(&cfg.profile, "profile", "", "a folder for serve's CPU profile of the search mix and its heap profile at the stop (serve.cpu.pprof, serve.heap.pprof)")
 	fs.StringVar(&cfg.crawlProfile, "crawl-profile", "", "write a CPU profile of the techintel crawl to this file")
+	sizes := fs.String("sizes", "", "with -ingest direct: checkpoints, ascending and comma-separated (1000000,3000000): both indexes grow to each in turn and are measured there; the last is the size")
+	fs.BoolVar(&cfg.newestFirst, "newest-first", false, "write the documents newest first (a feed's order, as a first crawl of an archive) instead of in time order")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,9 +78,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.ingest == "direct" && cfg.subs > 0 {
 		return errors.New("-subs needs -ingest crawl: a direct ingest percolates nothing")
 	}
-	rep, err := bench(ctx, cfg, stderr)
-	if rep != nil {
-		rep.print(stdout)
+	if *sizes != "" {
+		if cfg.ingest != "direct" {
+			return errors.New("-sizes needs -ingest direct")
+		}
+		for f := range strings.SplitSeq(*sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || len(cfg.sizes) > 0 && n <= cfg.sizes[len(cfg.sizes)-1] {
+				return fmt.Errorf("-sizes %q: want ascending positive numbers, as 1000000,3000000", *sizes)
+			}
+			cfg.sizes = append(cfg.sizes, n)
+		}
+		cfg.size = cfg.sizes[len(cfg.sizes)-1]
+	} else {
+		cfg.sizes = []int{cfg.size}
 	}
-	return err
+	if cfg.reuse != "" && len(cfg.sizes) > 1 {
+		return errors.New("-sizes and -reuse: a kept run is measured at its one size")
+	}
+	return bench(ctx, cfg, stdout, stderr)
 }

@@ -33,12 +33,16 @@ func (s search) query() index.Query {
 	return index.Query{Q: s.q, Since: s.since, Until: s.until, Limit: 20, Facets: []string{"entities"}}
 }
 
+// filtered reports whether s has a date filter.
+func (s search) filtered() bool { return !s.since.IsZero() }
+
 // mix returns n searches over the corpus's title words: in turn `a b`,
 // `"a b"`, `+a +b` and `a`; half unfiltered, a third within a calendar
-// month and a sixth within a quarter of the corpus's year. Words are
+// month and a sixth within a quarter of the time the first upto
+// documents span (months wholly inside it where it has them). Words are
 // taken past the commonest hundred, so that queries match from a few
 // documents to a few percent of them.
-func mix(c *corpus, n int, seed uint64) []search {
+func mix(c *corpus, n int, seed uint64, upto int) []search {
 	freq := map[string]int{}
 	pairs := map[string]int{}
 	for _, p := range c.pkgs {
@@ -82,6 +86,7 @@ func mix(c *corpus, n int, seed uint64) []search {
 	}
 	slices.Sort(phrases)
 	r := rand.New(rand.NewPCG(seed, 7))
+	lo, hi := c.covered(upto)
 	word := func() string { return vocab[r.IntN(len(vocab))] }
 	out := make([]search, 0, n)
 	for i := range n {
@@ -100,18 +105,34 @@ func mix(c *corpus, n int, seed uint64) []search {
 		default:
 			s.q = word()
 		}
-		start := c.end.Add(-c.span)
 		switch i % 6 {
 		case 3, 4:
-			m := time.Date(start.Year(), start.Month()+time.Month(1+r.IntN(11)), 1, 0, 0, 0, 0, time.UTC)
-			s.since, s.until = m, m.AddDate(0, 1, 0)
+			s.since = within(lo, hi, 1, r)
+			s.until = s.since.AddDate(0, 1, 0)
 		case 5:
-			m := time.Date(start.Year(), start.Month()+time.Month(1+r.IntN(9)), 1, 0, 0, 0, 0, time.UTC)
-			s.since, s.until = m, m.AddDate(0, 3, 0)
+			s.since = within(lo, hi, 3, r)
+			s.until = s.since.AddDate(0, 3, 0)
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// within picks the first day of a span of months calendar months wholly
+// inside lo to hi, or the first whole month's when none fits.
+func within(lo, hi time.Time, months int, r *rand.Rand) time.Time {
+	first := time.Date(lo.Year(), lo.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if first.Before(lo) {
+		first = first.AddDate(0, 1, 0)
+	}
+	n := 0
+	for !first.AddDate(0, n+months, 0).After(hi) {
+		n++
+	}
+	if n == 0 {
+		return first
+	}
+	return first.AddDate(0, r.IntN(n), 0)
 }
 
 // tokens are the lower-case words of s, split at anything not a letter.

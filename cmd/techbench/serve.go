@@ -86,7 +86,13 @@ func (s *server) stop() error {
 }
 
 // peakRSSMB is serve's peak resident memory so far (VmHWM).
-func (s *server) peakRSSMB() float64 {
+func (s *server) peakRSSMB() float64 { return s.status("VmHWM:") }
+
+// anonMB is serve's anonymous resident memory now (RssAnon).
+func (s *server) anonMB() float64 { return s.status("RssAnon:") }
+
+// status is the field of serve's /proc status named by key, in MB.
+func (s *server) status(key string) float64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0
@@ -94,7 +100,7 @@ func (s *server) peakRSSMB() float64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return kb / 1024
 		}
@@ -110,7 +116,7 @@ func addSubscriptions(ctx context.Context, bin, conf, addr string, c *corpus, n 
 		return err
 	}
 	defer s.stop()
-	for i, q := range mix(c, n, 2) {
+	for i, q := range mix(c, n, 2, c.size) {
 		body, _ := json.Marshal(map[string]string{"name": fmt.Sprintf("bench-%d", i), "query": q.q})
 		resp, err := http.Post(s.base+"/api/v1/subscriptions", "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -172,6 +178,7 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		return sr.Total, time.Since(t), nil
 	}
 	var apiT, bareT []time.Duration
+	var split [2][2][]time.Duration // [filtered][API, bare]
 	var runErr error
 	for i, q := range mixed {
 		first, second := apiSearch, bareSearch
@@ -187,8 +194,14 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		if i%2 == 1 {
 			n1, d1, n2, d2 = n2, d2, n1, d1
 		}
+		rep.ServeAnonMB = max(rep.ServeAnonMB, s.anonMB())
 		if i >= 20 {
 			apiT, bareT = append(apiT, d1), append(bareT, d2)
+			f := 0
+			if q.filtered() {
+				f = 1
+			}
+			split[f][0], split[f][1] = append(split[f][0], d1), append(split[f][1], d2)
 			rep.Hits[0] += n1
 			rep.Hits[1] += n2
 		}
@@ -201,6 +214,8 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		return runErr
 	}
 	rep.API, rep.Bare = percentiles(apiT), percentiles(bareT)
+	rep.APIUnfiltered, rep.BareUnfiltered = percentiles(split[0][0]), percentiles(split[0][1])
+	rep.APIFiltered, rep.BareFiltered = percentiles(split[1][0]), percentiles(split[1][1])
 	return nil
 }
 
@@ -217,6 +232,9 @@ func searchInProcess(ctx context.Context, path string, bare bleve.Index, mixed [
 		return err
 	}
 	defer ix.Close()
+	if ps, err := ix.Partitions(); err == nil {
+		rep.Partitions = len(ps)
+	}
 	alias := ix.Bleve()
 	var sT, aT, bT []time.Duration
 	timed := func(f func() error) (time.Duration, error) {
