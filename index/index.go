@@ -431,7 +431,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 	// (the document, written again, keeps the story it was given), a
 	// document without its record would be missed by the stories of a
 	// restart.
-	if ix.signatures != nil && len(recs) > 0 {
+	if recs = recentRecords(recs, now); ix.signatures != nil && len(recs) > 0 {
 		if err := ix.signatures.PutSignatures(recs); err != nil {
 			return fmt.Errorf("index: write batch of %d: %w", len(write), err)
 		}

@@ -254,3 +254,44 @@ func TestSignatureBackfillResumes(t *testing.T) {
 		t.Errorf("the store attached to an empty new index still holds %d records", n)
 	}
 }
+
+// TestSignaturesKeptWithinHorizon: the records of documents published
+// before the window a restart restores are not kept (they would never be
+// read), and a restart still clusters as one that reads the index.
+func TestSignaturesKeptWithinHorizon(t *testing.T) {
+	now := time.Now().UTC()
+	docs, probes := storyWorld(120, now)
+	recent := len(docs)
+	for i := range 80 { // an archive: 30 days to a year old, some copies of each other
+		at := now.AddDate(0, 0, -30-i*4)
+		body := fmt.Sprintf("archive item %d about the release of version %d of the parser library", i/2, i/2)
+		docs = append(docs, doc(fmt.Sprintf("https://archive.example/%d", i), fmt.Sprintf("Old %d", i), body, at, nil, nil))
+	}
+	dir := t.TempDir()
+	baseline := filepath.Join(dir, "baseline")
+	buildIndex(t, baseline, nil, docs)
+	want := restartAndProbe(t, baseline, nil, probes)
+
+	kept := filepath.Join(dir, "kept")
+	sigs := openState(t)
+	buildIndex(t, kept, sigs, docs)
+	n := 0
+	if err := sigs.Signatures(time.Time{}, func(r story.Record) error {
+		if r.Published.Before(now.AddDate(0, 0, -28)) {
+			t.Errorf("record of %s published %s kept", r.ID, r.Published)
+		}
+		n++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != recent {
+		t.Errorf("store holds %d records, want the %d of the last 28 days", n, recent)
+	}
+	got := restartAndProbe(t, kept, sigs, probes)
+	for id, s := range want {
+		if got[id] != s {
+			t.Errorf("probe %s in story %q, reading the index gives %q", id, got[id], s)
+		}
+	}
+}

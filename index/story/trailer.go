@@ -14,16 +14,15 @@ import (
 // carries the same "About" paragraph, which would otherwise make two
 // different releases look like copies of each other.
 func cutTrailer(body string) string {
-	for i := 0; i < len(body); {
-		k := strings.IndexAny(body[i:], "AaFfMmPp#")
-		if k < 0 {
-			break
+	// A byte switch finds the candidates: strings.IndexAny builds its
+	// byte set at every call, and these letters start every other word.
+	for at := 1; at < len(body); at++ {
+		switch body[at] {
+		case 'A', 'a', 'F', 'f', 'M', 'm', 'P', 'p', '#':
+			if startsSentence(body, at) && isTrailer(body[at:]) && strings.TrimSpace(body[:at]) != "" {
+				return body[:at]
+			}
 		}
-		at := i + k
-		if at > 0 && startsSentence(body, at) && isTrailer(body[at:]) && strings.TrimSpace(body[:at]) != "" {
-			return body[:at]
-		}
-		i = at + 1
 	}
 	return body
 }
