@@ -191,3 +191,47 @@ func BenchmarkTagShareOfIngest(b *testing.B) {
 	b.ReportMetric(float64(n)/indexTime.Seconds(), "index-docs/s")
 	b.ReportMetric(100*tagTime.Seconds()/(tagTime+indexTime).Seconds(), "tag-%")
 }
+
+// runsOf returns the white-space separated runs of the benchmark world's
+// bodies and some of other scripts, as skipTechnical asks about them.
+func runsOf(docs []*index.Document) []string {
+	runs := strings.Fields("naïve café.com Zürich-Ost 東京/大阪 e-mail x@y.z ::1 _ a|b résumé.pdf Ω-3 …")
+	for _, d := range docs {
+		runs = append(runs, strings.Fields(d.Body)...)
+	}
+	return runs
+}
+
+func TestHasTechByte(t *testing.T) {
+	_, _, docs := benchWorld(50, 10, 16)
+	for _, w := range runsOf(docs) {
+		if got, want := hasTechByte(w), strings.ContainsAny(w, ":@_/.-|"); got != want {
+			t.Fatalf("hasTechByte(%q) = %v, strings.ContainsAny %v", w, got, want)
+		}
+	}
+}
+
+// BenchmarkHasTechByte asks hasTechByte and strings.ContainsAny (the call
+// it replaced) about the same runs of text, alternating which goes
+// first, and reports their ratio.
+func BenchmarkHasTechByte(b *testing.B) {
+	_, _, docs := benchWorld(5000, 500, 64)
+	runs := runsOf(docs)
+	var took [2]time.Duration
+	round, hits := 0, 0
+	for b.Loop() {
+		round++
+		for k := range 2 {
+			side := (k + round) % 2
+			start := time.Now()
+			for _, w := range runs {
+				if side == 0 && hasTechByte(w) || side == 1 && strings.ContainsAny(w, ":@_/.-|") {
+					hits++
+				}
+			}
+			took[side] += time.Since(start)
+		}
+	}
+	b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "new/old")
+	b.ReportMetric(float64(hits), "hits")
+}

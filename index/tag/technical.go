@@ -53,13 +53,27 @@ func skipTechnical(text string, toks []token, ids []int32) {
 		for j < len(toks) && toks[j].start < i {
 			j++
 		}
-		if strings.ContainsAny(text[i:end], ":@_/.-|") && technical(trimWord(text[i:end])) {
+		if hasTechByte(text[i:end]) && technical(trimWord(text[i:end])) {
 			for ; j < len(toks) && toks[j].start < end; j++ {
 				ids[j] = -1
 			}
 		}
 		i = end
 	}
+}
+
+// hasTechByte reports whether s holds one of ":@_/.-|", the characters
+// every technical shape has: strings.ContainsAny(s, ":@_/.-|") without
+// building its byte set at every call, which was most of skipTechnical's
+// time (it asks for every word of every document).
+func hasTechByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ':', '@', '_', '/', '.', '-', '|':
+			return true
+		}
+	}
+	return false
 }
 
 // isSeparator reports the white space that ends a technical word.
@@ -129,7 +143,7 @@ func trimWord(w string) string {
 // technical reports whether the word w is a URL, an e-mail address, a
 // path, a domain or a code identifier (see skipTechnical).
 func technical(w string) bool {
-	if len(w) < 4 || !strings.ContainsAny(w, ":@_/.-|") {
+	if len(w) < 4 || !hasTechByte(w) {
 		return false
 	}
 	if bar := strings.IndexByte(w, '|'); bar > 0 && bar < len(w)-1 && isLetterByte(w[bar-1]) && isLetterByte(w[bar+1]) {
