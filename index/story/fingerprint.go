@@ -50,13 +50,11 @@ type Signature struct {
 // is little more than a title has nothing else to compare.
 func Fingerprint(title, body string) Signature {
 	body = cutTrailer(body)
-	// Sized once for the text (a word takes at least two bytes with its
-	// separator), instead of grown by doubling: the copies and the
-	// clearing of the grown arrays were a third of Fingerprint's time.
-	ws := words(make([]word, 0, len(body)/2+1), body)
-	sh := appendShingles(make([]uint64, 0, len(ws)+MinShingles), ws)
+	// Sized for most texts (words average more than five bytes with
+	// their separator) instead of grown by doubling from nothing.
+	sh := appendShingles(make([]uint64, 0, len(body)/5+MinShingles), body)
 	if len(sh) < MinShingles {
-		sh = appendShingles(sh, words(nil, title))
+		sh = appendShingles(sh, title)
 	}
 	slices.Sort(sh)
 	sh = slices.Compact(sh)
@@ -159,51 +157,49 @@ func similar(j float64, a, b *Signature) bool {
 	return containment(j, a, b) >= MinContainment
 }
 
-// appendShingles appends the hashes of the shingles of ws: every run of
-// ShingleSize consecutive words, or all of ws if it is shorter.
-func appendShingles(dst []uint64, ws []word) []uint64 {
-	if len(ws) == 0 {
-		return dst
-	}
-	n := max(len(ws)-ShingleSize+1, 1)
-	for i := range n {
-		h := uint64(0x9e3779b97f4a7c15)
-		stop := true
-		for _, w := range ws[i:min(i+ShingleSize, len(ws))] {
-			h = mix(bits.RotateLeft64(h, 23) ^ w.hash)
-			stop = stop && w.stop
+// appendShingles appends the hashes of the shingles of the words of s
+// (see wordsOf): every two consecutive words, or the word alone in a text
+// of one, leaving out those of stop words only. It hashes each word as
+// it folds it and each shingle as the word ends, without a slice of
+// the words or a copy of each word: Fingerprint's allocations were
+// mostly those.
+func appendShingles(dst []uint64, s string) []uint64 {
+	const seed = uint64(0x9e3779b97f4a7c15)
+	var (
+		h      = fnvOffset // FNV-1a of the current word's folded bytes
+		n      = 0         // its length
+		short  [maxStopWord]byte
+		prev   word
+		words  = 0
+		folded []byte // scratch for a non-ASCII rune's folding
+	)
+	add := func(c byte) {
+		if n < len(short) {
+			short[n] = c
 		}
-		if !stop {
-			dst = append(dst, h)
-		}
+		n++
+		h = (h ^ uint64(c)) * fnvPrime
 	}
-	return dst
-}
-
-// word is a word's hash, and whether it is a stop word.
-type word struct {
-	hash uint64
-	stop bool
-}
-
-// words appends the hashes of the words of s: runs of letters and digits,
-// folded to lower case without accents.
-func words(dst []word, s string) []word {
-	var buf []byte
 	flush := func() {
-		if len(buf) > 0 {
-			dst = append(dst, word{fnv64(buf), isStopWord(buf)})
+		if n == 0 {
+			return
 		}
-		buf = buf[:0]
+		w := word{mix(h), n <= len(short) && isStopWord(short[:n])}
+		if words > 0 && !(prev.stop && w.stop) {
+			dst = append(dst, mix(bits.RotateLeft64(mix(bits.RotateLeft64(seed, 23)^prev.hash), 23)^w.hash))
+		}
+		prev = w
+		words++
+		h, n = fnvOffset, 0
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
 			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-				buf = append(buf, c)
+				add(c)
 			case 'A' <= c && c <= 'Z':
-				buf = append(buf, c+'a'-'A')
+				add(c + 'a' - 'A')
 			default:
 				flush()
 			}
@@ -213,7 +209,10 @@ func words(dst []word, s string) []word {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			buf = appendFolded(buf, s[i:i+w])
+			folded = appendFolded(folded[:0], s[i:i+w])
+			for _, c := range folded {
+				add(c)
+			}
 		case unicode.IsMark(r) || r == '\u00ad' || r == '\u200c' || r == '\u200d' || r == '\u2060':
 			// combining accents and invisible joiners stay inside the word
 		default:
@@ -222,7 +221,16 @@ func words(dst []word, s string) []word {
 		i += w
 	}
 	flush()
+	if words == 1 && !prev.stop {
+		dst = append(dst, mix(bits.RotateLeft64(seed, 23)^prev.hash))
+	}
 	return dst
+}
+
+// word is a word's hash, and whether it is a stop word.
+type word struct {
+	hash uint64
+	stop bool
 }
 
 // appendFolded appends the lower-case letters of the one-rune string r
@@ -237,14 +245,15 @@ func appendFolded(dst []byte, r string) []byte {
 	return dst
 }
 
-func fnv64(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return mix(h)
-}
+// FNV-1a's parameters: a word's hash is mix of the FNV-1a of its folded
+// bytes.
+const (
+	fnvOffset = uint64(14695981039346656037)
+	fnvPrime  = uint64(1099511628211)
+)
+
+// maxStopWord is the length of the longest stop word (isStopWord).
+const maxStopWord = 7
 
 // mix is the SplitMix64 finaliser: it spreads every input bit over the
 // output so that the multiply-shift hashes of Fingerprint behave.

@@ -2,11 +2,14 @@ package story
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // minHashRef is the plain loop minHash replaced (each shingle, then each
@@ -26,12 +29,99 @@ func minHashRef(mins *[NumHashes]uint32, sh []uint64) {
 	}
 }
 
+// appendShinglesRef and wordsRef are how shingles were made before
+// appendShingles folded, hashed and paired the words in one pass: a
+// slice of the words' hashes, then their pairs.
+func appendShinglesRef(dst []uint64, ws []word) []uint64 {
+	if len(ws) == 0 {
+		return dst
+	}
+	n := max(len(ws)-ShingleSize+1, 1)
+	for i := range n {
+		h := uint64(0x9e3779b97f4a7c15)
+		stop := true
+		for _, w := range ws[i:min(i+ShingleSize, len(ws))] {
+			h = mix(bits.RotateLeft64(h, 23) ^ w.hash)
+			stop = stop && w.stop
+		}
+		if !stop {
+			dst = append(dst, h)
+		}
+	}
+	return dst
+}
+
+func wordsRef(dst []word, s string) []word {
+	var buf []byte
+	flush := func() {
+		if len(buf) > 0 {
+			h := fnvOffset
+			for _, c := range buf {
+				h = (h ^ uint64(c)) * fnvPrime
+			}
+			dst = append(dst, word{mix(h), isStopWord(buf)})
+		}
+		buf = buf[:0]
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+				buf = append(buf, c)
+			case 'A' <= c && c <= 'Z':
+				buf = append(buf, c+'a'-'A')
+			default:
+				flush()
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			buf = appendFolded(buf, s[i:i+w])
+		case unicode.IsMark(r) || r == '\u00ad' || r == '\u200c' || r == '\u200d' || r == '\u2060':
+		default:
+			flush()
+		}
+		i += w
+	}
+	flush()
+	return dst
+}
+
+func TestShinglesMatchReference(t *testing.T) {
+	texts := []string{"", "a", "the", "word", "the word", "of the", "Telefo\u0301nica TELEFÓNICA", "Ｉｎｔｅｌ ﬁnance",
+		"x\u00ady\u200dz", "PERCENT percentage perce", "a b c d e f", release, aboutEricsson, "日本語のテキスト と 東京",
+		strings.Repeat("ǅ", 20) + " İstanbul ß ﬀ", "\xff\xfe Nokia's", "per cent\tpercent"}
+	texts = append(texts, shingleTexts(300)...)
+	for _, s := range texts {
+		if got, want := appendShingles(nil, s), appendShinglesRef(nil, wordsRef(nil, s)); !slices.Equal(got, want) {
+			t.Fatalf("shingles of %.40q: %d, the reference %d (or different values)", s, len(got), len(want))
+		}
+	}
+}
+
+func TestStopWordsFitMaxStopWord(t *testing.T) {
+	for _, w := range strings.Fields("a an the and or but of to in on at by for from with as into over than that this " +
+		"these those it its is are was were be been has have had will would can could said says say s which who whose " +
+		"their they them he she his her we our also more most up out about after before per cent percent not no all new") {
+		if !isStopWord([]byte(w)) {
+			t.Fatalf("%q: not a stop word: this list is out of date", w)
+		}
+		if len(w) > maxStopWord {
+			t.Errorf("stop word %q is longer than maxStopWord (%d)", w, maxStopWord)
+		}
+	}
+}
+
 // fingerprintRef is Fingerprint as it was before its speed-ups (the
 // reference cutTrailer and minHash, slices grown by doubling).
 func fingerprintRef(title, body string) Signature {
-	sh := appendShingles(nil, words(nil, cutTrailerRef(body)))
+	sh := appendShinglesRef(nil, wordsRef(nil, cutTrailerRef(body)))
 	if len(sh) < MinShingles {
-		sh = appendShingles(sh, words(nil, title))
+		sh = appendShinglesRef(sh, wordsRef(nil, title))
 	}
 	slices.Sort(sh)
 	sh = slices.Compact(sh)
@@ -60,7 +150,7 @@ func shingleTexts(n int) []string {
 func shingleSets(n int) [][]uint64 {
 	out := make([][]uint64, n)
 	for i, text := range shingleTexts(n) {
-		sh := appendShingles(nil, words(nil, text))
+		sh := appendShingles(nil, text)
 		slices.Sort(sh)
 		out[i] = slices.Compact(sh)
 	}
