@@ -76,6 +76,7 @@ func putItemsTx(tx *bolt.Tx, source string, ids map[string]string, seen time.Tim
 	if err != nil {
 		return err
 	}
+	b.FillPercent = itemFill
 	wrote := false
 	for k, id := range ids {
 		at, old, ok := decodeItem(b.Get([]byte(k)))

@@ -26,6 +26,12 @@ const ItemRetention = 90 * 24 * time.Hour
 // no store write while its items stay the same.
 const itemRefresh = 24 * time.Hour
 
+// itemFill is how full bbolt fills a source's pages of items when it
+// splits them (its default is half): a feed's first fetch writes all
+// its items in one transaction, and at half its pages stayed half
+// empty (4.5 MB of file for 2.2 MB of items over techbench's 20,000).
+const itemFill = 0.9
+
 // ItemIDs returns the document IDs recorded for the given identity keys of
 // a feed source's items, for those keys that are known.
 func (s *Store) ItemIDs(source string, keys []string) (map[string]string, error) {
@@ -87,6 +93,7 @@ func (s *Store) PutItemIDs(source string, ids map[string]string, seen time.Time)
 		if err != nil {
 			return err
 		}
+		b.FillPercent = itemFill
 		for _, k := range stale {
 			if err := b.Put([]byte(k), encodeItem(seen, ids[k])); err != nil {
 				return err

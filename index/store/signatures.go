@@ -33,6 +33,13 @@ var (
 	keySignaturesOwner  = []byte("owner")
 )
 
+// signatureFill is how full bbolt fills a day's pages when it splits
+// them (its default is half): news arrives in publication order, so a
+// day's records are mostly appended after its last key, and a page
+// left half empty would stay so. At half, a record took 1.2-1.3 KB of
+// file instead of the 590 bytes it holds.
+const signatureFill = 0.9
+
 // signaturesComplete is the mark's value once the backfill is done.
 const signaturesComplete = "complete"
 
@@ -53,6 +60,7 @@ func (s *Store) PutSignatures(recs []story.Record) error {
 				if day, err = root.CreateBucketIfNotExists(dayKey(d)); err != nil {
 					return err
 				}
+				day.FillPercent = signatureFill
 				dayNo = d
 			}
 			key = appendSignatureKey(key[:0], r.Published, r.ID)
