@@ -20,8 +20,10 @@ import (
 // maxLinger.
 const (
 	// maxGroupDocs: one Upsert of one bleve batch per partition
-	// (index.Upsert writes up to 5,000 documents or 16 MB a batch).
-	maxGroupDocs = 5000
+	// (index.Upsert writes up to 2,000 documents or 8 MB a batch:
+	// bigger batches cost bleve more CPU and memory, index.go says how
+	// much).
+	maxGroupDocs = 2000
 	minGroupDocs = 1000
 	maxLinger    = 250 * time.Millisecond
 )
