@@ -21,6 +21,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/tag"
 )
 
 // config is one techbench run (the flags).
@@ -167,6 +168,9 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		return err
 	}
 	c.newestFirst = cfg.newestFirst
+	if c.tagger, err = tag.New(watchList()); err != nil {
+		return err
+	}
 	corpusName := fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))
 	fmt.Fprintf(log, "techbench: %s in %s\n", corpusName, dir)
 	newReport := func(size int) *report {
@@ -326,20 +330,35 @@ func writeConfig(path, dir, apiAddr, feedAddr string, feeds, perFeed int) error 
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\n\n[api]\nlisten = %q\nrate_limit = 0\nsearch_timeout = \"60s\"\n\n", filepath.Join(dir, "data"), apiAddr)
 	b.WriteString("[http]\nallow_private_networks = true\nmax_runs_per_host = 8\ntimeout = \"5m\"\n\n")
-	for _, w := range []struct{ name, role string }{
-		{"GNOME", "own"}, {"Python", "partner"}, {"KDE", "competitor"}, {"Mozilla", "competitor"},
-		{"Apache", "customer"}, {"W3C", "standards"}, {"Perl", "other"},
-	} {
-		fmt.Fprintf(&b, "[[watch]]\nname = %q\nrole = %q\n\n", w.name, w.role)
+	ents, techs := watchList()
+	for _, e := range ents {
+		fmt.Fprintf(&b, "[[watch]]\nname = %q\nrole = %q\n\n", e.Name, e.Role)
 	}
-	for _, t := range []string{"Rust", "Java", "OpenGL", "Qt"} {
-		fmt.Fprintf(&b, "[[technologies]]\nname = %q\n\n", t)
+	for _, t := range techs {
+		fmt.Fprintf(&b, "[[technologies]]\nname = %q\n\n", t.Name)
 	}
 	for k := range feeds {
 		fmt.Fprintf(&b, "[[sources]]\nname = \"debian-%d\"\ntype = \"feed\"\nurl = \"http://%s/feed/%d.xml\"\nschedule = \"@every 240h\"\n\n", k, feedAddr, k)
 	}
 	_ = perFeed
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// watchList is the run's watch list and technologies: names that occur
+// in the text, one of each role.
+func watchList() ([]tag.Entity, []tag.Technology) {
+	var ents []tag.Entity
+	for _, w := range []struct{ name, role string }{
+		{"GNOME", "own"}, {"Python", "partner"}, {"KDE", "competitor"}, {"Mozilla", "competitor"},
+		{"Apache", "customer"}, {"W3C", "standards"}, {"Perl", "other"},
+	} {
+		ents = append(ents, tag.Entity{Name: w.name, Role: w.role})
+	}
+	var techs []tag.Technology
+	for _, t := range []string{"Rust", "Java", "OpenGL", "Qt"} {
+		techs = append(techs, tag.Technology{Name: t})
+	}
+	return ents, techs
 }
 
 // freeAddr is a loopback address nothing listens on (now).

@@ -10,14 +10,19 @@ import (
 )
 
 // benchDoc is generated document i as both sides index it: the source is
-// the feed the crawl would have read it from, Fetched the run's time.
-// Entities, technologies and components stay empty, as in the bare index:
-// tagging belongs to the crawl, not to the index.
+// the feed the crawl would have read it from, Fetched the run's time, and
+// the entities, technologies and components those the run's watch list
+// gives it (c.tagger, when set), so that both sides count the same
+// facets as a crawl's index holds.
 func benchDoc(c *corpus, i, perFeed int, fetched time.Time) index.Document {
 	g := c.doc(i)
-	return index.Document{ID: index.DocID(g.url), URL: g.url, Title: g.title, Body: g.body,
+	d := index.Document{ID: index.DocID(g.url), URL: g.url, Title: g.title, Body: g.body,
 		Source: fmt.Sprintf("debian-%d", i/perFeed), Published: g.published, Fetched: fetched, Updated: fetched,
 		Components: []string{}, Entities: []string{}, Technologies: []string{}}
+	if c.tagger != nil {
+		c.tagger.Tag(&d, nil)
+	}
+	return d
 }
 
 // directIngest writes documents from to to of the corpus straight
