@@ -68,7 +68,11 @@ type report struct {
 	BareCPU     float64 `json:"bare_cpu_seconds,omitempty"`
 	StateGrowth int64   `json:"state_growth_bytes"`
 	StartSec    float64 `json:"serve_start_to_first_search_seconds"`
-	ServeRSSMB  float64 `json:"serve_peak_rss_mb"`
+	// SettleSec is how long serve and the harness then took to go idle
+	// (merges of the segments a just-written index left) before the
+	// searches were timed.
+	SettleSec  float64 `json:"settle_seconds"`
+	ServeRSSMB float64 `json:"serve_peak_rss_mb"`
 	// ServeAnonMB is the most anonymous memory (RssAnon: the heap and
 	// stacks, not the index's segment files the kernel maps and may
 	// drop) serve held at any search of the mix.
@@ -114,6 +118,7 @@ func (r *report) print(w io.Writer) {
 			r.DirectSec, float64(r.Size)/r.DirectSec, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.DirectSec)
 	}
 	r.printAlerts(w)
+	fmt.Fprintf(w, "settled (serve and the harness idle, merges done) %.0f s after that\n", r.SettleSec)
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB (anonymous at most %.0f MB, the rest mapped index files); %d partitions (documents written %s)\n",
 		r.StartSec, r.ServeRSSMB, r.ServeAnonMB, r.Partitions, r.Order)
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
