@@ -216,6 +216,10 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		}
 		var res struct{ Total uint64 }
 		err = json.NewDecoder(resp.Body).Decode(&res)
+		// Read to the end (the encoder's newline): a body closed
+		// unread makes the client close the connection, and every
+		// search would then pay for a new one.
+		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		d := time.Since(t)
 		if resp.StatusCode != http.StatusOK || err != nil {
