@@ -38,6 +38,10 @@ type config struct {
 	// bare index in batches of as many).
 	ingest string
 	batch  int
+	// bareBatch, when set, is the bare index's batch size in a crawl run
+	// (-bare-batch; by default one feed's documents, as the crawl gets
+	// them).
+	bareBatch int
 	// sizes are the checkpoints of a direct run, ascending, the last
 	// being size: both indexes grow to each in turn and are measured
 	// there (-sizes).
@@ -315,6 +319,9 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		perBatch := cfg.perFeed
 		if cfg.ingest == "direct" {
 			perBatch = cfg.batch
+		}
+		if cfg.bareBatch > 0 {
+			perBatch = cfg.bareBatch
 		}
 		cpu := selfCPU()
 		if rep.BareSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
