@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cfg.size < 1 || cfg.searches < 1 || cfg.perFeed < 1 || cfg.subs < 0 || cfg.batch < 1 || cfg.bareBatch < 0 {
-		return errors.New("-size, -searches, -per-feed and -batch must be at least 1, -subs not negative")
+		return errors.New("-size, -searches, -per-feed and -batch must be at least 1, -subs and -bare-batch not negative")
 	}
 	if cfg.ingest != "crawl" && cfg.ingest != "direct" {
 		return fmt.Errorf("-ingest %q: must be crawl or direct", cfg.ingest)
