@@ -48,6 +48,9 @@ type config struct {
 	sizes []int
 	// newestFirst writes the documents newest first (-newest-first).
 	newestFirst bool
+	// serveMemMB, when set, runs the measured serve in a memory cgroup
+	// of that many MB (-serve-memory-limit).
+	serveMemMB int
 	// profile, when set, is a folder for serve's CPU and heap profiles
 	// of the search mix (serve -cpuprofile, -memprofile).
 	profile string
@@ -94,8 +97,12 @@ type report struct {
 	BareFiltered   latency `json:"bare_date_filtered"`
 	BareUnfiltered latency `json:"bare_unfiltered"`
 	// Partitions is how many partitions the product's index has.
-	Partitions int    `json:"partitions"`
-	Order      string `json:"order"`
+	Partitions int `json:"partitions"`
+	// With -serve-memory-limit: the cgroup's limit and the most it
+	// held (serve's pages and the page cache of what it read).
+	ServeMemLimitMB int     `json:"serve_memory_limit_mb,omitempty"`
+	CgroupPeakMB    float64 `json:"serve_cgroup_peak_mb,omitempty"`
+	Order           string  `json:"order"`
 	// InProcess is index.Search on serve's index opened by techbench
 	// (serve stopped), InProcessBleve the request Search builds run on
 	// all that index's partitions at once (ix.Bleve(), an IndexAlias),
@@ -129,6 +136,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "settled (serve and the harness idle, merges done) %.0f s after that\n", r.SettleSec)
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB (anonymous at most %.0f MB, the rest mapped index files); %d partitions (documents written %s)\n",
 		r.StartSec, r.ServeRSSMB, r.ServeAnonMB, r.Partitions, r.Order)
+	if r.ServeMemLimitMB > 0 {
+		fmt.Fprintf(w, "serve ran in a memory cgroup of %d MB (page cache included); the cgroup's peak %.0f MB\n", r.ServeMemLimitMB, r.CgroupPeakMB)
+	}
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
 		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
 	for _, x := range []struct {
@@ -232,7 +242,7 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 			return err
 		}
 		mixed := mix(c, cfg.searches+20, 1, rep.Size)
-		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
+		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, cfg.serveMemMB, log); err != nil {
 			return err
 		}
 		if err := searchInProcess(ctx, indexPath, bare, mixed, rep); err != nil {
