@@ -21,6 +21,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/techintel/techintel/index"
+	"github.com/techintel/techintel/index/tag"
 )
 
 // config is one techbench run (the flags).
@@ -37,12 +38,19 @@ type config struct {
 	// bare index in batches of as many).
 	ingest string
 	batch  int
+	// bareBatch, when set, is the bare index's batch size in a crawl run
+	// (-bare-batch; by default one feed's documents, as the crawl gets
+	// them).
+	bareBatch int
 	// sizes are the checkpoints of a direct run, ascending, the last
 	// being size: both indexes grow to each in turn and are measured
 	// there (-sizes).
 	sizes []int
 	// newestFirst writes the documents newest first (-newest-first).
 	newestFirst bool
+	// serveMemMB, when set, runs the measured serve in a memory cgroup
+	// of that many MB (-serve-memory-limit).
+	serveMemMB int
 	// profile, when set, is a folder for serve's CPU and heap profiles
 	// of the search mix (serve -cpuprofile, -memprofile).
 	profile string
@@ -50,14 +58,18 @@ type config struct {
 
 // report is what one run measured.
 type report struct {
-	Size       int     `json:"size"`
-	Subs       int     `json:"subscriptions"`
-	Corpus     string  `json:"corpus"`
-	Searches   int     `json:"searches"`
-	Ingest     string  `json:"ingest"`
-	DirectSec  float64 `json:"direct_ingest_seconds,omitempty"`
-	CrawlSec   float64 `json:"crawl_seconds,omitempty"`
-	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
+	Size      int     `json:"size"`
+	Subs      int     `json:"subscriptions"`
+	Corpus    string  `json:"corpus"`
+	Searches  int     `json:"searches"`
+	Ingest    string  `json:"ingest"`
+	DirectSec float64 `json:"direct_ingest_seconds,omitempty"`
+	CrawlSec  float64 `json:"crawl_seconds,omitempty"`
+	BareSec   float64 `json:"bare_ingest_seconds,omitempty"`
+	// GenSec is the time the harness spent making the documents (text
+	// and tags) for one side, taken out of the ingest times and CPU
+	// above: the crawl does that work in its feed server's process.
+	GenSec     float64 `json:"document_generation_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
 	// Alerts raised in the crawl, and the state store's file growth.
 	Alerts int `json:"alerts"`
@@ -67,7 +79,11 @@ type report struct {
 	BareCPU     float64 `json:"bare_cpu_seconds,omitempty"`
 	StateGrowth int64   `json:"state_growth_bytes"`
 	StartSec    float64 `json:"serve_start_to_first_search_seconds"`
-	ServeRSSMB  float64 `json:"serve_peak_rss_mb"`
+	// SettleSec is how long serve and the harness then took to go idle
+	// (merges of the segments a just-written index left) before the
+	// searches were timed.
+	SettleSec  float64 `json:"settle_seconds"`
+	ServeRSSMB float64 `json:"serve_peak_rss_mb"`
 	// ServeAnonMB is the most anonymous memory (RssAnon: the heap and
 	// stacks, not the index's segment files the kernel maps and may
 	// drop) serve held at any search of the mix.
@@ -81,8 +97,12 @@ type report struct {
 	BareFiltered   latency `json:"bare_date_filtered"`
 	BareUnfiltered latency `json:"bare_unfiltered"`
 	// Partitions is how many partitions the product's index has.
-	Partitions int    `json:"partitions"`
-	Order      string `json:"order"`
+	Partitions int `json:"partitions"`
+	// With -serve-memory-limit: the cgroup's limit and the most it
+	// held (serve's pages and the page cache of what it read).
+	ServeMemLimitMB int     `json:"serve_memory_limit_mb,omitempty"`
+	CgroupPeakMB    float64 `json:"serve_cgroup_peak_mb,omitempty"`
+	Order           string  `json:"order"`
 	// InProcess is index.Search on serve's index opened by techbench
 	// (serve stopped), InProcessBleve the request Search builds run on
 	// all that index's partitions at once (ix.Bleve(), an IndexAlias),
@@ -113,8 +133,12 @@ func (r *report) print(w io.Writer) {
 			r.DirectSec, float64(r.Size)/r.DirectSec, r.BareSec, float64(r.Size)/r.BareSec, r.BareSec/r.DirectSec)
 	}
 	r.printAlerts(w)
+	fmt.Fprintf(w, "settled (serve and the harness idle, merges done) %.0f s after that\n", r.SettleSec)
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB (anonymous at most %.0f MB, the rest mapped index files); %d partitions (documents written %s)\n",
 		r.StartSec, r.ServeRSSMB, r.ServeAnonMB, r.Partitions, r.Order)
+	if r.ServeMemLimitMB > 0 {
+		fmt.Fprintf(w, "serve ran in a memory cgroup of %d MB (page cache included); the cgroup's peak %.0f MB\n", r.ServeMemLimitMB, r.CgroupPeakMB)
+	}
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
 		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
 	for _, x := range []struct {
@@ -167,6 +191,9 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		return err
 	}
 	c.newestFirst = cfg.newestFirst
+	if c.tagger, err = tag.New(watchList()); err != nil {
+		return err
+	}
 	corpusName := fmt.Sprintf("%d Debian package descriptions, %d article sentences", len(c.pkgs), len(c.sentences))
 	fmt.Fprintf(log, "techbench: %s in %s\n", corpusName, dir)
 	newReport := func(size int) *report {
@@ -215,7 +242,7 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 			return err
 		}
 		mixed := mix(c, cfg.searches+20, 1, rep.Size)
-		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
+		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, cfg.serveMemMB, log); err != nil {
 			return err
 		}
 		if err := searchInProcess(ctx, indexPath, bare, mixed, rep); err != nil {
@@ -244,15 +271,16 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		for _, size := range cfg.sizes {
 			rep := newReport(size)
 			fmt.Fprintf(log, "techbench: direct ingest of documents %d to %d (index.Upsert, %d at a time)\n", from, size, cfg.batch)
-			if rep.DirectSec, err = directIngest(ctx, indexPath, c, from, size, cfg.batch, cfg.perFeed, log); err != nil {
+			if rep.DirectSec, rep.GenSec, err = directIngest(ctx, indexPath, c, from, size, cfg.batch, cfg.perFeed, log); err != nil {
 				return err
 			}
 			fmt.Fprintf(log, "techbench: direct ingest done in %.1f s; bare bleve ingest of documents %d to %d\n", rep.DirectSec, from, size)
 			cpu := selfCPU()
-			if rep.BareSec, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
+			var gen float64
+			if rep.BareSec, gen, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
 				return err
 			}
-			rep.BareCPU = selfCPU() - cpu
+			rep.BareCPU = selfCPU() - cpu - gen
 			if err := measure(rep); err != nil {
 				rep.print(out)
 				return err
@@ -307,11 +335,14 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		if cfg.ingest == "direct" {
 			perBatch = cfg.batch
 		}
+		if cfg.bareBatch > 0 {
+			perBatch = cfg.bareBatch
+		}
 		cpu := selfCPU()
-		if rep.BareSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
+		if rep.BareSec, rep.GenSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
 			return err
 		}
-		rep.BareCPU = selfCPU() - cpu
+		rep.BareCPU = selfCPU() - cpu - rep.GenSec
 	}
 	err = measure(rep)
 	rep.print(out)
@@ -326,20 +357,35 @@ func writeConfig(path, dir, apiAddr, feedAddr string, feeds, perFeed int) error 
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\n\n[api]\nlisten = %q\nrate_limit = 0\nsearch_timeout = \"60s\"\n\n", filepath.Join(dir, "data"), apiAddr)
 	b.WriteString("[http]\nallow_private_networks = true\nmax_runs_per_host = 8\ntimeout = \"5m\"\n\n")
-	for _, w := range []struct{ name, role string }{
-		{"GNOME", "own"}, {"Python", "partner"}, {"KDE", "competitor"}, {"Mozilla", "competitor"},
-		{"Apache", "customer"}, {"W3C", "standards"}, {"Perl", "other"},
-	} {
-		fmt.Fprintf(&b, "[[watch]]\nname = %q\nrole = %q\n\n", w.name, w.role)
+	ents, techs := watchList()
+	for _, e := range ents {
+		fmt.Fprintf(&b, "[[watch]]\nname = %q\nrole = %q\n\n", e.Name, e.Role)
 	}
-	for _, t := range []string{"Rust", "Java", "OpenGL", "Qt"} {
-		fmt.Fprintf(&b, "[[technologies]]\nname = %q\n\n", t)
+	for _, t := range techs {
+		fmt.Fprintf(&b, "[[technologies]]\nname = %q\n\n", t.Name)
 	}
 	for k := range feeds {
 		fmt.Fprintf(&b, "[[sources]]\nname = \"debian-%d\"\ntype = \"feed\"\nurl = \"http://%s/feed/%d.xml\"\nschedule = \"@every 240h\"\n\n", k, feedAddr, k)
 	}
 	_ = perFeed
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// watchList is the run's watch list and technologies: names that occur
+// in the text, one of each role.
+func watchList() ([]tag.Entity, []tag.Technology) {
+	var ents []tag.Entity
+	for _, w := range []struct{ name, role string }{
+		{"GNOME", "own"}, {"Python", "partner"}, {"KDE", "competitor"}, {"Mozilla", "competitor"},
+		{"Apache", "customer"}, {"W3C", "standards"}, {"Perl", "other"},
+	} {
+		ents = append(ents, tag.Entity{Name: w.name, Role: w.role})
+	}
+	var techs []tag.Technology
+	for _, t := range []string{"Rust", "Java", "OpenGL", "Qt"} {
+		techs = append(techs, tag.Technology{Name: t})
+	}
+	return ents, techs
 }
 
 // freeAddr is a loopback address nothing listens on (now).
@@ -356,43 +402,46 @@ func freeAddr() (string, error) {
 // index with techintel's mapping (new when from is 0, else the one at
 // path), in batches of batch documents (perFeed for a crawl run: one per
 // feed, as the crawl gets them), and returns the seconds it took, opening
-// and closing included.
-func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (float64, error) {
+// and closing included, less genSec, the seconds spent making the
+// documents.
+func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (sec, genSec float64, err error) {
 	start := time.Now()
 	var bi bleve.Index
-	var err error
 	if from == 0 {
 		bi, err = bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
 	} else {
 		bi, err = bleve.Open(path)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("bare index: %w", err)
+		return 0, 0, fmt.Errorf("bare index: %w", err)
 	}
 	fetched := time.Now().UTC()
+	var gen time.Duration // making the documents: not bleve's work
 	b := bi.NewBatch()
 	for i := from; i < to; i++ {
 		if err := ctx.Err(); err != nil {
 			bi.Close()
-			return 0, err
+			return 0, 0, err
 		}
+		t := time.Now()
 		d := benchDoc(c, i, perFeed, fetched)
+		gen += time.Since(t)
 		if err := index.AddToBatch(b, &d); err != nil {
 			bi.Close()
-			return 0, err
+			return 0, 0, err
 		}
 		if b.Size() >= batch || i == to-1 {
 			if err := bi.Batch(b); err != nil {
 				bi.Close()
-				return 0, fmt.Errorf("bare index: %w", err)
+				return 0, 0, fmt.Errorf("bare index: %w", err)
 			}
 			b.Reset()
 		}
 	}
 	if err := bi.Close(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return time.Since(start).Seconds(), nil
+	return (time.Since(start) - gen).Seconds(), gen.Seconds(), nil
 }
 
 // du is the bytes of the files under path.

@@ -18,6 +18,8 @@ import (
 	"unicode"
 
 	"golang.org/x/net/html"
+
+	"github.com/techintel/techintel/index/tag"
 )
 
 // pkg is one Debian package: its name, section, one-line description and
@@ -42,6 +44,9 @@ type corpus struct {
 	// as a first crawl of an archive reads them); by default document 0
 	// is the oldest, as live news arrives.
 	newestFirst bool
+	// tagger tags the documents of both sides with the run's watch list
+	// (nil: untagged).
+	tagger *tag.Tagger
 }
 
 // covered is the time the first n documents span.

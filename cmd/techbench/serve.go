@@ -35,8 +35,19 @@ type server struct {
 // startServe starts serve and waits until it answers a search (or exits,
 // or ctx ends); it returns the time from start to that first answer.
 func startServe(ctx context.Context, bin, conf, addr string, extra ...string) (*server, time.Duration, error) {
+	return startServeIn(ctx, "", bin, conf, addr, extra...)
+}
+
+// startServeIn is startServe with serve started inside the memory
+// cgroup cg (a directory of cgroup v1's memory controller; "" for none).
+func startServeIn(ctx context.Context, cg, bin, conf, addr string, extra ...string) (*server, time.Duration, error) {
 	s := &server{out: &bytes.Buffer{}, base: "http://" + addr}
 	s.cmd = exec.Command(bin, append([]string{"serve", "-config", conf}, extra...)...)
+	if cg != "" {
+		// The shell joins the cgroup, then becomes serve: serve's
+		// every page is charged there from its first.
+		s.cmd = exec.Command("/bin/sh", append([]string{"-c", `echo $$ > "$0" && exec "$@"`, filepath.Join(cg, "cgroup.procs"), bin, "serve", "-config", conf}, extra...)...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.start = time.Now()
 	if err := s.cmd.Start(); err != nil {
@@ -83,6 +94,90 @@ func (s *server) stop() error {
 		s.cmd.Process.Kill()
 		return errors.New("techintel serve did not stop within 5 minutes of SIGTERM; killed")
 	}
+}
+
+// memCgroup drops the page cache and makes a cgroup v1 memory group
+// limited to limitMB (the page cache of the files serve reads included,
+// which the kernel then reclaims first) and returns its directory and a function that removes it once
+// serve has exited.
+func memCgroup(limitMB int) (string, func() float64, error) {
+	dir := filepath.Join("/sys/fs/cgroup/memory", fmt.Sprintf("techbench-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("-serve-memory-limit needs cgroup v1's memory controller and root: %w", err)
+	}
+	// Pages already cached (the harness just wrote the index) would be
+	// charged to the group that read them first, not to serve's: drop
+	// them, so that serve's group is charged for every page it uses.
+	syscall.Sync()
+	if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("1"), 0o644); err != nil {
+		os.Remove(dir)
+		return "", nil, fmt.Errorf("-serve-memory-limit: dropping the page cache: %w", err)
+	}
+	limit := strconv.Itoa(limitMB << 20)
+	if err := os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte(limit), 0o644); err != nil {
+		os.Remove(dir)
+		return "", nil, fmt.Errorf("-serve-memory-limit: %w", err)
+	}
+	done := func() float64 {
+		b, _ := os.ReadFile(filepath.Join(dir, "memory.max_usage_in_bytes"))
+		peak, _ := strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
+		os.Remove(dir)
+		return peak / (1 << 20)
+	}
+	return dir, done, nil
+}
+
+// settle waits until serve and this process are both idle for two
+// seconds in a row (under 2% of a core each), or 20 minutes have passed:
+// an index just written still merges its segments at open, in serve and
+// in this process (the bare index), and the searches should measure
+// what a running deployment answers, not the merges. It returns the
+// seconds waited.
+func (s *server) settle(ctx context.Context) (float64, error) {
+	start := time.Now()
+	cpu := func() (float64, float64) { return s.cpuSeconds(), selfCPU() }
+	quiet := 0
+	prevServe, prevSelf := cpu()
+	for quiet < 2 && time.Since(start) < 20*time.Minute {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case err := <-s.waited:
+			s.waited <- err
+			return 0, fmt.Errorf("techintel serve exited while settling: %v\n%s", err, tail(s.out.String(), 2000))
+		case <-time.After(time.Second):
+		}
+		sv, sf := cpu()
+		if sv-prevServe < 0.02 && sf-prevSelf < 0.02 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		prevServe, prevSelf = sv, sf
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+// cpuSeconds is serve's CPU time so far (user and system, from /proc).
+func (s *server) cpuSeconds() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces, so
+	// split after its closing parenthesis): utime and stime are the
+	// 12th and 13th, in clock ticks (100 a second on Linux).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / 100
 }
 
 // peakRSSMB is serve's peak resident memory so far (VmHWM).
@@ -135,7 +230,7 @@ func addSubscriptions(ctx context.Context, bin, conf, addr string, c *corpus, n 
 // searchBoth starts serve, measures its start-up, then runs each search
 // of mixed through the API and against the bare index, alternating which
 // goes first; the first 20 warm both up and are not counted.
-func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, profile string, log io.Writer) error {
+func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, profile string, memLimitMB int, log io.Writer) error {
 	var extra []string
 	if profile != "" {
 		if err := os.MkdirAll(profile, 0o755); err != nil {
@@ -143,12 +238,27 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		}
 		extra = []string{"-cpuprofile", filepath.Join(profile, "serve.cpu.pprof"), "-memprofile", filepath.Join(profile, "serve.heap.pprof")}
 	}
-	s, took, err := startServe(ctx, bin, conf, addr, extra...)
+	cg := ""
+	if memLimitMB > 0 {
+		var done func() float64
+		var err error
+		if cg, done, err = memCgroup(memLimitMB); err != nil {
+			return err
+		}
+		rep.ServeMemLimitMB = memLimitMB
+		defer func() { rep.CgroupPeakMB = done() }() // after serve's stop below
+	}
+	s, took, err := startServeIn(ctx, cg, bin, conf, addr, extra...)
 	if err != nil {
 		return err
 	}
 	rep.StartSec = took.Seconds()
-	fmt.Fprintf(log, "techbench: serve answered after %.2f s; %d searches\n", rep.StartSec, len(mixed)-20)
+	fmt.Fprintf(log, "techbench: serve answered after %.2f s\n", rep.StartSec)
+	if rep.SettleSec, err = s.settle(ctx); err != nil {
+		s.stop()
+		return err
+	}
+	fmt.Fprintf(log, "techbench: serve and the bare index settled after %.0f s more; %d searches\n", rep.SettleSec, len(mixed)-20)
 	cl := &http.Client{Timeout: 5 * time.Minute}
 	apiSearch := func(q search) (uint64, time.Duration, error) {
 		t := time.Now()
@@ -158,6 +268,10 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		}
 		var res struct{ Total uint64 }
 		err = json.NewDecoder(resp.Body).Decode(&res)
+		// Read to the end (the encoder's newline): a body closed
+		// unread makes the client close the connection, and every
+		// search would then pay for a new one.
+		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		d := time.Since(t)
 		if resp.StatusCode != http.StatusOK || err != nil {
