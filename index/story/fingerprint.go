@@ -84,7 +84,8 @@ func hashParams() (a, b [NumHashes]uint64) {
 // the shingles, so that four independent chains of multiply and min
 // (branch-free) keep the CPU busy and each shingle is loaded once per
 // four functions instead of once per function; the values are those of
-// the plain loop over shingles then functions.
+// the plain loop over shingles then functions (NumHashes is a multiple
+// of four).
 func minHash(mins *[NumHashes]uint32, sh []uint64) {
 	a, b := hashParams()
 	for i := 0; i < NumHashes; i += 4 {
@@ -158,7 +159,8 @@ func similar(j float64, a, b *Signature) bool {
 }
 
 // appendShingles appends the hashes of the shingles of the words of s
-// (see wordsOf): every two consecutive words, or the word alone in a text
+// (runs of letters and digits, folded to lower case without accents):
+// every two consecutive words (ShingleSize), or the word alone in a text
 // of one, leaving out those of stop words only. It hashes each word as
 // it folds it and each shingle as the word ends, without a slice of
 // the words or a copy of each word: Fingerprint's allocations were
