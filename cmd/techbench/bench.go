@@ -38,12 +38,19 @@ type config struct {
 	// bare index in batches of as many).
 	ingest string
 	batch  int
+	// bareBatch, when set, is the bare index's batch size in a crawl run
+	// (-bare-batch; by default one feed's documents, as the crawl gets
+	// them).
+	bareBatch int
 	// sizes are the checkpoints of a direct run, ascending, the last
 	// being size: both indexes grow to each in turn and are measured
 	// there (-sizes).
 	sizes []int
 	// newestFirst writes the documents newest first (-newest-first).
 	newestFirst bool
+	// serveMemMB, when set, runs the measured serve in a memory cgroup
+	// of that many MB (-serve-memory-limit).
+	serveMemMB int
 	// profile, when set, is a folder for serve's CPU and heap profiles
 	// of the search mix (serve -cpuprofile, -memprofile).
 	profile string
@@ -51,14 +58,18 @@ type config struct {
 
 // report is what one run measured.
 type report struct {
-	Size       int     `json:"size"`
-	Subs       int     `json:"subscriptions"`
-	Corpus     string  `json:"corpus"`
-	Searches   int     `json:"searches"`
-	Ingest     string  `json:"ingest"`
-	DirectSec  float64 `json:"direct_ingest_seconds,omitempty"`
-	CrawlSec   float64 `json:"crawl_seconds,omitempty"`
-	BareSec    float64 `json:"bare_ingest_seconds,omitempty"`
+	Size      int     `json:"size"`
+	Subs      int     `json:"subscriptions"`
+	Corpus    string  `json:"corpus"`
+	Searches  int     `json:"searches"`
+	Ingest    string  `json:"ingest"`
+	DirectSec float64 `json:"direct_ingest_seconds,omitempty"`
+	CrawlSec  float64 `json:"crawl_seconds,omitempty"`
+	BareSec   float64 `json:"bare_ingest_seconds,omitempty"`
+	// GenSec is the time the harness spent making the documents (text
+	// and tags) for one side, taken out of the ingest times and CPU
+	// above: the crawl does that work in its feed server's process.
+	GenSec     float64 `json:"document_generation_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
 	// Alerts raised in the crawl, and the state store's file growth.
 	Alerts int `json:"alerts"`
@@ -86,8 +97,12 @@ type report struct {
 	BareFiltered   latency `json:"bare_date_filtered"`
 	BareUnfiltered latency `json:"bare_unfiltered"`
 	// Partitions is how many partitions the product's index has.
-	Partitions int    `json:"partitions"`
-	Order      string `json:"order"`
+	Partitions int `json:"partitions"`
+	// With -serve-memory-limit: the cgroup's limit and the most it
+	// held (serve's pages and the page cache of what it read).
+	ServeMemLimitMB int     `json:"serve_memory_limit_mb,omitempty"`
+	CgroupPeakMB    float64 `json:"serve_cgroup_peak_mb,omitempty"`
+	Order           string  `json:"order"`
 	// InProcess is index.Search on serve's index opened by techbench
 	// (serve stopped), InProcessBleve the request Search builds run on
 	// all that index's partitions at once (ix.Bleve(), an IndexAlias),
@@ -121,6 +136,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "settled (serve and the harness idle, merges done) %.0f s after that\n", r.SettleSec)
 	fmt.Fprintf(w, "serve: first search answered %.2f s after start; peak RSS %.0f MB (anonymous at most %.0f MB, the rest mapped index files); %d partitions (documents written %s)\n",
 		r.StartSec, r.ServeRSSMB, r.ServeAnonMB, r.Partitions, r.Order)
+	if r.ServeMemLimitMB > 0 {
+		fmt.Fprintf(w, "serve ran in a memory cgroup of %d MB (page cache included); the cgroup's peak %.0f MB\n", r.ServeMemLimitMB, r.CgroupPeakMB)
+	}
 	fmt.Fprintf(w, "search (%d, limit=20, facets=entities): API p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; bare bleve p50 %.1f / p90 %.1f / p99 %.1f / max %.1f ms; ratio p50 %.2fx, p99 %.2fx\n",
 		r.Searches, r.API.P50, r.API.P90, r.API.P99, r.API.Max, r.Bare.P50, r.Bare.P90, r.Bare.P99, r.Bare.Max, r.API.P50/r.Bare.P50, r.API.P99/r.Bare.P99)
 	for _, x := range []struct {
@@ -224,7 +242,7 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 			return err
 		}
 		mixed := mix(c, cfg.searches+20, 1, rep.Size)
-		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, log); err != nil {
+		if err := searchBoth(ctx, bin, conf, apiAddr, bare, mixed, rep, cfg.profile, cfg.serveMemMB, log); err != nil {
 			return err
 		}
 		if err := searchInProcess(ctx, indexPath, bare, mixed, rep); err != nil {
@@ -253,15 +271,16 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		for _, size := range cfg.sizes {
 			rep := newReport(size)
 			fmt.Fprintf(log, "techbench: direct ingest of documents %d to %d (index.Upsert, %d at a time)\n", from, size, cfg.batch)
-			if rep.DirectSec, err = directIngest(ctx, indexPath, c, from, size, cfg.batch, cfg.perFeed, log); err != nil {
+			if rep.DirectSec, rep.GenSec, err = directIngest(ctx, indexPath, c, from, size, cfg.batch, cfg.perFeed, log); err != nil {
 				return err
 			}
 			fmt.Fprintf(log, "techbench: direct ingest done in %.1f s; bare bleve ingest of documents %d to %d\n", rep.DirectSec, from, size)
 			cpu := selfCPU()
-			if rep.BareSec, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
+			var gen float64
+			if rep.BareSec, gen, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
 				return err
 			}
-			rep.BareCPU = selfCPU() - cpu
+			rep.BareCPU = selfCPU() - cpu - gen
 			if err := measure(rep); err != nil {
 				rep.print(out)
 				return err
@@ -316,11 +335,14 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		if cfg.ingest == "direct" {
 			perBatch = cfg.batch
 		}
+		if cfg.bareBatch > 0 {
+			perBatch = cfg.bareBatch
+		}
 		cpu := selfCPU()
-		if rep.BareSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
+		if rep.BareSec, rep.GenSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
 			return err
 		}
-		rep.BareCPU = selfCPU() - cpu
+		rep.BareCPU = selfCPU() - cpu - rep.GenSec
 	}
 	err = measure(rep)
 	rep.print(out)
@@ -380,43 +402,46 @@ func freeAddr() (string, error) {
 // index with techintel's mapping (new when from is 0, else the one at
 // path), in batches of batch documents (perFeed for a crawl run: one per
 // feed, as the crawl gets them), and returns the seconds it took, opening
-// and closing included.
-func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (float64, error) {
+// and closing included, less genSec, the seconds spent making the
+// documents.
+func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (sec, genSec float64, err error) {
 	start := time.Now()
 	var bi bleve.Index
-	var err error
 	if from == 0 {
 		bi, err = bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
 	} else {
 		bi, err = bleve.Open(path)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("bare index: %w", err)
+		return 0, 0, fmt.Errorf("bare index: %w", err)
 	}
 	fetched := time.Now().UTC()
+	var gen time.Duration // making the documents: not bleve's work
 	b := bi.NewBatch()
 	for i := from; i < to; i++ {
 		if err := ctx.Err(); err != nil {
 			bi.Close()
-			return 0, err
+			return 0, 0, err
 		}
+		t := time.Now()
 		d := benchDoc(c, i, perFeed, fetched)
+		gen += time.Since(t)
 		if err := index.AddToBatch(b, &d); err != nil {
 			bi.Close()
-			return 0, err
+			return 0, 0, err
 		}
 		if b.Size() >= batch || i == to-1 {
 			if err := bi.Batch(b); err != nil {
 				bi.Close()
-				return 0, fmt.Errorf("bare index: %w", err)
+				return 0, 0, fmt.Errorf("bare index: %w", err)
 			}
 			b.Reset()
 		}
 	}
 	if err := bi.Close(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return time.Since(start).Seconds(), nil
+	return (time.Since(start) - gen).Seconds(), gen.Seconds(), nil
 }
 
 // du is the bytes of the files under path.

@@ -35,8 +35,19 @@ type server struct {
 // startServe starts serve and waits until it answers a search (or exits,
 // or ctx ends); it returns the time from start to that first answer.
 func startServe(ctx context.Context, bin, conf, addr string, extra ...string) (*server, time.Duration, error) {
+	return startServeIn(ctx, "", bin, conf, addr, extra...)
+}
+
+// startServeIn is startServe with serve started inside the memory
+// cgroup cg (a directory of cgroup v1's memory controller; "" for none).
+func startServeIn(ctx context.Context, cg, bin, conf, addr string, extra ...string) (*server, time.Duration, error) {
 	s := &server{out: &bytes.Buffer{}, base: "http://" + addr}
 	s.cmd = exec.Command(bin, append([]string{"serve", "-config", conf}, extra...)...)
+	if cg != "" {
+		// The shell joins the cgroup, then becomes serve: serve's
+		// every page is charged there from its first.
+		s.cmd = exec.Command("/bin/sh", append([]string{"-c", `echo $$ > "$0" && exec "$@"`, filepath.Join(cg, "cgroup.procs"), bin, "serve", "-config", conf}, extra...)...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.start = time.Now()
 	if err := s.cmd.Start(); err != nil {
@@ -83,6 +94,37 @@ func (s *server) stop() error {
 		s.cmd.Process.Kill()
 		return errors.New("techintel serve did not stop within 5 minutes of SIGTERM; killed")
 	}
+}
+
+// memCgroup drops the page cache and makes a cgroup v1 memory group
+// limited to limitMB (the page cache of the files serve reads included,
+// which the kernel then reclaims first) and returns its directory and a function that removes it once
+// serve has exited.
+func memCgroup(limitMB int) (string, func() float64, error) {
+	dir := filepath.Join("/sys/fs/cgroup/memory", fmt.Sprintf("techbench-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("-serve-memory-limit needs cgroup v1's memory controller and root: %w", err)
+	}
+	// Pages already cached (the harness just wrote the index) would be
+	// charged to the group that read them first, not to serve's: drop
+	// them, so that serve's group is charged for every page it uses.
+	syscall.Sync()
+	if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("1"), 0o644); err != nil {
+		os.Remove(dir)
+		return "", nil, fmt.Errorf("-serve-memory-limit: dropping the page cache: %w", err)
+	}
+	limit := strconv.Itoa(limitMB << 20)
+	if err := os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte(limit), 0o644); err != nil {
+		os.Remove(dir)
+		return "", nil, fmt.Errorf("-serve-memory-limit: %w", err)
+	}
+	done := func() float64 {
+		b, _ := os.ReadFile(filepath.Join(dir, "memory.max_usage_in_bytes"))
+		peak, _ := strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
+		os.Remove(dir)
+		return peak / (1 << 20)
+	}
+	return dir, done, nil
 }
 
 // settle waits until serve and this process are both idle for two
@@ -188,7 +230,7 @@ func addSubscriptions(ctx context.Context, bin, conf, addr string, c *corpus, n 
 // searchBoth starts serve, measures its start-up, then runs each search
 // of mixed through the API and against the bare index, alternating which
 // goes first; the first 20 warm both up and are not counted.
-func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, profile string, log io.Writer) error {
+func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, mixed []search, rep *report, profile string, memLimitMB int, log io.Writer) error {
 	var extra []string
 	if profile != "" {
 		if err := os.MkdirAll(profile, 0o755); err != nil {
@@ -196,7 +238,17 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 		}
 		extra = []string{"-cpuprofile", filepath.Join(profile, "serve.cpu.pprof"), "-memprofile", filepath.Join(profile, "serve.heap.pprof")}
 	}
-	s, took, err := startServe(ctx, bin, conf, addr, extra...)
+	cg := ""
+	if memLimitMB > 0 {
+		var done func() float64
+		var err error
+		if cg, done, err = memCgroup(memLimitMB); err != nil {
+			return err
+		}
+		rep.ServeMemLimitMB = memLimitMB
+		defer func() { rep.CgroupPeakMB = done() }() // after serve's stop below
+	}
+	s, took, err := startServeIn(ctx, cg, bin, conf, addr, extra...)
 	if err != nil {
 		return err
 	}
