@@ -102,7 +102,7 @@ func TestSearchJSONEqualsEncodingJSON(t *testing.T) {
 		}}},
 		"times": {Result: &index.Result{Hits: []index.Hit{
 			{}, hit,
-			{Published: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", -(23*3600 + 59*60)))},
+			{Published: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", -(23*3600+59*60)))},
 			{Published: time.Date(0, 1, 1, 0, 0, 0, 1, time.FixedZone("y", 5*3600+30*60+7))},
 			{Published: time.Date(2026, 3, 29, 1, 30, 0, 0, time.Local)},
 		}}},
