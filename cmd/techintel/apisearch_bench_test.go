@@ -57,6 +57,9 @@ func BenchmarkAPISearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	searches := benchSearchMix(docs, 200)
+	if len(searches) < 200 {
+		b.Fatalf("only %d searches from the corpus's words (want 200)", len(searches))
+	}
 
 	ctx := b.Context()
 	ts := httptest.NewUnstartedServer(nil)
@@ -252,7 +255,7 @@ func benchSearchMix(docs []index.Document, n int) []url.Values {
 	}
 	r := rand.New(rand.NewPCG(5, 6))
 	out := make([]url.Values, 0, n)
-	for i := 0; len(out) < n; i++ {
+	for tries := 0; len(out) < n && tries < 100*n; tries++ {
 		d := docs[r.IntN(len(docs))]
 		ws := strings.Fields(strings.ToLower(d.Title))
 		var a, c string
