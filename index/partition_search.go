@@ -59,7 +59,7 @@ func (ix *Index) bleveSearch(ctx context.Context, req *bleve.SearchRequest) (*bl
 		}
 		return empty.SearchInContext(ctx, req)
 	case len(sel) == 1:
-		return sel[0].bi.SearchInContext(ctx, req)
+		return sel[0].bi.SearchInContext(ctx, sel[0].request(req))
 	}
 	// The hits are found without their stored fields and highlights,
 	// which the page's hits alone then load (fetchPage): otherwise every
@@ -118,10 +118,72 @@ func fetchPage(ctx context.Context, req *bleve.SearchRequest, hits search.Docume
 	return nil
 }
 
-// searchAll runs req on every partition of sel at once.
+// searchAll runs req on every partition of sel at once: the partitions
+// that run it as it is together, and those that drop its date filter
+// (partition.request) together, merged.
 func searchAll(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (*bleve.SearchResult, error) {
+	var asIs, covered []*partition
+	var lean *bleve.SearchRequest
+	for _, p := range sel {
+		if r := p.request(req); r != req {
+			covered, lean = append(covered, p), r
+		} else {
+			asIs = append(asIs, p)
+		}
+	}
+	if len(covered) == 0 || len(asIs) == 0 {
+		if len(covered) > 0 {
+			req = lean
+		}
+		return searchGroup(ctx, req, sel)
+	}
+	// Each group gives its first From+Size hits; the page is cut from
+	// both, as bleve's alias cuts it from its members'.
+	child := *req
+	child.From, child.Size = 0, req.From+req.Size
+	leanChild := *lean
+	leanChild.From, leanChild.Size = 0, req.From+req.Size
+	a, err := searchGroup(ctx, &child, asIs)
+	if err != nil {
+		return nil, err
+	}
+	b, err := searchGroup(ctx, &leanChild, covered)
+	if err != nil {
+		return nil, err
+	}
+	a.Total += b.Total
+	a.MaxScore = max(a.MaxScore, b.MaxScore)
+	a.Status.Total += b.Status.Total
+	a.Status.Successful += b.Status.Successful
+	if a.Facets == nil {
+		a.Facets = search.FacetResults{}
+	}
+	a.Facets.Merge(b.Facets)
+	for name, fr := range req.Facets {
+		a.Facets.Fixup(name, fr.Size)
+	}
+	hits := append(a.Hits, b.Hits...)
+	scoring, desc := req.Sort.CacheIsScore(), req.Sort.CacheDescending()
+	slices.SortStableFunc(hits, func(x, y *search.DocumentMatch) int {
+		return req.Sort.Compare(scoring, desc, x, y)
+	})
+	if req.From >= len(hits) {
+		hits = search.DocumentMatchCollection{}
+	} else {
+		hits = hits[req.From:min(len(hits), req.From+req.Size)]
+	}
+	a.Hits, a.Request = hits, req
+	return a, nil
+}
+
+// searchGroup runs req on the partitions of sel at once (bleve's alias).
+func searchGroup(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (*bleve.SearchResult, error) {
 	if len(sel) == 1 {
-		return sel[0].bi.SearchInContext(ctx, req)
+		sr, err := sel[0].bi.SearchInContext(ctx, req)
+		if err == nil && sr.Status == nil {
+			sr.Status = &bleve.SearchStatus{Total: 1, Successful: 1}
+		}
+		return sr, err
 	}
 	members := make([]bleve.Index, len(sel))
 	for i, p := range sel {
@@ -216,11 +278,61 @@ func publishedBounds(q query.Query) (lo, hi time.Time) {
 		}
 		return lo, hi
 	case *query.BooleanQuery:
+		var parts []query.Query
 		if q.Must != nil {
-			return publishedBounds(q.Must)
+			parts = append(parts, q.Must)
 		}
+		if q.Filter != nil {
+			parts = append(parts, q.Filter)
+		}
+		return publishedBounds(&query.ConjunctionQuery{Conjuncts: parts})
 	}
 	return
+}
+
+// request is req as partition p runs it: without the ranges on published
+// of its boolean filter that hold every document p can hold (those only
+// cost the partition a walk of the range's terms per candidate), or req
+// itself when it has none. The filter does not score (buildRequest), so
+// the hits and their scores are the same either way.
+func (p *partition) request(req *bleve.SearchRequest) *bleve.SearchRequest {
+	b, ok := req.Query.(*query.BooleanQuery)
+	if !ok || b.Filter == nil {
+		return req
+	}
+	plo, phi := p.dates()
+	covers := func(q query.Query) bool {
+		if r, ok := q.(*query.DateRangeQuery); !ok || r.FieldVal != fieldPublished {
+			return false
+		}
+		lo, hi := publishedBounds(q)
+		return (lo.IsZero() || !plo.Before(lo)) && (hi.IsZero() || !phi.After(hi))
+	}
+	var filter query.Query
+	switch f := b.Filter.(type) {
+	case *query.DateRangeQuery:
+		if !covers(f) {
+			return req
+		}
+	case *query.ConjunctionQuery:
+		kept := slices.DeleteFunc(slices.Clone(f.Conjuncts), covers)
+		switch len(kept) {
+		case len(f.Conjuncts):
+			return req
+		case 0:
+		case 1:
+			filter = kept[0]
+		default:
+			filter = &query.ConjunctionQuery{Conjuncts: kept}
+		}
+	default:
+		return req
+	}
+	nb := *b
+	nb.Filter = filter
+	r := *req
+	r.Query = &nb
+	return &r
 }
 
 // newestFirst: req is in date order, newest first, and paged by offset
@@ -282,7 +394,7 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 				break
 			}
 		}
-		sr, err := p.bi.SearchInContext(ctx, &child)
+		sr, err := p.bi.SearchInContext(ctx, p.request(&child))
 		if err != nil {
 			return nil, 0, err
 		}

@@ -539,7 +539,7 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 	if q.Offset+q.Limit > MaxWindow {
 		return nil, fmt.Errorf("%w: offset+limit must not exceed %d; page further with the next cursor", ErrBadQuery, MaxWindow)
 	}
-	var conj []query.Query
+	var conj, filters []query.Query
 	tq, parsed, err := textQuery(q.Q, e)
 	if err != nil {
 		return nil, err
@@ -574,11 +574,19 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 		incl, excl := true, false
 		dr := bleve.NewDateRangeInclusiveQuery(r.since, r.till, &incl, &excl)
 		dr.SetField(r.field)
-		conj = append(conj, dr)
+		filters = append(filters, dr)
 	}
 	var qq query.Query
 	switch len(conj) {
 	case 0:
+		if len(filters) > 0 && q.Sort == SortDate {
+			// A date-ordered browse of a period: the ranges are the
+			// query (no score to keep them out of), and their
+			// searcher walks only the documents inside them.
+			conj, filters = filters, nil
+			qq = filterOf(conj)
+			break
+		}
 		qq = bleve.NewMatchAllQuery()
 	case 1:
 		qq = conj[0]
@@ -593,6 +601,20 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 	byScore := q.Sort != SortDate
 	if byScore {
 		qq = rank(qq, parsed, q.Sort == SortRecency, e)
+	}
+	if len(filters) > 0 {
+		// Since and until filter without scoring (bleve's boolean
+		// filter, as Elasticsearch's filter context): a date bound
+		// changes which documents match, not how they rank, and a
+		// partition whose every document lies inside the bounds drops
+		// them (partition.request).
+		b, ok := qq.(*query.BooleanQuery)
+		if !ok {
+			b = bleve.NewBooleanQuery()
+			b.AddMust(qq)
+		}
+		b.AddFilter(filterOf(filters))
+		qq = b
 	}
 
 	req := bleve.NewSearchRequestOptions(qq, q.Limit, q.Offset, false)
@@ -696,6 +718,14 @@ func rank(match query.Query, parsed ql.Node, recency bool, e env) query.Query {
 	b.AddMust(match)
 	b.AddShould(should...)
 	return b
+}
+
+// filterOf is the conjunction of fs, or fs[0] alone.
+func filterOf(fs []query.Query) query.Query {
+	if len(fs) == 1 {
+		return fs[0]
+	}
+	return bleve.NewConjunctionQuery(fs...)
 }
 
 // phraseOf returns the words of a query of two or more plain words (all

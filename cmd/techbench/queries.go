@@ -8,6 +8,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
 	"github.com/techintel/techintel/index"
 )
 
@@ -31,6 +34,26 @@ func (s search) values() url.Values {
 // entities facet, relevance order.
 func (s search) query() index.Query {
 	return index.Query{Q: s.q, Since: s.since, Until: s.until, Limit: 20, Facets: []string{"entities"}}
+}
+
+// bareRequest is the request the bare index answers for s: the
+// product's (index.BuildRequest), with its date filter (a non-scoring
+// boolean filter, which the product's partitions inside the dates drop)
+// made a clause of the conjunction again, as a plain bleve user writes
+// it and as the earlier runs measured it (the same matches; the scores
+// then count the date range too).
+func bareRequest(s search) (*bleve.SearchRequest, error) {
+	req, err := index.BuildRequest(s.query())
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := req.Query.(*query.BooleanQuery); ok && b.Filter != nil {
+		nb := *b
+		nb.Must = bleve.NewConjunctionQuery(b.Must, b.Filter)
+		nb.Filter = nil
+		req.Query = &nb
+	}
+	return req, nil
 }
 
 // filtered reports whether s has a date filter.

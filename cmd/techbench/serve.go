@@ -281,7 +281,7 @@ func searchBoth(ctx context.Context, bin, conf, addr string, bare bleve.Index, m
 	}
 	bareSearch := func(q search) (uint64, time.Duration, error) {
 		t := time.Now()
-		req, err := index.BuildRequest(q.query())
+		req, err := bareRequest(q)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -366,7 +366,7 @@ func searchInProcess(ctx context.Context, path string, bare bleve.Index, mixed [
 		}
 		viaBleve := func(bi bleve.Index) func() error {
 			return func() error {
-				req, err := index.BuildRequest(q.query())
+				req, err := bareRequest(q)
 				if err != nil {
 					return err
 				}
