@@ -42,12 +42,10 @@ bench-ingest:
 
 # The API's own cost per search (README "The API's own cost per search"):
 # serve's server on loopback beside index.Search on the same index and a
-# bare net/http server sending the same answers; the search answer's
-# encoding beside encoding/json.
+# bare net/http server sending the same answers.
 .PHONY: bench-api
 bench-api:
 	$(GO) test -run='^$$' -bench='^BenchmarkAPISearch$$' -benchtime=2000x -timeout=30m ./cmd/techintel/
-	$(GO) test -run='^$$' -bench='^BenchmarkSearchJSON$$' ./api/
 
 # Search and ingest at scale against bare bleve on the same documents
 # (cmd/techbench; README "Performance"): SIZE documents generated from

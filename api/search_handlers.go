@@ -37,12 +37,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	if res.Total == 0 && IndexEmpty(r.Context(), s.search) {
 		out.Hint = EmptyIndexHint
 	}
-	body, err := appendSearchResponse(make([]byte, 0, 16<<10), out)
-	if err != nil {
-		writeJSON(w, http.StatusOK, out) // encoding/json, or its error
-		return
-	}
-	writeBody(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ParseSearchQuery reads the parameters of GET /api/v1/search; the CLI
