@@ -40,6 +40,13 @@ bench-ingest:
 	TECHINTEL_BENCH_DOCS=$(INGEST_DOCS) $(GO) test -run='^$$' -bench='^BenchmarkIngestAndSearch$$' -benchtime=1x -timeout=30m ./cmd/techintel/
 	TECHINTEL_BENCH_STORY_DOCS=$(STORY_DOCS) $(GO) test -run='^$$' -bench='^BenchmarkStoryRestore' -benchtime=1x -timeout=30m ./index/
 
+# The API's own cost per search (README "The API's own cost per search"):
+# serve's server on loopback beside index.Search on the same index and a
+# bare net/http server sending the same answers.
+.PHONY: bench-api
+bench-api:
+	$(GO) test -run='^$$' -bench='^BenchmarkAPISearch$$' -benchtime=2000x -timeout=30m ./cmd/techintel/
+
 # Search and ingest at scale against bare bleve on the same documents
 # (cmd/techbench; README "Performance"): SIZE documents generated from
 # Debian's package descriptions, plus article sentences from TEXTS (a

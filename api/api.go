@@ -4,12 +4,14 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -245,13 +247,29 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// writeJSON writes v as the response body.
+// writeJSON writes v as the response body. The answer is encoded whole
+// before anything is sent, so that it goes out with a Content-Length in
+// as few writes as it takes (not chunked, whose closing chunk costs the
+// client one more wait after the handler returns), and so that a value
+// that cannot be encoded is a 500, not a 200 with a cut body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // snippets carry <mark>; JSON is not HTML
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		buf.Reset()
+		_ = json.NewEncoder(&buf).Encode(map[string]string{"error": "internal error: the answer cannot be encoded as JSON"})
+		status = http.StatusInternalServerError
+	}
+	writeBody(w, status, buf.Bytes())
+}
+
+// writeBody sends body, encoded JSON, with its length.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

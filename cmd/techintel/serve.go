@@ -95,26 +95,7 @@ func serve(ctx context.Context, cfg *Config, e *engine.Engine, log *slog.Logger,
 		ln.Close()
 		return err
 	}
-	g := e.Gatherer()
-	handler := apiHandlerFor(g, cfg.API, tokens)
-	if e.Options().Replica {
-		handler = readOnly(handler)
-	}
-	if m := e.Options().Metrics; m != nil {
-		engine.Gauges(m, g)
-		handler = m.Serve(handler)
-	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		// A slow reader is cut here; running a source and writing a
-		// backup extend their own deadline (api.LongWrite).
-		WriteTimeout: time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:  func(net.Listener) context.Context { return ctx },
-	}
+	srv := apiServer(ctx, cfg, e.Gatherer(), tokens, e.Options().Replica, e.Options().Metrics, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)))
@@ -143,6 +124,34 @@ func serve(ctx context.Context, cfg *Config, e *engine.Engine, log *slog.Logger,
 	}
 	log.Info("stopped")
 	return err
+}
+
+// apiServer is the HTTP server serve runs over g: the API and the pages
+// behind serve's guards, rate limit and CORS (apiHandlerFor), read-only on
+// a replica, timed by m when set, with serve's timeouts. The listener it
+// serves gets the per-address connection cap (api.LimitListener). The
+// API's benchmark builds its server here too, so that it measures what
+// serve runs.
+func apiServer(ctx context.Context, cfg *Config, g *engine.Gatherer, tokens []api.Token, replica bool, m *metrics.Metrics, log *slog.Logger) *http.Server {
+	handler := apiHandlerFor(g, cfg.API, tokens)
+	if replica {
+		handler = readOnly(handler)
+	}
+	if m != nil {
+		engine.Gauges(m, g)
+		handler = m.Serve(handler)
+	}
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// A slow reader is cut here; running a source and writing a
+		// backup extend their own deadline (api.LongWrite).
+		WriteTimeout: time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return ctx },
+	}
 }
 
 // apiTokens turns the configured tokens into what the API checks.
