@@ -178,6 +178,9 @@ func searchAll(ctx context.Context, req *bleve.SearchRequest, sel []*partition) 
 
 // searchGroup runs req on the partitions of sel at once (bleve's alias).
 func searchGroup(ctx context.Context, req *bleve.SearchRequest, sel []*partition) (*bleve.SearchResult, error) {
+	r := *req
+	r.Sort = freshSort(req.Sort)
+	req = &r
 	if len(sel) == 1 {
 		sr, err := sel[0].bi.SearchInContext(ctx, req)
 		if err == nil && sr.Status == nil {
@@ -197,6 +200,23 @@ func searchGroup(ctx context.Context, req *bleve.SearchRequest, sel []*partition
 		return nil, err
 	}
 	return sr, nil
+}
+
+// freshSort is a copy of so that shares no state with it. A bleve sort
+// field gathers a document's values in itself while a search collects
+// (UpdateVisitor), and its Copy keeps the gathered slice: a field used
+// by one search and then copied for the members of an alias, which
+// search at once, would be written by all of them.
+func freshSort(so search.SortOrder) search.SortOrder {
+	out := make(search.SortOrder, len(so))
+	for i, s := range so {
+		if f, ok := s.(*search.SortField); ok {
+			out[i] = &search.SortField{Field: f.Field, Desc: f.Desc, Type: f.Type, Mode: f.Mode, Missing: f.Missing}
+		} else {
+			out[i] = s.Copy()
+		}
+	}
+	return out
 }
 
 // partitionError is the error of the first (by name) partition that
@@ -394,7 +414,9 @@ func walkNewestFirst(ctx context.Context, req *bleve.SearchRequest, sel []*parti
 				break
 			}
 		}
-		sr, err := p.bi.SearchInContext(ctx, p.request(&child))
+		pr := *p.request(&child)
+		pr.Sort = freshSort(child.Sort)
+		sr, err := p.bi.SearchInContext(ctx, &pr)
 		if err != nil {
 			return nil, 0, err
 		}

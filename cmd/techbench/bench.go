@@ -67,8 +67,11 @@ type report struct {
 	CrawlSec  float64 `json:"crawl_seconds,omitempty"`
 	BareSec   float64 `json:"bare_ingest_seconds,omitempty"`
 	// GenSec is the time the harness spent making the documents (text
-	// and tags) for one side, taken out of the ingest times and CPU
-	// above: the crawl does that work in its feed server's process.
+	// and tags) for one side, not counted in the ingest times above (the
+	// crawl does that work in its feed server's process): up to 200,000
+	// documents are made before the clocks start, more are made as the
+	// ingest goes and their wall time taken out, though not their CPU
+	// time (the direct ingest's figures at millions say so).
 	GenSec     float64 `json:"document_generation_seconds,omitempty"`
 	CrawlRSSMB float64 `json:"crawl_peak_rss_mb,omitempty"`
 	// Alerts raised in the crawl, and the state store's file growth.
@@ -275,12 +278,9 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 				return err
 			}
 			fmt.Fprintf(log, "techbench: direct ingest done in %.1f s; bare bleve ingest of documents %d to %d\n", rep.DirectSec, from, size)
-			cpu := selfCPU()
-			var gen float64
-			if rep.BareSec, gen, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
+			if rep.BareSec, rep.BareCPU, _, err = bareIngest(ctx, barePath, c, from, size, cfg.batch, cfg.perFeed); err != nil {
 				return err
 			}
-			rep.BareCPU = selfCPU() - cpu - gen
 			if err := measure(rep); err != nil {
 				rep.print(out)
 				return err
@@ -338,11 +338,9 @@ func bench(ctx context.Context, cfg config, out, log io.Writer) error {
 		if cfg.bareBatch > 0 {
 			perBatch = cfg.bareBatch
 		}
-		cpu := selfCPU()
-		if rep.BareSec, rep.GenSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
+		if rep.BareSec, rep.BareCPU, rep.GenSec, err = bareIngest(ctx, barePath, c, 0, cfg.size, perBatch, cfg.perFeed); err != nil {
 			return err
 		}
-		rep.BareCPU = selfCPU() - cpu - rep.GenSec
 	}
 	err = measure(rep)
 	rep.print(out)
@@ -398,14 +396,34 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// preGenerate is the most documents bareIngest makes before it starts
+// its clock (about 7 KB each in memory); past it, it makes them as it
+// goes and takes their making's wall time out.
+const preGenerate = 200_000
+
 // bareIngest indexes documents from to to of the corpus into a bleve
 // index with techintel's mapping (new when from is 0, else the one at
 // path), in batches of batch documents (perFeed for a crawl run: one per
-// feed, as the crawl gets them), and returns the seconds it took, opening
-// and closing included, less genSec, the seconds spent making the
-// documents.
-func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (sec, genSec float64, err error) {
-	start := time.Now()
+// feed, as the crawl gets them). It returns the seconds and the CPU
+// seconds (this process's, while it indexed) the indexing took, opening
+// and closing included, and genSec, the seconds making the documents
+// took. Up to preGenerate documents are made before the clocks start;
+// more are made as it goes, their making's wall time taken out of sec
+// but not out of cpuSec (CPU time cannot be told apart per goroutine:
+// the report says so).
+func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, perFeed int) (sec, cpuSec, genSec float64, err error) {
+	fetched := time.Now().UTC()
+	var made []index.Document
+	var gen time.Duration // making the documents: not bleve's work
+	if to-from <= preGenerate {
+		t := time.Now()
+		made = make([]index.Document, 0, to-from)
+		for i := from; i < to; i++ {
+			made = append(made, benchDoc(c, i, perFeed, fetched))
+		}
+		genSec = time.Since(t).Seconds()
+	}
+	start, cpu := time.Now(), selfCPU()
 	var bi bleve.Index
 	if from == 0 {
 		bi, err = bleve.NewUsing(path, index.NewMapping(), scorch.Name, scorch.Name, nil)
@@ -413,35 +431,41 @@ func bareIngest(ctx context.Context, path string, c *corpus, from, to, batch, pe
 		bi, err = bleve.Open(path)
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("bare index: %w", err)
+		return 0, 0, 0, fmt.Errorf("bare index: %w", err)
 	}
-	fetched := time.Now().UTC()
-	var gen time.Duration // making the documents: not bleve's work
 	b := bi.NewBatch()
 	for i := from; i < to; i++ {
 		if err := ctx.Err(); err != nil {
 			bi.Close()
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
-		t := time.Now()
-		d := benchDoc(c, i, perFeed, fetched)
-		gen += time.Since(t)
+		var d index.Document
+		if made != nil {
+			d = made[i-from]
+		} else {
+			t := time.Now()
+			d = benchDoc(c, i, perFeed, fetched)
+			gen += time.Since(t)
+		}
 		if err := index.AddToBatch(b, &d); err != nil {
 			bi.Close()
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		if b.Size() >= batch || i == to-1 {
 			if err := bi.Batch(b); err != nil {
 				bi.Close()
-				return 0, 0, fmt.Errorf("bare index: %w", err)
+				return 0, 0, 0, fmt.Errorf("bare index: %w", err)
 			}
 			b.Reset()
 		}
 	}
 	if err := bi.Close(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return (time.Since(start) - gen).Seconds(), gen.Seconds(), nil
+	if made == nil {
+		genSec = gen.Seconds()
+	}
+	return (time.Since(start) - gen).Seconds(), selfCPU() - cpu, genSec, nil
 }
 
 // du is the bytes of the files under path.

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.skipBare, "skip-bare-ingest", false, "reuse the bare index of -reuse as is")
 	fs.StringVar(&cfg.ingest, "ingest", "crawl", "how the product's index is built: crawl (the whole techintel crawl process, from feeds on loopback) or direct (index.Upsert of -batch documents at a time: no fetching, parsing or tagging; for 1M and more)")
 	fs.IntVar(&cfg.batch, "batch", 5000, "with -ingest direct: documents per Upsert and per bare bleve batch")
-	fs.IntVar(&cfg.bareBatch, "bare-batch", 0, "with -ingest crawl: documents per bare bleve batch (default: -per-feed, one feed's documents, as the crawl gets them; the crawl itself commits up to 5,000 at a time)")
+	fs.IntVar(&cfg.bareBatch, "bare-batch", 0, "with -ingest crawl: documents per bare bleve batch (default: -per-feed, one feed's documents, as the crawl gets them; the crawl itself commits up to 2,000 at a time)")
 	fs.StringVar(&cfg.profile, "profile", "", "a folder for serve's CPU profile of the search mix and its heap profile at the stop (serve.cpu.pprof, serve.heap.pprof)")
 	fs.StringVar(&cfg.crawlProfile, "crawl-profile", "", "write a CPU profile of the techintel crawl to this file")
 	sizes := fs.String("sizes", "", "with -ingest direct: checkpoints, ascending and comma-separated (1000000,3000000): both indexes grow to each in turn and are measured there; the last is the size")
