@@ -20,15 +20,20 @@ type timeoutSearcher struct {
 	d time.Duration
 }
 
-// WithSearchTimeout returns s with every Search cut after d (0 means
-// DefaultSearchTimeout). The web pages get the same wrapper, so that they
-// are no way around the limit.
+// WithSearchTimeout returns s with every Search cut after d. d 0 keeps
+// the limit s already has, or else means DefaultSearchTimeout: New gets a
+// searcher its caller has wrapped (api.search_timeout), which Options'
+// zero SearchTimeout must not reset to the default. The web pages get the
+// same wrapper, so that they are no way around the limit.
 func WithSearchTimeout(s Searcher, d time.Duration) Searcher {
 	if s == nil {
 		return nil
 	}
 	if t, ok := s.(timeoutSearcher); ok {
 		s = t.Searcher
+		if d <= 0 {
+			d = t.d
+		}
 	}
 	if d <= 0 {
 		d = DefaultSearchTimeout

@@ -19,7 +19,8 @@ import "log/slog"
 // CORS and backups).
 func (g *Gatherer) APIOptions(tokens []api.Token) api.Options {
 	o := api.Options{
-		Searcher: api.WithSearchTimeout(g.index, g.cfg.SearchTimeout), Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
+		Searcher: api.WithSearchTimeout(g.index, g.cfg.SearchTimeout), SearchTimeout: g.cfg.SearchTimeout,
+		Sources: g, Subs: g.alerts, Tokens: tokens, Logger: g.log,
 		Digests:  g.digester(time.Now),
 		Entities: insight{watch: g.watch, index: g.index, now: time.Now},
 		Reviews:  reviewer{watch: g.watch, index: g.index, store: g.store, now: time.Now},
