@@ -52,7 +52,11 @@ func BenchmarkAPISearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	g, cfg := benchGatherer(b, cfg)
-	docs := benchDocuments(b, n)
+	tg, err := tag.New(benchWatch, benchTechs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs := benchDocuments(b, benchCorpus(n), tg)
 	if _, err := g.Index().Upsert(context.Background(), docs); err != nil {
 		b.Fatal(err)
 	}
@@ -211,16 +215,12 @@ func benchGatherer(b *testing.B, cfg *Config) (*engine.Gatherer, *Config) {
 	return g, cfg
 }
 
-// benchDocuments parses and tags n documents of benchCorpus, as a crawl
-// would store them.
-func benchDocuments(b *testing.B, n int) []index.Document {
+// benchDocuments parses the feeds of corpus (benchCorpus) and tags their
+// documents with tg, as a crawl would store them.
+func benchDocuments(b *testing.B, corpus [][]byte, tg *tag.Tagger) []index.Document {
 	b.Helper()
-	tg, err := tag.New(benchWatch, benchTechs)
-	if err != nil {
-		b.Fatal(err)
-	}
 	var docs []index.Document
-	for _, f := range benchCorpus(n) {
+	for _, f := range corpus {
 		feed, err := feeds.Parse(f, "https://bench.example/feed", "application/rss+xml")
 		if err != nil {
 			b.Fatal(err)

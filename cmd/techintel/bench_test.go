@@ -112,18 +112,7 @@ func BenchmarkIngestAndSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The baseline indexes the documents as the pipeline produces them.
-	var docs []index.Document
-	for _, f := range corpus {
-		feed, err := feeds.Parse(f, "https://bench.example/feed", "application/rss+xml")
-		if err != nil {
-			b.Fatal(err)
-		}
-		ds, _ := feed.Documents("bench", time.Now())
-		for i := range ds {
-			tg.Tag(&ds[i], nil)
-		}
-		docs = append(docs, ds...)
-	}
+	docs := benchDocuments(b, corpus, tg)
 	var bytes int
 	for _, d := range docs {
 		bytes += len(d.Title) + len(d.Body)
