@@ -85,22 +85,22 @@ func TestDamagedDataDirStopsServe(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filledDataDir(t)
-			if err := datadir.Check(dir, false, newLogger(io.Discard)); err != nil {
+			if err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard)); err != nil {
 				t.Fatalf("an intact directory: %v", err)
 			}
 			tt.damage(t, dir)
-			err := datadir.Check(dir, false, newLogger(io.Discard))
+			err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard))
 			if err == nil || !strings.Contains(err.Error(), tt.names) || !strings.Contains(err.Error(), "techintel backup") || !strings.Contains(err.Error(), "-repair") {
 				t.Fatalf("check: %v", err)
 			}
 			var log bytes.Buffer
-			if err := datadir.Check(dir, true, newLogger(&log)); err != nil {
+			if err := datadir.Check(dir, datadir.CheckOptions{Repair: true}, newLogger(&log)); err != nil {
 				t.Fatalf("repair: %v", err)
 			}
 			if !strings.Contains(log.String(), "repair: starting with an empty") {
 				t.Errorf("repair does not say what it rebuilds: %s", log.String())
 			}
-			if err := datadir.Check(dir, false, newLogger(io.Discard)); err != nil {
+			if err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard)); err != nil {
 				t.Fatalf("after repair: %v", err)
 			}
 			d, err := datadir.Open(dir)
