@@ -99,8 +99,13 @@ type Index struct {
 
 	// stories assigns new documents to stories; it holds the documents
 	// recent enough for a new one to join their story (see loadStories).
-	stories   *story.Clusterer
-	lastPrune time.Time // guarded by writeMu
+	stories *story.Clusterer
+	// oldStories holds the documents written lately that were published
+	// before the clusterer's horizon (assignStories says why apart);
+	// replaced by an empty one past maxOldStories documents and at each
+	// prune. Guarded by writeMu.
+	oldStories *story.Clusterer
+	lastPrune  time.Time // guarded by writeMu
 	// storiesLoaded: the clusterer holds the recent documents. The first
 	// Upsert loads them, so that commands that only read (search, digest)
 	// do not pay for it at open. Guarded by writeMu.
@@ -430,7 +435,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		key := old.Part // "" for a new document: place assigns it
 		write, hashes, keys, fresh = append(write, d), append(hashes, h), append(keys, key), append(fresh, isNew)
 	}
-	recs := ix.assignStories(write)
+	recs := ix.assignStories(write, now)
 	// Kept before the batch: a record without its document is harmless
 	// (the document, written again, keeps the story it was given), a
 	// document without its record would be missed by the stories of a

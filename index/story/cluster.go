@@ -81,6 +81,20 @@ func (c *Clusterer) Grow(n int) {
 // an updated document is harmless. A signature without shingles always
 // starts a story of its own.
 func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (storyID string) {
+	return c.AddKept(docID, sig, published, time.Time{})
+}
+
+// AddKept is Add for a Clusterer that holds only the documents published
+// at or after keepFrom (those Prune(keepFrom) keeps): an older document
+// is assigned a story as Add assigns it, joining a document it holds,
+// but is not kept, so that later documents cannot join it. Keeping it
+// would cost the buckets and tables of every document of a first crawl
+// of a year's archive until the next Prune, for news that no copy
+// arriving within Window of it is likely to join: a restart restores no
+// such document either. The price: two copies of one old story that
+// arrive together start a story each. A zero keepFrom keeps every
+// document, as Add does.
+func (c *Clusterer) AddKept(docID string, sig Signature, published, keepFrom time.Time) (storyID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i, ok := c.byID[docID]; ok {
@@ -91,6 +105,9 @@ func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (story
 	storyID = docID
 	if best := c.nearest(&sig, at); best >= 0 {
 		storyID = c.stories[best]
+	}
+	if !keepFrom.IsZero() && published.Before(keepFrom) {
+		return storyID
 	}
 	c.append(docID, storyID, at, &sig)
 	c.bucketAll()
