@@ -105,6 +105,9 @@ type Index struct {
 	// replaced by an empty one past maxOldStories documents and at each
 	// prune. Guarded by writeMu.
 	oldStories *story.Clusterer
+	// batchDocs, when set, replaces the constant batchDocs (benchmarks
+	// compare batch sizes with it).
+	batchDocs int
 	lastPrune  time.Time // guarded by writeMu
 	// storiesLoaded: the clusterer holds the recent documents. The first
 	// Upsert loads them, so that commands that only read (search, digest)
@@ -325,6 +328,10 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		ix.lastPrune = now
 	}
 
+	perBatch := batchDocs
+	if ix.batchDocs > 0 {
+		perBatch = ix.batchDocs
+	}
 	var res UpsertResult
 	seen := make(map[string]bool, len(docs))
 	var chunk []*Document
@@ -349,7 +356,7 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		d.Capped() // in place: what the caller percolates is what is stored
 		chunk = append(chunk, d)
 		size += len(d.Body) + len(d.Title) + 512
-		if len(chunk) >= batchDocs || size >= batchBytes {
+		if len(chunk) >= perBatch || size >= batchBytes {
 			if err := ctx.Err(); err != nil {
 				return res, fmt.Errorf("index: upsert: %w", err)
 			}
