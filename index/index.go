@@ -108,7 +108,7 @@ type Index struct {
 	// batchDocs, when set, replaces the constant batchDocs (benchmarks
 	// compare batch sizes with it).
 	batchDocs int
-	lastPrune  time.Time // guarded by writeMu
+	lastPrune time.Time // guarded by writeMu
 	// storiesLoaded: the clusterer holds the recent documents. The first
 	// Upsert loads them, so that commands that only read (search, digest)
 	// do not pay for it at open. Guarded by writeMu.
