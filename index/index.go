@@ -100,11 +100,6 @@ type Index struct {
 	// stories assigns new documents to stories; it holds the documents
 	// recent enough for a new one to join their story (see loadStories).
 	stories *story.Clusterer
-	// oldStories holds the documents written lately that were published
-	// before the clusterer's horizon (assignStories says why apart);
-	// replaced by an empty one past maxOldStories documents and at each
-	// prune. Guarded by writeMu.
-	oldStories *story.Clusterer
 	// batchDocs, when set, replaces the constant batchDocs (benchmarks
 	// compare batch sizes with it).
 	batchDocs int

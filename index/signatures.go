@@ -244,33 +244,18 @@ func (ix *Index) assignStories(docs []*Document, now time.Time) []story.Record {
 		recs[i].Sig = need[i].signature()
 	})
 	// A document published before the horizon (most of a first crawl of
-	// a year's archive) may join a story of the window, but the
-	// clusterer does not keep it (AddKept): a restart would not restore
-	// it and pruning would drop it within the hour, while keeping it
-	// grows the clusterer's buckets and slows every Add (the story
-	// clusterer's Add was 4.2 s of a 100,000-document crawl's writer).
-	// Copies of one old story written together still join each other in
-	// oldStories, a clusterer of the old documents written lately,
-	// bounded by maxOldStories; a copy in the window does not look there.
+	// a year's archive) is assigned a story but not kept by the
+	// clusterer (AddKept): a restart would not restore it and pruning
+	// would drop it within the hour, while keeping it grows the
+	// clusterer and slows every Add (4.2 s of a 100,000-document crawl's
+	// writer).
 	keepFrom := now.Add(-storyHorizon)
 	for i, d := range need {
-		s := ix.stories.AddKept(d.ID, recs[i].Sig, d.Published, keepFrom)
-		if s == d.ID && d.Published.Before(keepFrom) {
-			if ix.oldStories == nil || ix.oldStories.Len() >= maxOldStories {
-				ix.oldStories = story.NewClusterer()
-			}
-			s = ix.oldStories.Add(d.ID, recs[i].Sig, d.Published)
-		}
-		d.Story = s
+		d.Story = ix.stories.AddKept(d.ID, recs[i].Sig, d.Published, keepFrom)
 		recs[i].ID, recs[i].Story, recs[i].Published = d.ID, d.Story, d.Published
 	}
 	return recs
 }
-
-// maxOldStories bounds the documents oldStories holds: a crawl of
-// 20,000 documents spent 0.24-0.44 s in the clusterer's Add, one of
-// 100,000 4.2 s (a bigger clusterer is slower per document).
-const maxOldStories = 20_000
 
 // recentRecords drops, in place, the records published before
 // storyHorizon of now: a restart restores only the records of the last

@@ -47,7 +47,6 @@ func (ix *Index) loadStories(ctx context.Context, now time.Time) error {
 // serve holds a bounded window of documents.
 func (ix *Index) pruneStories(now time.Time) error {
 	ix.stories.Prune(now.Add(-storyHorizon))
-	ix.oldStories = nil
 	if ix.signatures != nil {
 		if _, err := ix.signatures.PruneSignatures(now.Add(-storyHorizon)); err != nil {
 			return fmt.Errorf("index: prune stories: %w", err)

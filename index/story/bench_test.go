@@ -77,8 +77,9 @@ func BenchmarkClusterAdd(b *testing.B) {
 // oldest first (a first crawl of a year's archive, as techbench writes
 // it), into a new Clusterer through Add (every document kept until a
 // Prune) and through AddKept with the index's horizon (only the last 28
-// days kept), alternating which goes first, and reports the seconds of
-// each and their ratio.
+// days kept, the older ones joined among the last maxOld of them),
+// alternating which goes first, and reports the seconds of each and
+// their ratio.
 //
 //	go test -run '^$' -bench ClusterAddKept -benchtime 3x ./index/story/
 func BenchmarkClusterAddKept(b *testing.B) {

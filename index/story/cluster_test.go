@@ -147,8 +147,9 @@ func TestClustererConcurrent(t *testing.T) {
 }
 
 // TestClustererAddKept: a document published before keepFrom joins the
-// story of a kept document it is similar to, but is not kept, so that
-// nothing joins it; one at or after keepFrom is kept as Add keeps it.
+// story of a kept document it is similar to, or of an old document added
+// lately, but is not kept: a kept document cannot join it; one at or
+// after keepFrom is kept as Add keeps it.
 func TestClustererAddKept(t *testing.T) {
 	keepFrom := t0.Add(-28 * 24 * time.Hour)
 	steps := []struct {
@@ -161,7 +162,7 @@ func TestClustererAddKept(t *testing.T) {
 		{"recent", release, keepFrom.Add(24 * time.Hour), "recent", true},
 		{"old copy of recent", release, keepFrom.Add(-time.Hour), "recent", false},
 		{"old", otherRelease, keepFrom.Add(-60 * 24 * time.Hour), "old", false},
-		{"old copy of old", otherRelease, keepFrom.Add(-60*24*time.Hour + time.Hour), "old copy of old", false},
+		{"old copy of old", otherRelease, keepFrom.Add(-60*24*time.Hour + time.Hour), "old", false},
 		{"at keepFrom", otherRelease, keepFrom, "at keepFrom", true},
 		{"copy at keepFrom", otherRelease, keepFrom.Add(time.Hour), "at keepFrom", true},
 	}
@@ -176,5 +177,23 @@ func TestClustererAddKept(t *testing.T) {
 	}
 	if n := c.Len(); n != 3 {
 		t.Errorf("Len = %d, want 3", n)
+	}
+	// Past maxOld other old documents, an old copy no longer finds its
+	// story; after a Prune neither.
+	c2 := NewClusterer()
+	at := keepFrom.Add(-60 * 24 * time.Hour)
+	c2.AddKept("first", Fingerprint("", release), at, keepFrom)
+	if got := c2.AddKept("near copy", Fingerprint("", release), at, keepFrom); got != "first" {
+		t.Errorf("near copy joined %q, want first", got)
+	}
+	for i := range maxOld {
+		c2.AddKept(fmt.Sprint("filler ", i), Fingerprint("", fmt.Sprintf("filler number %d of many, with words %d", i, i*7)), at, keepFrom)
+	}
+	if got := c2.AddKept("far copy", Fingerprint("", release), at, keepFrom); got != "far copy" {
+		t.Errorf("far copy joined %q, want its own story", got)
+	}
+	c2.Prune(keepFrom)
+	if got := c2.AddKept("copy after prune", Fingerprint("", release), at, keepFrom); got != "copy after prune" {
+		t.Errorf("copy after prune joined %q, want its own story", got)
 	}
 }
