@@ -83,6 +83,9 @@ type Index struct {
 	partDocs int
 	// beforeBatch, for tests, hears each bleve write begin.
 	beforeBatch func(partition string)
+	// window, for tests, is how many first hits the ranking phrase
+	// reorders; 0 means defaultRescoreWindow.
+	window int
 	// empty answers the searches no partition overlaps (emptyIndex).
 	empty lazyIndex
 	// mapping is every partition's mapping.

@@ -137,7 +137,7 @@ func TestPartitionRequestDropsCoveringRanges(t *testing.T) {
 		{"no bounds", Query{Q: "radio"}, false},
 		{"updated bounds are kept", Query{Q: "radio", Since: day(3, 1), UpdatedSince: day(1, 1)}, true},
 	} {
-		req, err := BuildRequest(c.q)
+		req, _, err := buildPlan(c.q, env{m: NewMapping(), now: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -147,7 +147,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if q.Collapse {
 		return ix.searchCollapsed(ctx, q)
 	}
-	req, err := ix.request(q)
+	req, rs, err := ix.plan(q)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +155,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
+	from, size := req.From, req.Size
+	if rs.on {
+		// The first hits, the rescore window, are read and reordered
+		// (rescore), and the page cut from them and the hits after
+		// them, which keep their order: paging by offset reads every
+		// match once.
+		req.From, req.Size = 0, max(from+size, ix.rescoreWindow())
+	}
 	// Highlighting runs on the page's hits only, which then load their
 	// stored fields at the same time (highlight).
 	hl, fields := req.Highlight, req.Fields
@@ -184,6 +192,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		if key != "" && fr != nil {
 			ix.facets.put(key, gen, fr)
 		}
+	}
+	if rs.on {
+		if err := ix.rescore(ctx, rs, sr.Hits[:min(len(sr.Hits), ix.rescoreWindow())]); err != nil {
+			return nil, err
+		}
+		sr.Hits = sr.Hits[min(from, len(sr.Hits)):min(from+size, len(sr.Hits))]
+		req.From, req.Size = from, size
 	}
 	if hl != nil {
 		if sr.Hits, err = ix.highlight(ctx, req.Query, hl, fields, sr.Hits); err != nil {
@@ -293,9 +308,13 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 	}
 	// The chunks are read with after cursors; the window caps how far.
 	q.Offset, q.Limit = 0, collapseChunk
-	req, err := ix.request(q)
+	req, rs, err := ix.plan(q)
 	if err != nil {
 		return nil, err
+	}
+	if rs.on {
+		// The first chunk is the window rescore reorders.
+		req.Size = max(collapseChunk, ix.rescoreWindow())
 	}
 	if _, err := ix.request(Query{Limit: page, Offset: offset, NoFacets: true}); err != nil {
 		return nil, err // limit and offset out of range
@@ -322,6 +341,11 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		if err != nil {
 			return nil, err
 		}
+		if rs.on && req.From == 0 {
+			if err := ix.rescore(ctx, rs, sr.Hits[:min(len(sr.Hits), ix.rescoreWindow())]); err != nil {
+				return nil, err
+			}
+		}
 		if req.Facets != nil {
 			res.Total, res.Facets = sr.Total, facets(sr.Facets)
 			res.Histogram = histogram(q, sr.Facets)
@@ -347,6 +371,7 @@ func (ix *Index) searchCollapsed(ctx context.Context, q Query) (*Result, error) 
 		}
 		if isScoreSort(req) {
 			req.From += len(sr.Hits)
+			req.Size = collapseChunk
 		} else {
 			req.SetSearchAfter(cursorAfter(req, sr.Hits[len(sr.Hits)-1]))
 		}
@@ -424,8 +449,7 @@ func (ix *Index) highlight(ctx context.Context, q query.Query, hl *bleve.Highlig
 	return out, nil
 }
 
-// hasPhrase: q has a phrase query (written by the user, or the ranking
-// phrase of a multi-word query), whose searcher reads the term locations
+// hasPhrase: q has a phrase query (written by the user), whose searcher reads the term locations
 // of every document it considers whether or not they are highlighted, so
 // that highlighting in the same request costs nothing more. Measured with
 // BenchmarkSearchRequest: a second highlighting request pays off for
@@ -500,11 +524,22 @@ type env struct {
 
 // request builds the bleve request of q for this index.
 func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
+	return buildRequest(q, ix.env())
+}
+
+// plan builds the bleve request of q for this index and what rescore
+// then applies to its first hits (buildPlan).
+func (ix *Index) plan(q Query) (*bleve.SearchRequest, rescoring, error) {
+	return buildPlan(q, ix.env())
+}
+
+// env is the index's environment for building requests now.
+func (ix *Index) env() env {
 	var r Resolver
 	if p := ix.resolve.Load(); p != nil {
 		r = *p
 	}
-	return buildRequest(q, env{m: ix.mapping, resolve: r, now: time.Now()})
+	return env{m: ix.mapping, resolve: r, now: time.Now()}
 }
 
 // SetResolver sets how entity:, technology: and source: values are
@@ -527,22 +562,43 @@ func textQuery(q string, e env) (query.Query, ql.Node, error) {
 }
 
 func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
+	req, rs, err := buildPlan(q, e)
+	if err != nil || !rs.on {
+		return req, err
+	}
+	// One request: what rescore applies scored on every match, as
+	// ranking clauses of rank's boolean query.
+	b := *req.Query.(*query.BooleanQuery)
+	should := append(phraseQueries(rs.phrase), articleQuery())
+	if b.Should != nil {
+		should = append(should, b.Should.(*query.DisjunctionQuery).Disjuncts...)
+	}
+	b.Should = query.NewDisjunctionQuery(should)
+	req.Query = &b
+	return req, nil
+}
+
+// buildPlan is buildRequest with the ranking of a relevance search of
+// words that is too costly to score on every match (articles above pages,
+// the phrase of several words) apart, for rescore to apply to the first
+// hits alone.
+func buildPlan(q Query, e env) (req *bleve.SearchRequest, rs rescoring, err error) {
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		return nil, fmt.Errorf("%w: limit must be between 1 and %d", ErrBadQuery, MaxLimit)
+		return nil, rescoring{}, fmt.Errorf("%w: limit must be between 1 and %d", ErrBadQuery, MaxLimit)
 	}
 	if q.Offset < 0 {
-		return nil, fmt.Errorf("%w: offset must not be negative", ErrBadQuery)
+		return nil, rescoring{}, fmt.Errorf("%w: offset must not be negative", ErrBadQuery)
 	}
 	if q.Offset+q.Limit > MaxWindow {
-		return nil, fmt.Errorf("%w: offset+limit must not exceed %d; page further with the next cursor", ErrBadQuery, MaxWindow)
+		return nil, rescoring{}, fmt.Errorf("%w: offset+limit must not exceed %d; page further with the next cursor", ErrBadQuery, MaxWindow)
 	}
 	var conj, filters []query.Query
 	tq, parsed, err := textQuery(q.Q, e)
 	if err != nil {
-		return nil, err
+		return nil, rescoring{}, err
 	}
 	if tq != nil {
 		conj = append(conj, tq)
@@ -569,7 +625,7 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 			continue
 		}
 		if !r.since.IsZero() && !r.till.IsZero() && !r.till.After(r.since) {
-			return nil, fmt.Errorf("%w: until must be after since", ErrBadQuery)
+			return nil, rescoring{}, fmt.Errorf("%w: until must be after since", ErrBadQuery)
 		}
 		incl, excl := true, false
 		dr := bleve.NewDateRangeInclusiveQuery(r.since, r.till, &incl, &excl)
@@ -596,11 +652,14 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 	switch q.Sort {
 	case "", SortRelevance, SortRecency, SortDate:
 	default:
-		return nil, fmt.Errorf("%w: sort must be %q, %q or %q", ErrBadQuery, SortRelevance, SortDate, SortRecency)
+		return nil, rescoring{}, fmt.Errorf("%w: sort must be %q, %q or %q", ErrBadQuery, SortRelevance, SortDate, SortRecency)
 	}
 	byScore := q.Sort != SortDate
 	if byScore {
-		qq = rank(qq, parsed, q.Sort == SortRecency, e)
+		qq = rank(qq, tq != nil, q.Sort == SortRecency, e)
+		if tq != nil {
+			rs = rescoring{on: true, phrase: phraseOf(parsed)}
+		}
 	}
 	if len(filters) > 0 {
 		// Since and until filter without scoring (bleve's boolean
@@ -617,7 +676,7 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 		qq = b
 	}
 
-	req := bleve.NewSearchRequestOptions(qq, q.Limit, q.Offset, false)
+	req = bleve.NewSearchRequestOptions(qq, q.Limit, q.Offset, false)
 	req.Fields = append([]string(nil), hitFields...)
 	switch {
 	case byScore && tq == nil:
@@ -632,23 +691,23 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 	}
 	if q.After != "" {
 		if q.Offset != 0 {
-			return nil, fmt.Errorf("%w: use either offset or after, not both", ErrBadQuery)
+			return nil, rescoring{}, fmt.Errorf("%w: use either offset or after, not both", ErrBadQuery)
 		}
 		if isScoreSort(req) {
 			// Score order pages by offset: search-after needs a unique
 			// sort key, and a second key costs the top-k collector.
 			off, err := decodeOffsetCursor(q.After)
 			if err != nil {
-				return nil, err
+				return nil, rescoring{}, err
 			}
 			if off+q.Limit > MaxWindow {
-				return nil, fmt.Errorf("%w: relevance order reads the first %d hits; sort by date to read further", ErrBadQuery, MaxWindow)
+				return nil, rescoring{}, fmt.Errorf("%w: relevance order reads the first %d hits; sort by date to read further", ErrBadQuery, MaxWindow)
 			}
 			req.From = off
 		} else {
 			after, err := decodeCursor(q.After, len(req.Sort))
 			if err != nil {
-				return nil, err
+				return nil, rescoring{}, err
 			}
 			req.SetSearchAfter(after)
 		}
@@ -680,31 +739,24 @@ func buildRequest(q Query, e env) (*bleve.SearchRequest, error) {
 			case facetSources:
 				req.AddFacet(facetSources, bleve.NewFacetRequest(fieldSource, n))
 			default:
-				return nil, fmt.Errorf("%w: facets: unknown facet %q (want %s)", ErrBadQuery, name, strings.Join(FacetNames(), ", "))
+				return nil, rescoring{}, fmt.Errorf("%w: facets: unknown facet %q (want %s)", ErrBadQuery, name, strings.Join(FacetNames(), ", "))
 			}
 		}
 	}
-	return req, nil
+	return req, rs, nil
 }
 
 // rank adds the clauses that order hits without changing which match:
-// the phrase of a multi-word query, articles above front pages and
-// listings, and with recency the recent above the old. They are optional
-// (should) clauses, so search and percolation match the same documents.
-func rank(match query.Query, parsed ql.Node, recency bool, e env) query.Query {
+// articles above front pages and listings (for a search of words, applied
+// to the first hits by rescore instead), and with recency the recent
+// above the old. They are optional (should) clauses, so search and
+// percolation match the same documents. The phrase of several words is
+// rescore's too.
+func rank(match query.Query, words, recency bool, e env) query.Query {
 	var should []query.Query
-	if p := phraseOf(parsed); p != "" {
-		for _, tf := range textFields() {
-			mp := bleve.NewMatchPhraseQuery(p)
-			mp.SetField(tf.name)
-			mp.SetBoost(phraseBoost * tf.boost)
-			should = append(should, mp)
-		}
+	if !words {
+		should = append(should, articleQuery())
 	}
-	article := bleve.NewTermQuery(kindArticle)
-	article.SetField(fieldKind)
-	article.SetBoost(articleBoost)
-	should = append(should, article)
 	if recency {
 		for _, r := range recencyBoosts() {
 			lo, incl := e.now.Add(-r.age), true
@@ -715,9 +767,37 @@ func rank(match query.Query, parsed ql.Node, recency bool, e env) query.Query {
 		}
 	}
 	b := bleve.NewBooleanQuery()
-	b.AddMust(match)
-	b.AddShould(should...)
+	b.AddMust(match) // alone, bleve searches the must clause as it is
+	if len(should) > 0 {
+		b.AddShould(should...)
+	}
 	return b
+}
+
+// articleQuery lifts articles above front pages, listings and about pages
+// (pagekind.go).
+func articleQuery() query.Query {
+	article := bleve.NewTermQuery(kindArticle)
+	article.SetField(fieldKind)
+	article.SetBoost(articleBoost)
+	return article
+}
+
+// phraseQueries are the ranking phrase p as should clauses of one
+// request: documents where its words stand together, in the title or the
+// body, rank higher (rescore applies them to the first hits alone).
+func phraseQueries(p string) []query.Query {
+	if p == "" {
+		return nil
+	}
+	var qs []query.Query
+	for _, tf := range textFields() {
+		mp := bleve.NewMatchPhraseQuery(p)
+		mp.SetField(tf.name)
+		mp.SetBoost(phraseBoost * tf.boost)
+		qs = append(qs, mp)
+	}
+	return qs
 }
 
 // filterOf is the conjunction of fs, or fs[0] alone.
