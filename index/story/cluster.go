@@ -104,7 +104,8 @@ const maxOld = 20000
 // either. Such a document that joins no story is added to a small
 // Clusterer of the last thousands of them (maxOld), so that copies of
 // one old story added close together still join each other; copies
-// further apart, or one old and one kept, start a story each. A zero
+// further apart, or an old one and a kept copy added after it, start a
+// story each. A zero
 // keepFrom keeps every document, as Add does.
 func (c *Clusterer) AddKept(docID string, sig Signature, published, keepFrom time.Time) (storyID string) {
 	c.mu.Lock()
