@@ -19,6 +19,27 @@ import (
 // ErrDamaged: a file of the index is missing, truncated or corrupt.
 var ErrDamaged = errors.New("damaged")
 
+// CheckOptions are Check's.
+type CheckOptions struct {
+	// Full streams every segment file, ignoring the record of those
+	// verified before, and writes the record afresh.
+	Full bool
+}
+
+// CheckReport is what Check read.
+type CheckReport struct {
+	Docs uint64 // documents in the index
+	// Streamed segment files were read whole to verify their CRC (and
+	// StreamedBytes is their size); Unchanged ones were verified by an
+	// earlier check and are as they were then, so were not read again.
+	Streamed, Unchanged int
+	StreamedBytes       int64
+	// RecordErr, when set, is why a partition's record of verified
+	// segments could not be written (a read-only directory): the check
+	// passed, and the next one reads those segments again.
+	RecordErr error
+}
+
 // Check verifies the index at path before it is opened for serving: it
 // opens it read-only, which loads every live segment that root.bolt
 // lists, and compares each segment file's CRC-32 with the one zap wrote
@@ -28,44 +49,72 @@ var ErrDamaged = errors.New("damaged")
 // damaged file, one wrapping ErrLocked when another process holds the
 // index, or one wrapping fs.ErrNotExist when there is no index.
 //
-// It reads every segment once: seconds for gigabytes.
+// Streaming a segment takes seconds a gigabyte, so each partition records
+// the segments it verified (check_record.go), and a later Check streams
+// only the segments written since, or changed on disk since; o.Full
+// streams every one.
 //
 // It checks every partition, and an index of the single-index layout of
-// releases before partitions (which Open then migrates) as it is.
+// releases before partitions (which Open then migrates) whole, with no
+// record.
 func Check(path string) (docs uint64, err error) {
+	r, err := CheckWith(path, CheckOptions{})
+	return r.Docs, err
+}
+
+// CheckWith is Check with options, saying what it read.
+func CheckWith(path string, o CheckOptions) (r CheckReport, err error) {
 	if _, err := os.Stat(path); err != nil {
-		return 0, err
+		return r, err
 	}
 	if _, err := os.Stat(filepath.Join(path, singleIndexMeta)); err == nil {
-		return checkOne(path)
+		v := newVerifier(path, true)
+		r.Docs, err = checkOne(path, v)
+		r.add(v)
+		return r, err
 	}
 	layout, err := bolt.Open(filepath.Join(path, layoutFile), 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return 0, fmt.Errorf("index: check %s: %w", path, ErrLocked)
+		return r, fmt.Errorf("index: check %s: %w", path, ErrLocked)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, filepath.Join(path, layoutFile), err)
+		return r, fmt.Errorf("index: %w: %s: %v", ErrDamaged, filepath.Join(path, layoutFile), err)
 	}
 	defer layout.Close()
 	entries, err := os.ReadDir(path)
 	if err != nil {
-		return 0, err
+		return r, err
 	}
+	var recordErrs []error
 	for _, e := range entries {
 		if _, _, ok := monthSpan(e.Name()); !ok || !e.IsDir() {
 			continue
 		}
-		n, err := checkOne(filepath.Join(path, e.Name()))
+		dir := filepath.Join(path, e.Name())
+		v := newVerifier(dir, o.Full)
+		n, err := checkOne(dir, v)
+		r.add(v)
 		if err != nil {
-			return 0, err
+			return r, err
 		}
-		docs += n
+		r.Docs += n
+		if err := v.save(); err != nil {
+			recordErrs = append(recordErrs, err)
+		}
 	}
-	return docs, nil
+	r.RecordErr = errors.Join(recordErrs...)
+	return r, nil
 }
 
-// checkOne checks one bleve index (a partition).
-func checkOne(path string) (docs uint64, err error) {
+// add counts what v read.
+func (r *CheckReport) add(v *verifier) {
+	r.Streamed += v.streamed
+	r.StreamedBytes += v.streamedBytes
+	r.Unchanged += v.trusted
+}
+
+// checkOne checks one bleve index (a partition), its segments through v.
+func checkOne(path string, v *verifier) (docs uint64, err error) {
 	// A damaged file read through mmap can fault outside the mapped
 	// pages; turn that into a panic this function recovers.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -114,7 +163,7 @@ func checkOne(path string) (docs uint64, err error) {
 		if !ok {
 			continue
 		}
-		if err := checkSegmentCRC(p.Path()); err != nil {
+		if err := v.check(p.Path()); err != nil {
 			return 0, fmt.Errorf("index: %w: %s: %v", ErrDamaged, p.Path(), err)
 		}
 	}

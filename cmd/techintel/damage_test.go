@@ -85,22 +85,22 @@ func TestDamagedDataDirStopsServe(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filledDataDir(t)
-			if err := datadir.Check(dir, false, newLogger(io.Discard)); err != nil {
+			if err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard)); err != nil {
 				t.Fatalf("an intact directory: %v", err)
 			}
 			tt.damage(t, dir)
-			err := datadir.Check(dir, false, newLogger(io.Discard))
+			err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard))
 			if err == nil || !strings.Contains(err.Error(), tt.names) || !strings.Contains(err.Error(), "techintel backup") || !strings.Contains(err.Error(), "-repair") {
 				t.Fatalf("check: %v", err)
 			}
 			var log bytes.Buffer
-			if err := datadir.Check(dir, true, newLogger(&log)); err != nil {
+			if err := datadir.Check(dir, datadir.CheckOptions{Repair: true}, newLogger(&log)); err != nil {
 				t.Fatalf("repair: %v", err)
 			}
 			if !strings.Contains(log.String(), "repair: starting with an empty") {
 				t.Errorf("repair does not say what it rebuilds: %s", log.String())
 			}
-			if err := datadir.Check(dir, false, newLogger(io.Discard)); err != nil {
+			if err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard)); err != nil {
 				t.Fatalf("after repair: %v", err)
 			}
 			d, err := datadir.Open(dir)
@@ -134,5 +134,79 @@ func TestServeRefusesDamagedDataDir(t *testing.T) {
 	if code := run(context.Background(), []string{"serve", "-config", configPath}, &stdout, &stderr); code == exitOK ||
 		!strings.Contains(stderr.String(), "state.db is missing") {
 		t.Errorf("serve on a damaged directory: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// backdateSegments dates the index's segment files an hour back, as a
+// start finds the files an earlier run wrote (the check does not record
+// a segment modified within a second of it).
+func backdateSegments(t *testing.T, dir string) int {
+	t.Helper()
+	segs, _ := filepath.Glob(filepath.Join(dir, "index.bleve", "*", "store", "*.zap"))
+	if len(segs) == 0 {
+		t.Fatal("no segment files")
+	}
+	then := time.Now().Add(-time.Hour)
+	for _, s := range segs {
+		if err := os.Chtimes(s, then, then); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return len(segs)
+}
+
+// TestCheckReadsOnlyNewSegments: serve's check read the whole index at
+// every start (about 10 s a million documents); it reads what was not
+// verified before, says so, and -full-check reads everything.
+func TestCheckReadsOnlyNewSegments(t *testing.T) {
+	dir := filledDataDir(t)
+	backdateSegments(t, dir)
+	check := func(o datadir.CheckOptions) string {
+		t.Helper()
+		var log bytes.Buffer
+		if err := datadir.Check(dir, o, newLogger(&log)); err != nil {
+			t.Fatalf("check %+v: %v", o, err)
+		}
+		return log.String()
+	}
+	if first := check(datadir.CheckOptions{}); !strings.Contains(first, "index checked") || !strings.Contains(first, "segments_unchanged=0") ||
+		strings.Contains(first, "segments_read=0") {
+		t.Errorf("first check: %s", first)
+	}
+	second := check(datadir.CheckOptions{})
+	if !strings.Contains(second, "segments_read=0") || !strings.Contains(second, "bytes_read=0") || strings.Contains(second, "segments_unchanged=0") {
+		t.Errorf("second check: %s", second)
+	}
+	if full := check(datadir.CheckOptions{Full: true}); !strings.Contains(full, "segments_unchanged=0") || !strings.Contains(full, "full=true") {
+		t.Errorf("full check: %s", full)
+	}
+}
+
+// TestServeFullCheck: serve -full-check reads every segment at start.
+func TestServeFullCheck(t *testing.T) {
+	dir := filledDataDir(t)
+	backdateSegments(t, dir)
+	if err := datadir.Check(dir, datadir.CheckOptions{}, newLogger(io.Discard)); err != nil {
+		t.Fatal(err)
+	}
+	// serve stops after its check: a missing state.db is damage.
+	os.Remove(filepath.Join(dir, "state.db"))
+	configPath := filepath.Join(t.TempDir(), "techintel.toml")
+	cfg := fmt.Sprintf("data_dir = %q\n[api]\nlisten = %q\n", dir, freePort(t))
+	if err := os.WriteFile(configPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "-config", configPath}, "segments_read=0"},
+		{[]string{"serve", "-full-check", "-config", configPath}, "segments_unchanged=0"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), tt.args, &stdout, &stderr); code == exitOK ||
+			!strings.Contains(stderr.String(), tt.want) || !strings.Contains(stderr.String(), "state.db is missing") {
+			t.Errorf("%v: exit %d, want the check's log with %s\n%s", tt.args, code, tt.want, stderr.String())
+		}
 	}
 }

@@ -26,6 +26,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	configPath := fs.String("config", "", "config file (TOML)")
 	replica := fs.Bool("replica", false, "a search replica of a cluster: index the documents stream, serve reads, run nothing")
 	repair := fs.Bool("repair", false, "move a damaged index or state store aside and start afresh, rebuilding what can be")
+	fullCheck := fs.Bool("full-check", false, "at start, read every index segment to verify its checksum, not only those written or changed since the last check")
 	var prof profiles
 	fs.StringVar(&prof.cpuPath, "cpuprofile", "", "write a CPU profile of serving (from listening to stopping) to this file (go tool pprof)")
 	fs.StringVar(&prof.memPath, "memprofile", "", "write a heap profile to this file when serve stops (go tool pprof)")
@@ -37,7 +38,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr)
-	if err := datadir.Check(cfg.DataDir, *repair, log); err != nil {
+	if err := datadir.Check(cfg.DataDir, datadir.CheckOptions{Repair: *repair, Full: *fullCheck}, log); err != nil {
 		return err
 	}
 	o := engine.Options{Settings: cfg.settings(), Log: log, ReplayJournal: true, Schedule: !*replica, Reload: reloadFrom(*configPath, cfg), Replica: *replica,

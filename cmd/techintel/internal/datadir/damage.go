@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/techintel/techintel/index"
 	"github.com/techintel/techintel/index/store"
@@ -14,16 +15,37 @@ import (
 // ErrDamaged: the data directory failed its check at start.
 var ErrDamaged = errors.New("data directory damaged")
 
+// CheckOptions are Check's.
+type CheckOptions struct {
+	// Repair moves a damaged index or state store aside and creates it
+	// afresh instead of refusing the directory.
+	Repair bool
+	// Full reads every segment of the index, not only those not
+	// verified by an earlier check (index.CheckOptions).
+	Full bool
+}
+
 // Check checks the index and the state store before serve opens
 // them, and each against the other (documents without a state store, a
 // state store without its index: one of them was deleted). Damage stops
-// serve with the damaged file and the way back; with repair, it moves the
-// damaged part aside, says what will be rebuilt and lets serve start
+// serve with the damaged file and the way back; with o.Repair, it moves
+// the damaged part aside, says what will be rebuilt and lets serve start
 // afresh. A directory held by another process is left for Open
 // to report.
-func Check(path string, repair bool, log *slog.Logger) error {
+func Check(path string, o CheckOptions, log *slog.Logger) error {
 	ixPath, stPath := filepath.Join(path, "index.bleve"), filepath.Join(path, "state.db")
-	docs, ixErr := index.Check(ixPath)
+	began := time.Now()
+	ixReport, ixErr := index.CheckWith(ixPath, index.CheckOptions{Full: o.Full})
+	docs := ixReport.Docs
+	if ixErr == nil {
+		log.Info("index checked", slog.Uint64("documents", docs), slog.Int("segments_read", ixReport.Streamed),
+			slog.Int64("bytes_read", ixReport.StreamedBytes), slog.Int("segments_unchanged", ixReport.Unchanged),
+			slog.Bool("full", o.Full), slog.Duration("took", time.Since(began)))
+	}
+	if ixReport.RecordErr != nil {
+		// The check passed; the next one reads these segments again.
+		log.Warn("index check: the verified segments could not be recorded", slog.Any("error", ixReport.RecordErr))
+	}
 	holds, stErr := store.Check(stPath)
 	if errors.Is(ixErr, index.ErrLocked) || errors.Is(stErr, store.ErrLocked) {
 		return nil
@@ -45,7 +67,7 @@ func Check(path string, repair bool, log *slog.Logger) error {
 	if badIndex == nil && badStore == nil {
 		return nil
 	}
-	if !repair {
+	if !o.Repair {
 		return fmt.Errorf("%w: %v\nrestore the last backup: stop techintel, move %s aside and copy a directory written by `techintel backup` in its place; "+
 			"or start with `techintel serve -repair`, which moves the damaged part aside and rebuilds what it can",
 			ErrDamaged, errors.Join(badIndex, badStore), path)

@@ -1,0 +1,85 @@
+//go:build unix
+
+package index
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkCheck measures serve's start-up check on an index of four
+// partitions (TECHINTEL_CHECK_DOCS documents over a year, default 8,000):
+// "full" reads every segment, as the first check, or -full-check, does;
+// "unchanged" is a later check with nothing written since, which still
+// loads each partition's newest snapshot and reads each segment's footer.
+// The index's files are in the page cache for both: on a cold start the
+// full check reads them from disk and the gap grows. cpu-ms/op is the
+// process's CPU time (user and system), which a machine shared with other
+// work changes less than the time.
+//
+//	go test -run '^$' -bench BenchmarkCheck -benchtime 20x ./index/
+func BenchmarkCheck(b *testing.B) {
+	n := 8000
+	if v := os.Getenv("TECHINTEL_CHECK_DOCS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 400 {
+			b.Fatalf("TECHINTEL_CHECK_DOCS=%q: want a number of at least 400", v)
+		}
+	}
+	path := filepath.Join(b.TempDir(), "index.bleve")
+	ix, err := OpenWith(path, Options{PartitionDocs: n / 4})
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs := zipfDocs(n)
+	for i := 0; i < len(docs); i += 1000 {
+		if _, err := ix.Upsert(context.Background(), docs[i:min(i+1000, len(docs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := ix.Close(); err != nil {
+		b.Fatal(err)
+	}
+	// Written by an earlier run: segments modified within racyMargin of
+	// a check are not recorded.
+	segs, _ := filepath.Glob(filepath.Join(path, "*", "store", "*.zap"))
+	then := time.Now().Add(-time.Hour)
+	for _, s := range segs {
+		if err := os.Chtimes(s, then, then); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bb := range []struct {
+		name string
+		o    CheckOptions
+	}{{"full", CheckOptions{Full: true}}, {"unchanged", CheckOptions{}}} {
+		b.Run(bb.name, func(b *testing.B) {
+			var r CheckReport
+			cpu, loops := cpuNow(b), 0
+			for b.Loop() {
+				loops++
+				if r, err = CheckWith(path, bb.o); err != nil || r.Docs != uint64(n) {
+					b.Fatalf("check: %+v, %v", r, err)
+				}
+			}
+			b.ReportMetric(float64(cpuNow(b)-cpu)/float64(time.Millisecond)/float64(loops), "cpu-ms/op")
+			b.ReportMetric(float64(r.Streamed), "segments_read/op")
+			b.ReportMetric(float64(r.StreamedBytes)/1e6, "MB_read/op")
+			b.ReportMetric(float64(r.Streamed+r.Unchanged), "segments")
+		})
+	}
+}
+
+// cpuNow is the user and system CPU time of the process so far.
+func cpuNow(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
