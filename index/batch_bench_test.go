@@ -18,7 +18,8 @@ import (
 // BenchmarkUpsertBatchSize writes the same documents (about 2.5 KB of
 // text each, TECHINTEL_BATCH_BENCH_DOCS of them, default 10,000) into
 // fresh indexes through Upsert calls of 2,000 and of 5,000 documents (one
-// bleve batch each: the engine's group commit sends up to maxGroupDocs;
+// bleve batch each, the index's batch size set to the call's: the
+// engine's group commit sends up to maxGroupDocs;
 // TECHINTEL_BATCH_BENCH_SIZES=a,b compares two other sizes),
 // alternating which goes first, and reports each side's seconds (from
 // the first Upsert to the end of Close, which waits for the merges under
@@ -62,6 +63,7 @@ func BenchmarkUpsertBatchSize(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			ix.batchDocs = sizes[side]
 			docs := append([]Document(nil), proto...)
 			runtime.GC()
 			stop := make(chan struct{})

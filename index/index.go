@@ -102,7 +102,10 @@ type Index struct {
 
 	// stories assigns new documents to stories; it holds the documents
 	// recent enough for a new one to join their story (see loadStories).
-	stories   *story.Clusterer
+	stories *story.Clusterer
+	// batchDocs, when set, replaces the constant batchDocs (benchmarks
+	// compare batch sizes with it).
+	batchDocs int
 	lastPrune time.Time // guarded by writeMu
 	// storiesLoaded: the clusterer holds the recent documents. The first
 	// Upsert loads them, so that commands that only read (search, digest)
@@ -323,6 +326,10 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		ix.lastPrune = now
 	}
 
+	perBatch := batchDocs
+	if ix.batchDocs > 0 {
+		perBatch = ix.batchDocs
+	}
 	var res UpsertResult
 	seen := make(map[string]bool, len(docs))
 	var chunk []*Document
@@ -347,7 +354,7 @@ func (ix *Index) Upsert(ctx context.Context, docs []Document) (UpsertResult, err
 		d.Capped() // in place: what the caller percolates is what is stored
 		chunk = append(chunk, d)
 		size += len(d.Body) + len(d.Title) + 512
-		if len(chunk) >= batchDocs || size >= batchBytes {
+		if len(chunk) >= perBatch || size >= batchBytes {
 			if err := ctx.Err(); err != nil {
 				return res, fmt.Errorf("index: upsert: %w", err)
 			}
@@ -433,7 +440,7 @@ func (ix *Index) upsertChunk(chunk []*Document, res *UpsertResult) error {
 		key := old.Part // "" for a new document: place assigns it
 		write, hashes, keys, fresh = append(write, d), append(hashes, h), append(keys, key), append(fresh, isNew)
 	}
-	recs := ix.assignStories(write)
+	recs := ix.assignStories(write, now)
 	// Kept before the batch: a record without its document is harmless
 	// (the document, written again, keeps the story it was given), a
 	// document without its record would be missed by the stories of a

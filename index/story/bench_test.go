@@ -72,3 +72,62 @@ func BenchmarkClusterAdd(b *testing.B) {
 	// Reported after the loop, which deletes metrics reported before it.
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "heap-B/doc")
 }
+
+// BenchmarkClusterAddKept adds 100,000 documents published over a year,
+// oldest first (a first crawl of a year's archive, as techbench writes
+// it), into a new Clusterer through Add (every document kept until a
+// Prune) and through AddKept with the index's horizon (only the last 28
+// days kept, the older ones joined among the last maxOld of them),
+// alternating which goes first, and reports the seconds of each and
+// their ratio.
+//
+//	go test -run '^$' -bench ClusterAddKept -benchtime 3x ./index/story/
+func BenchmarkClusterAddKept(b *testing.B) {
+	const n = 100_000
+	rng := rand.New(rand.NewPCG(3, 4))
+	zipf := rand.NewZipf(rng, 1.1, 2, 50_000)
+	sigs := make([]Signature, n)
+	texts := make([]string, n)
+	for i := range sigs {
+		if i > 0 && rng.IntN(10) == 0 {
+			prev := texts[i-1-rng.IntN(min(i, 50))] // a trimmed copy of a recent one
+			texts[i] = prev[:len(prev)*3/4]
+		} else {
+			texts[i] = benchText(rng, zipf, 60+rng.IntN(120))
+		}
+		sigs[i] = Fingerprint("", texts[i])
+	}
+	year := 365 * 24 * time.Hour
+	end := t0.Add(year)
+	keepFrom := end.Add(-2 * Window)
+	ids := make([]string, n)
+	times := make([]time.Time, n)
+	for i := range n {
+		ids[i] = strconv.Itoa(i)
+		times[i] = t0.Add(time.Duration(int64(year) / n * int64(i)))
+	}
+	var took [2]time.Duration
+	var kept [2]int
+	round := 0
+	for b.Loop() {
+		round++
+		for k := range 2 {
+			side := (k + round) % 2
+			c := NewClusterer()
+			start := time.Now()
+			for i := range n {
+				if side == 0 {
+					c.Add(ids[i], sigs[i], times[i])
+				} else {
+					c.AddKept(ids[i], sigs[i], times[i], keepFrom)
+				}
+			}
+			took[side] += time.Since(start)
+			kept[side] = c.Len()
+		}
+	}
+	b.ReportMetric(took[0].Seconds()/float64(round), "s-add")
+	b.ReportMetric(took[1].Seconds()/float64(round), "s-addkept")
+	b.ReportMetric(took[1].Seconds()/took[0].Seconds(), "kept/add")
+	b.ReportMetric(float64(kept[1]), "docs-kept")
+}

@@ -43,6 +43,11 @@ type Clusterer struct {
 	buckets buckets // band key → newest posting + 1
 	posts   []posting
 	gen     uint32
+	// old holds the documents AddKept did not keep and that joined no
+	// kept story, so that copies of one old story added close together
+	// still join each other; replaced by an empty one past maxOld
+	// documents, dropped by Prune.
+	old *Clusterer
 	// unbucketed is the first document not yet in its buckets: Restore
 	// defers that work so that bucketAll can do it for many documents in
 	// the order of their slots in the table, not at random.
@@ -81,6 +86,28 @@ func (c *Clusterer) Grow(n int) {
 // an updated document is harmless. A signature without shingles always
 // starts a story of its own.
 func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (storyID string) {
+	return c.AddKept(docID, sig, published, time.Time{})
+}
+
+// maxOld bounds the documents AddKept keeps apart: a Clusterer's Add
+// slows as it grows. 5,000 cost about what 20,000 cost in
+// BenchmarkClusterAddKept, so the larger, which joins more copies.
+const maxOld = 20000
+
+// AddKept is Add for a Clusterer that holds only the documents published
+// at or after keepFrom (those Prune(keepFrom) keeps). An older document
+// joins the story of the most similar document it holds, as Add would,
+// but is not kept: later documents cannot join it, and Story and Len do
+// not count it. Keeping it would cost the tables and buckets of every
+// document of a first crawl of a year's archive until the next Prune,
+// which slows every Add, for news that a restart would not restore
+// either. Such a document that joins no story is added to a small
+// Clusterer of the last thousands of them (maxOld), so that copies of
+// one old story added close together still join each other; copies
+// further apart, or an old one and a kept copy added after it, start a
+// story each. A zero
+// keepFrom keeps every document, as Add does.
+func (c *Clusterer) AddKept(docID string, sig Signature, published, keepFrom time.Time) (storyID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i, ok := c.byID[docID]; ok {
@@ -91,6 +118,15 @@ func (c *Clusterer) Add(docID string, sig Signature, published time.Time) (story
 	storyID = docID
 	if best := c.nearest(&sig, at); best >= 0 {
 		storyID = c.stories[best]
+	}
+	if !keepFrom.IsZero() && published.Before(keepFrom) {
+		if storyID != docID {
+			return storyID
+		}
+		if c.old == nil || c.old.Len() >= maxOld {
+			c.old = NewClusterer()
+		}
+		return c.old.Add(docID, sig, published)
 	}
 	c.append(docID, storyID, at, &sig)
 	c.bucketAll()
@@ -244,6 +280,7 @@ func (c *Clusterer) Prune(cutoff time.Time) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	at := cutoff.Unix()
+	c.old = nil // only documents published before some cutoff
 	if !slices.ContainsFunc(c.times, func(t int64) bool { return t < at }) {
 		return 0
 	}

@@ -145,3 +145,55 @@ func TestClustererConcurrent(t *testing.T) {
 		t.Errorf("Len %d, %d stories; want 200 and 2", c.Len(), len(stories))
 	}
 }
+
+// TestClustererAddKept: a document published before keepFrom joins the
+// story of a kept document it is similar to, or of an old document added
+// lately, but is not kept: a kept document cannot join it; one at or
+// after keepFrom is kept as Add keeps it.
+func TestClustererAddKept(t *testing.T) {
+	keepFrom := t0.Add(-28 * 24 * time.Hour)
+	steps := []struct {
+		id   string
+		body string
+		at   time.Time
+		want string
+		kept bool
+	}{
+		{"recent", release, keepFrom.Add(24 * time.Hour), "recent", true},
+		{"old copy of recent", release, keepFrom.Add(-time.Hour), "recent", false},
+		{"old", otherRelease, keepFrom.Add(-60 * 24 * time.Hour), "old", false},
+		{"old copy of old", otherRelease, keepFrom.Add(-60*24*time.Hour + time.Hour), "old", false},
+		{"at keepFrom", otherRelease, keepFrom, "at keepFrom", true},
+		{"copy at keepFrom", otherRelease, keepFrom.Add(time.Hour), "at keepFrom", true},
+	}
+	c := NewClusterer()
+	for _, s := range steps {
+		if got := c.AddKept(s.id, Fingerprint("", s.body), s.at, keepFrom); got != s.want {
+			t.Errorf("AddKept(%q) = %q, want %q", s.id, got, s.want)
+		}
+		if _, ok := c.Story(s.id); ok != s.kept {
+			t.Errorf("%q kept: %v, want %v", s.id, ok, s.kept)
+		}
+	}
+	if n := c.Len(); n != 3 {
+		t.Errorf("Len = %d, want 3", n)
+	}
+	// Past maxOld other old documents, an old copy no longer finds its
+	// story; after a Prune neither.
+	c2 := NewClusterer()
+	at := keepFrom.Add(-60 * 24 * time.Hour)
+	c2.AddKept("first", Fingerprint("", release), at, keepFrom)
+	if got := c2.AddKept("near copy", Fingerprint("", release), at, keepFrom); got != "first" {
+		t.Errorf("near copy joined %q, want first", got)
+	}
+	for i := range maxOld {
+		c2.AddKept(fmt.Sprint("filler ", i), Fingerprint("", fmt.Sprintf("filler number %d of many, with words %d", i, i*7)), at, keepFrom)
+	}
+	if got := c2.AddKept("far copy", Fingerprint("", release), at, keepFrom); got != "far copy" {
+		t.Errorf("far copy joined %q, want its own story", got)
+	}
+	c2.Prune(keepFrom)
+	if got := c2.AddKept("copy after prune", Fingerprint("", release), at, keepFrom); got != "copy after prune" {
+		t.Errorf("copy after prune joined %q, want its own story", got)
+	}
+}
