@@ -166,8 +166,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	// Highlighting runs on the page's hits only, which then load their
 	// stored fields at the same time (highlight).
 	hl, fields := req.Highlight, req.Fields
-	if hl != nil && hasPhrase(req.Query) {
-		hl = nil // a phrase reads the locations of every match anyway: one request
+	if hl != nil && hasPhrase(req.Query) && !rs.on {
+		// A phrase reads the locations of every match anyway: one
+		// request. With a rescore window, that request would load and
+		// highlight the whole window.
+		hl = nil
 	}
 	if hl != nil {
 		req.Highlight, req.Fields = nil, nil
