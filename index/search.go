@@ -465,8 +465,8 @@ func unfiltered(q query.Query) query.Query {
 	return &nb
 }
 
-// hasPhrase: q has a phrase query (written by the user), whose searcher reads the term locations
-// of every document it considers whether or not they are highlighted, so
+// hasPhrase: q has a phrase query (written by the user), whose searcher
+// reads the term locations of every document it considers whether or not they are highlighted, so
 // that highlighting in the same request costs nothing more. Measured with
 // BenchmarkSearchRequest: a second highlighting request pays off for
 // queries of words alone (about 0.9x of the single request on a common
