@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -60,26 +59,17 @@ func BenchmarkCheck(b *testing.B) {
 	}{{"full", CheckOptions{Full: true}}, {"unchanged", CheckOptions{}}} {
 		b.Run(bb.name, func(b *testing.B) {
 			var r CheckReport
-			cpu, loops := cpuNow(b), 0
+			cpu, loops := cpuSeconds(b), 0
 			for b.Loop() {
 				loops++
 				if r, err = CheckWith(path, bb.o); err != nil || r.Docs != uint64(n) {
 					b.Fatalf("check: %+v, %v", r, err)
 				}
 			}
-			b.ReportMetric(float64(cpuNow(b)-cpu)/float64(time.Millisecond)/float64(loops), "cpu-ms/op")
+			b.ReportMetric(float64(cpuSeconds(b)-cpu)/float64(time.Millisecond)/float64(loops), "cpu-ms/op")
 			b.ReportMetric(float64(r.Streamed), "segments_read/op")
 			b.ReportMetric(float64(r.StreamedBytes)/1e6, "MB_read/op")
 			b.ReportMetric(float64(r.Streamed+r.Unchanged), "segments")
 		})
 	}
-}
-
-// cpuNow is the user and system CPU time of the process so far.
-func cpuNow(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
