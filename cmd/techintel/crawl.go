@@ -78,11 +78,12 @@ func cmdCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 }
 
 // crawlAndReport runs the sources and prints one line per source and a
-// summary; it is shared by crawl and demo. The sources run at once, up to
-// schedule.MaxConcurrentRuns (and as many per host as the gatherer
+// summary; it is shared by crawl and demo. The sources fetch at once, up
+// to schedule.MaxConcurrentRuns (and as many per host as the gatherer
 // allows), as serve runs them: one source's fetch overlaps another's
-// parsing and indexing, and batches that finish together share one index
-// write (group commit). Each source's lines are printed together, in the
+// parsing and indexing, a source waiting for the index gives its slot to
+// the next, and batches that finish together share one index write
+// (group commit). Each source's lines are printed together, in the
 // order of names, as soon as it and those before it have finished.
 func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, stdout io.Writer) error {
 	start := time.Now()
@@ -99,6 +100,14 @@ func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, std
 	}
 	outs := make([]outcome, len(names))
 	slots := make(chan struct{}, schedule.MaxConcurrentRuns)
+	slot := func(ctx context.Context) (func(), error) {
+		select {
+		case slots <- struct{}{}:
+			return func() { <-slots }, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for i, name := range names {
@@ -106,19 +115,12 @@ func crawlAndReport(ctx context.Context, g *engine.Gatherer, names []string, std
 		o.done = make(chan struct{})
 		wg.Go(func() {
 			defer close(o.done)
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				o.err = ctx.Err()
-				return
-			}
-			defer func() { <-slots }()
 			if ctx.Err() != nil {
 				o.err = ctx.Err()
 				return
 			}
 			t0 := time.Now()
-			o.res, o.err = g.RunSource(ctx, name)
+			o.res, o.err = g.RunSourceSlot(ctx, name, slot)
 			o.took = time.Since(t0)
 		})
 	}

@@ -150,7 +150,7 @@ func (g *Gatherer) commitDelivery(ctx context.Context, d cluster.Delivery, m *me
 		return nil
 	}
 	res := api.RunResult{Source: src.Name, Errors: []string{}}
-	if err := g.commit(ctx, src, d.Batch, &res); err != nil {
+	if err := g.commit(ctx, src, d.Batch, &res, nil); err != nil {
 		return fmt.Errorf("commit %s#%d: %w", d.JobID, d.Seq, err)
 	}
 	var runErr error

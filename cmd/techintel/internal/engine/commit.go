@@ -26,6 +26,12 @@ const (
 	maxGroupDocs = 2000
 	minGroupDocs = 1000
 	maxLinger    = 250 * time.Millisecond
+	// maxQueuedDocs: a run whose last batch is queued gives up its run
+	// and host slots (so that other sources fetch while the index
+	// writes) while the queue, the group being committed apart, holds at
+	// most this many documents; past it, runs keep their slots until
+	// the queue drains, and fetching waits for the index.
+	maxQueuedDocs = 2 * maxGroupDocs
 )
 
 // commitReq is one fetched batch, tagged, waiting to be committed: its
@@ -38,6 +44,9 @@ type commitReq struct {
 	items      map[string]string // feed item key → document ID
 	validators *[2]string
 	pages      map[string]*store.PageState
+	// fetched, if set, is called (once, under the committer's lock) when
+	// the request is queued with room in the queue: maxQueuedDocs.
+	fetched func()
 
 	// Set by the commit.
 	new, updated, goneN int
@@ -97,6 +106,7 @@ func (gc *groupCommitter) submit(req *commitReq, commit func([]*commitReq)) erro
 	req.done = make(chan struct{})
 	gc.mu.Lock()
 	gc.queue = append(gc.queue, req)
+	gc.releaseLocked()
 	gc.fetching--
 	defer func() {
 		gc.mu.Lock()
@@ -113,6 +123,7 @@ func (gc *groupCommitter) submit(req *commitReq, commit func([]*commitReq)) erro
 	for len(gc.queue) > 0 {
 		gc.lingerLocked()
 		group := gc.take()
+		gc.releaseLocked()
 		gc.mu.Unlock()
 		commit(group)
 		for _, r := range group {
@@ -150,6 +161,22 @@ func (gc *groupCommitter) lingerLocked() {
 		case <-timer.C:
 			gc.mu.Lock()
 			return
+		}
+	}
+}
+
+// releaseLocked calls the fetched of the queued requests, in queue
+// order, that the queue has room for (maxQueuedDocs). gc.mu is held.
+func (gc *groupCommitter) releaseLocked() {
+	n := 0
+	for _, r := range gc.queue {
+		n += len(r.docs)
+		if n > maxQueuedDocs && n > len(r.docs) {
+			return // the first request always has room, however big
+		}
+		if r.fetched != nil {
+			r.fetched()
+			r.fetched = nil
 		}
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -176,5 +177,82 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached within a minute")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestQueuedRunGivesUpItsSlots: a run whose last batch waits behind a
+// commit in progress hears fetched at once (its run and host slots go to
+// the next sources) while the queue has room; past maxQueuedDocs it
+// hears it only when a group taken from the queue makes room.
+func TestQueuedRunGivesUpItsSlots(t *testing.T) {
+	gc := &groupCommitter{linger: time.Nanosecond}
+	block := make(chan struct{})
+	var rec groupRecorder
+	commit := func(group []*commitReq) {
+		if group[0].source == "lead" {
+			<-block // the first commit is in progress until the test says
+		}
+		rec.commit(group)
+	}
+	fetched := map[string]chan struct{}{}
+	req := func(name string, docs int) *commitReq {
+		r := reqOf(name, docs)
+		ch := make(chan struct{})
+		fetched[name] = ch
+		r.fetched = func() { close(ch) } // a second call would panic
+		return r
+	}
+	heard := func(name string) bool {
+		select {
+		case <-fetched[name]:
+			return true
+		default:
+			return false
+		}
+	}
+	errs := make(chan error, 4)
+	submit := func(r *commitReq) {
+		gc.begin()
+		go func() {
+			defer gc.end()
+			errs <- gc.submit(r, commit)
+		}()
+	}
+	lead := req("lead", 10)
+	submit(lead)
+	waitFor(t, func() bool { return heard("lead") }) // alone in the queue: room
+	waitFor(t, func() bool {
+		gc.mu.Lock()
+		defer gc.mu.Unlock()
+		return gc.leading && len(gc.queue) == 0 // lead is being committed
+	})
+	// Two batches that fill the queue hear it at once; the third, past
+	// the limit, keeps its slots.
+	a, b, c := req("a", maxQueuedDocs/2), req("b", maxQueuedDocs/2), req("c", 10)
+	for _, r := range []*commitReq{a, b, c} {
+		submit(r)
+		waitFor(t, func() bool {
+			gc.mu.Lock()
+			defer gc.mu.Unlock()
+			return slices.Contains(gc.queue, r)
+		})
+	}
+	if !heard("a") || !heard("b") {
+		t.Fatal("batches queued with room kept their slots")
+	}
+	if heard("c") {
+		t.Fatal("a batch past maxQueuedDocs gave up its slots: fetching would outrun the index")
+	}
+	close(block) // lead's commit ends; the next group (a) makes room for c
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !heard("c") {
+		t.Fatal("c never heard fetched")
+	}
+	if len(rec.groups) < 2 {
+		t.Errorf("groups %v", rec.groups)
 	}
 }

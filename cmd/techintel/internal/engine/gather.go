@@ -115,6 +115,14 @@ func (g *Gatherer) RunSource(ctx context.Context, name string) (api.RunResult, e
 	return g.runSource(ctx, name, nil)
 }
 
+// RunSourceSlot is RunSource with a further limit, slot: waited for once
+// the source's host slot is held, and given up with it once the run has
+// fetched everything and waits for the index (crawl's bound on the runs
+// at once, as the scheduled runs' pool).
+func (g *Gatherer) RunSourceSlot(ctx context.Context, name string, slot func(context.Context) (func(), error)) (api.RunResult, error) {
+	return g.runSource(ctx, name, slot)
+}
+
 // runSource is RunSource; slot, when set, is a further limit (the run
 // pool's) waited for once the host's slot is held.
 func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context.Context) (func(), error)) (api.RunResult, error) {
@@ -137,23 +145,31 @@ func (g *Gatherer) runSource(ctx context.Context, name string, slot func(context
 
 	// At most http.max_runs_per_host sources of one host run at once, so
 	// that many feeds of one site do not hammer it.
-	release, err := g.hosts.acquire(ctx, src.URL)
+	releaseHost, err := g.hosts.acquire(ctx, src.URL)
 	if err != nil {
 		return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
 	}
-	defer release()
+	releaseSlot := func() {}
 	if slot != nil {
-		release, err := slot(ctx)
-		if err != nil {
+		if releaseSlot, err = slot(ctx); err != nil {
+			releaseHost()
 			return api.RunResult{Source: name, Errors: []string{err.Error()}}, err
 		}
-		defer release()
 	}
+	// The slots bound fetching: a run that has fetched everything and
+	// waits for its last batch to be indexed gives them up (the group
+	// committer decides when, commit.go), so that the next sources fetch
+	// and parse while the index writes.
+	fetched := sync.OnceFunc(func() {
+		releaseSlot()
+		releaseHost()
+	})
+	defer fetched()
 
 	start := g.now()
 	res := api.RunResult{Source: name, Errors: []string{}}
 	var seen int
-	seen, err = g.fetchAndCommit(ctx, src, &res)
+	seen, err = g.fetchAndCommit(ctx, src, &res, fetched)
 	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
@@ -227,8 +243,10 @@ func (g *Gatherer) job(src Source) (gather.Job, error) {
 }
 
 // fetchAndCommit runs src through the fetcher and commits each batch it
-// gives. It returns how many items or pages the run saw.
-func (g *Gatherer) fetchAndCommit(ctx context.Context, src Source, res *api.RunResult) (int, error) {
+// gives; fetched, if set, is called once the run's last batch is queued
+// for its commit (or the run ends). It returns how many items or pages
+// the run saw.
+func (g *Gatherer) fetchAndCommit(ctx context.Context, src Source, res *api.RunResult, fetched func()) (int, error) {
 	job, err := g.job(src)
 	if err != nil {
 		return 0, err
@@ -247,14 +265,20 @@ func (g *Gatherer) fetchAndCommit(ctx context.Context, src Source, res *api.RunR
 				seen = st.ItemsSeen
 			}
 		}
-		return g.commit(ctx, src, b, res)
+		var done func()
+		if b.Final {
+			done = fetched
+		}
+		return g.commit(ctx, src, b, res, done)
 	})
 	return seen, err
 }
 
 // commit indexes one batch of a fetch and records the state that goes
-// with it: item identities, page states, gone pages, validators.
-func (g *Gatherer) commit(ctx context.Context, src Source, b gather.Batch, res *api.RunResult) error {
+// with it: item identities, page states, gone pages, validators. fetched,
+// if set, hears when the batch is queued for its commit with room in the
+// queue (the run's fetching is over).
+func (g *Gatherer) commit(ctx context.Context, src Source, b gather.Batch, res *api.RunResult, fetched func()) error {
 	res.Fetched += b.Fetched
 	for _, e := range b.Errors {
 		if len(res.Errors) < maxRunErrors {
@@ -293,7 +317,7 @@ func (g *Gatherer) commit(ctx context.Context, src Source, b gather.Batch, res *
 		tagger.Tag(&docs[i], src.Components)
 	}
 	index.Prepare(docs)
-	req := &commitReq{ctx: ctx, source: src.Name, docs: docs, gone: b.Gone, items: itemIDs}
+	req := &commitReq{ctx: ctx, source: src.Name, docs: docs, gone: b.Gone, items: itemIDs, fetched: fetched}
 	if v := b.Validators; v != nil {
 		req.validators = &[2]string{v.ETag, v.LastModified}
 	}
