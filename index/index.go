@@ -53,6 +53,9 @@ const (
 
 	// mappingVersion is stored in the index so that a later release can
 	// tell an index built with an older mapping.
+	// A change that older indexes can live with keeps the version: the
+	// _all field, no longer indexed, stays unread in partitions made
+	// before, and their new partitions are made without it.
 	mappingVersion = "2" // 2: the story field
 )
 
