@@ -51,7 +51,7 @@ bench-api:
 # (cmd/techbench; README "Performance"): SIZE documents generated from
 # Debian's package descriptions, plus article sentences from TEXTS (a
 # folder of expected.html files) when given; SUBS subscriptions saved
-# first. Needs about 12 KB of disk per document, deleted afterwards.
+# first. Needs about 9 KB of disk per document, deleted afterwards.
 SIZE ?= 20000
 SEARCHES ?= 200
 SUBS ?= 0

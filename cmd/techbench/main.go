@@ -19,7 +19,7 @@
 //	go run ./cmd/techbench -bin ./techintel -ingest direct -sizes 1000000,3000000 -texts DIR -dir DIR   # measured at each size
 //
 // It is a benchmark, not a test: it loads the machine for minutes and
-// needs about 12 KB of disk per document (both indexes).
+// needs about 9 KB of disk per document (both indexes).
 package main
 
 import (
