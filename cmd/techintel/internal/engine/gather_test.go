@@ -408,3 +408,65 @@ func TestFullTextFeed(t *testing.T) {
 		t.Errorf("article fetched %d times, want once", n)
 	}
 }
+
+// TestWaitingForTheIndexFreesTheHostSlot: a run that has fetched its feed
+// and waits for the index to write it gives up its host's slot, so the
+// next source of that host fetches meanwhile (with one run per host, it
+// could not before the first run ended).
+func TestWaitingForTheIndexFreesTheHostSlot(t *testing.T) {
+	var mu sync.Mutex
+	requested := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requested[r.URL.Path] = true
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, strings.Replace(rssOneItem, "news.example/a", "news.example"+r.URL.Path, 1))
+	}))
+	defer srv.Close()
+	cfg := testSettings(t)
+	cfg.HTTP.MaxRunsPerHost = 1
+	cfg.Sources = []Source{{Name: "a", Type: SourceFeed, URL: srv.URL + "/a"}, {Name: "b", Type: SourceFeed, URL: srv.URL + "/b"}}
+	g := openTestGatherer(t, cfg)
+
+	g.gate.Lock() // what writes the index waits (a backup holds it so)
+	locked := true
+	defer func() {
+		if locked {
+			g.gate.Unlock()
+		}
+	}()
+	errs := make(chan error, 2)
+	go func() {
+		_, err := g.RunSource(context.Background(), "a")
+		errs <- err
+	}()
+	waitFor(t, func() bool { // a has fetched and waits for the index
+		g.group.mu.Lock()
+		defer g.group.mu.Unlock()
+		return g.group.leading
+	})
+	go func() {
+		_, err := g.RunSource(context.Background(), "b")
+		errs <- err
+	}()
+	waitFor(t, func() bool { // b fetches while a still waits
+		mu.Lock()
+		defer mu.Unlock()
+		return requested["/b"]
+	})
+	g.gate.Unlock()
+	locked = false
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := g.index.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d documents indexed, want 2", n)
+	}
+}
