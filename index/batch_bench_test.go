@@ -29,13 +29,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkUpsertBatchSize -benchtime 2x ./index/
 func BenchmarkUpsertBatchSize(b *testing.B) {
-	n := 10000
-	if v := os.Getenv("TECHINTEL_BATCH_BENCH_DOCS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 5000 {
-			b.Fatalf("TECHINTEL_BATCH_BENCH_DOCS=%q: want a number of at least 5000", v)
-		}
-	}
+	n := envInt(b, "TECHINTEL_BATCH_BENCH_DOCS", 10000, 5000)
 	proto := zipfDocs(n * 4)
 	for i := range n { // four generated bodies a document: news-sized text
 		proto[i].Body += " " + proto[n+i].Body + " " + proto[2*n+i].Body + " " + proto[3*n+i].Body

@@ -6,7 +6,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -23,13 +22,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkCheck -benchtime 20x ./index/
 func BenchmarkCheck(b *testing.B) {
-	n := 8000
-	if v := os.Getenv("TECHINTEL_CHECK_DOCS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 400 {
-			b.Fatalf("TECHINTEL_CHECK_DOCS=%q: want a number of at least 400", v)
-		}
-	}
+	n := envInt(b, "TECHINTEL_CHECK_DOCS", 8000, 400)
 	path := filepath.Join(b.TempDir(), "index.bleve")
 	ix, err := OpenWith(path, Options{PartitionDocs: n / 4})
 	if err != nil {

@@ -18,29 +18,25 @@ import (
 // benchDocs is how many documents the partition benchmark spreads over
 // 12 months: TECHINTEL_PARTITION_DOCS, default 12,000, so that `make
 // bench` stays short (the README's figures were measured with 20,000).
-func benchDocs(b *testing.B) int {
-	if v := os.Getenv("TECHINTEL_PARTITION_DOCS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1200 {
-			b.Fatalf("TECHINTEL_PARTITION_DOCS=%q: want a number of at least 1200", v)
-		}
-		return n
-	}
-	return 12000
-}
+func benchDocs(b *testing.B) int { return envInt(b, "TECHINTEL_PARTITION_DOCS", 12000, 1200) }
 
 // benchPartitionDocs is the partitioned index's Options.PartitionDocs:
 // TECHINTEL_PARTITION_SIZE, default 0 (DefaultPartitionDocs, so that up to
 // 250,000 documents are one partition); a small size measures the cost of
 // searching several partitions.
-func benchPartitionDocs(b *testing.B) int {
-	v := os.Getenv("TECHINTEL_PARTITION_SIZE")
+func benchPartitionDocs(b *testing.B) int { return envInt(b, "TECHINTEL_PARTITION_SIZE", 0, 1) }
+
+// envInt is a benchmark's size from the environment variable name: def
+// when it is unset, and a number of at least least when set, or the
+// benchmark fails saying so.
+func envInt(b *testing.B, name string, def, least int) int {
+	v := os.Getenv(name)
 	if v == "" {
-		return 0
+		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		b.Fatalf("TECHINTEL_PARTITION_SIZE=%q: want a number of documents", v)
+	if err != nil || n < least {
+		b.Fatalf("%s=%q: want a number of at least %d", name, v, least)
 	}
 	return n
 }
